@@ -1,0 +1,174 @@
+//! Neighbour search: a cell list over the periodic box, correct down to boxes
+//! two diameters wide, and the brute-force search it is tested against.
+
+use super::packing::Packing;
+use super::space::PeriodicBox;
+
+/// Cells never outnumber particles by more than this factor (plus a few):
+/// a dilute or high-dimensional box would otherwise spend its time on empty
+/// cells.
+const MAX_CELLS_PER_PARTICLE: usize = 4;
+
+/// Particles binned into cubic cells at least `min_cell` wide, so that every
+/// pair closer than `min_cell` sits in the same or in adjacent cells.
+#[derive(Clone, Debug, Default)]
+pub struct CellList {
+    dim: usize,
+    per_side: usize,
+    cell_size: f64,
+    /// Offsets to the neighbouring cells, `dim` numbers each, without repeats
+    /// (a box of one or two cells a side has fewer than 3^d distinct neighbours).
+    offsets: Vec<i64>,
+    /// Particles of cell c are `items[start[c]..start[c + 1]]`, in index order.
+    start: Vec<u32>,
+    items: Vec<u32>,
+    cell_of: Vec<u32>,
+}
+
+impl CellList {
+    /// Bins `positions` (wrapped into the box) into cells at least `min_cell` wide.
+    pub fn rebuild<const D: usize>(&mut self, positions: &[[f64; D]], bx: PeriodicBox, min_cell: f64) {
+        let n = positions.len();
+        let mut per_side = ((bx.side / min_cell).floor() as usize).max(1);
+        let max_cells = MAX_CELLS_PER_PARTICLE * n + 64;
+        while per_side > 1 && per_side.pow(D as u32) > max_cells {
+            per_side -= 1;
+        }
+        if self.dim != D || self.per_side != per_side {
+            self.dim = D;
+            self.per_side = per_side;
+            self.offsets = neighbour_offsets(D, per_side);
+        }
+        self.cell_size = bx.side / per_side as f64;
+        let n_cells = per_side.pow(D as u32);
+
+        let mut cell_of = std::mem::take(&mut self.cell_of);
+        cell_of.clear();
+        cell_of.extend(positions.iter().map(|x| self.cell_index(x) as u32));
+        self.cell_of = cell_of;
+        self.start.clear();
+        self.start.resize(n_cells + 1, 0);
+        for &c in &self.cell_of {
+            self.start[c as usize + 1] += 1;
+        }
+        for c in 0..n_cells {
+            self.start[c + 1] += self.start[c];
+        }
+        self.items.clear();
+        self.items.resize(n, 0);
+        let mut fill = self.start[..n_cells].to_vec();
+        for (i, &c) in self.cell_of.iter().enumerate() {
+            self.items[fill[c as usize] as usize] = i as u32;
+            fill[c as usize] += 1;
+        }
+    }
+
+    #[inline(always)]
+    fn cell_coords<const D: usize>(&self, x: &[f64; D]) -> [usize; D] {
+        let mut c = [0; D];
+        for k in 0..D {
+            c[k] = ((x[k] / self.cell_size) as usize).min(self.per_side - 1);
+        }
+        c
+    }
+
+    #[inline(always)]
+    fn cell_index<const D: usize>(&self, x: &[f64; D]) -> usize {
+        let c = self.cell_coords(x);
+        c.iter().rev().fold(0, |acc, &ck| acc * self.per_side + ck)
+    }
+
+    /// Calls `visit(j)` for every particle j != i in i's cell and the cells
+    /// around it, each once, in an order fixed by the configuration alone.
+    #[inline]
+    pub fn for_each_candidate<const D: usize>(&self, positions: &[[f64; D]], i: usize, mut visit: impl FnMut(usize)) {
+        let c = self.cell_coords(&positions[i]);
+        let n = self.per_side as i64;
+        for off in self.offsets.chunks_exact(D) {
+            let mut cell = 0usize;
+            for k in (0..D).rev() {
+                let ck = (c[k] as i64 + off[k]).rem_euclid(n) as usize;
+                cell = cell * self.per_side + ck;
+            }
+            let (a, b) = (self.start[cell] as usize, self.start[cell + 1] as usize);
+            for &j in &self.items[a..b] {
+                if j as usize != i {
+                    visit(j as usize);
+                }
+            }
+        }
+    }
+
+    /// Cells along each side.
+    pub fn per_side(&self) -> usize {
+        self.per_side
+    }
+}
+
+/// The distinct offset vectors to neighbouring cells, `dim` numbers each.
+fn neighbour_offsets(dim: usize, per_side: usize) -> Vec<i64> {
+    let along: &[i64] = match per_side {
+        1 => &[0],
+        2 => &[0, 1],
+        _ => &[-1, 0, 1],
+    };
+    let mut out = Vec::new();
+    let count = along.len().pow(dim as u32);
+    for mut code in 0..count {
+        for _ in 0..dim {
+            out.push(along[code % along.len()]);
+            code /= along.len();
+        }
+    }
+    out
+}
+
+/// Every overlapping pair (i < j, r < R_i + R_j), found with a cell list.
+pub fn contact_pairs(packing: &Packing) -> Vec<(usize, usize)> {
+    crate::with_dim!(packing.dim(), D, contact_pairs_d::<D>(packing))
+}
+
+fn contact_pairs_d<const D: usize>(packing: &Packing) -> Vec<(usize, usize)> {
+    let x = packing.points::<D>();
+    let radii = packing.radii();
+    let bx = packing.periodic_box();
+    let mut cells = CellList::default();
+    cells.rebuild(x, bx, packing.max_diameter());
+    let mut pairs = Vec::new();
+    for i in 0..x.len() {
+        cells.for_each_candidate(x, i, |j| {
+            if i < j && overlaps(bx, &x[i], &x[j], radii[i] + radii[j]) {
+                pairs.push((i, j));
+            }
+        });
+    }
+    pairs.sort_unstable();
+    pairs
+}
+
+/// Every overlapping pair by checking all N(N-1)/2 pairs: the reference the
+/// cell list is tested against.
+pub fn contact_pairs_brute(packing: &Packing) -> Vec<(usize, usize)> {
+    crate::with_dim!(packing.dim(), D, contact_pairs_brute_d::<D>(packing))
+}
+
+fn contact_pairs_brute_d<const D: usize>(packing: &Packing) -> Vec<(usize, usize)> {
+    let x = packing.points::<D>();
+    let radii = packing.radii();
+    let bx = packing.periodic_box();
+    let mut pairs = Vec::new();
+    for i in 0..x.len() {
+        for j in i + 1..x.len() {
+            if overlaps(bx, &x[i], &x[j], radii[i] + radii[j]) {
+                pairs.push((i, j));
+            }
+        }
+    }
+    pairs
+}
+
+#[inline(always)]
+fn overlaps<const D: usize>(bx: PeriodicBox, xi: &[f64; D], xj: &[f64; D], sigma: f64) -> bool {
+    let r = bx.separation(xi, xj);
+    r.iter().map(|c| c * c).sum::<f64>() < sigma * sigma
+}

@@ -1,0 +1,281 @@
+//! A configuration: dimension, box, radii and positions; and how to draw one.
+
+use super::rng::{Purpose, Stream};
+use super::space::{self, PeriodicBox};
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Dimensions the core is compiled for.
+pub const DIMENSIONS: std::ops::RangeInclusive<usize> = 2..=4;
+
+/// The packing fraction above which a random start is refused: past 1 the
+/// spheres' volume exceeds the box's.
+pub const MAX_RANDOM_PHI: f64 = 1.0;
+
+/// The box must be at least this many largest diameters wide: then a pair
+/// overlaps through at most one periodic image and no sphere meets itself.
+pub const MIN_SIDE_IN_DIAMETERS: f64 = 2.0;
+
+/// Runs `$body` with the const `$D` set to a runtime dimension in [`DIMENSIONS`].
+#[macro_export]
+macro_rules! with_dim {
+    ($dim:expr, $D:ident, $body:expr) => {
+        match $dim {
+            2 => {
+                const $D: usize = 2;
+                $body
+            }
+            3 => {
+                const $D: usize = 3;
+                $body
+            }
+            4 => {
+                const $D: usize = 4;
+                $body
+            }
+            d => unreachable!("dimension {d} was validated to lie in 2..=4"),
+        }
+    };
+}
+
+/// How the radii are chosen. Lengths are in diameters of the monodisperse
+/// (or small) sphere: its radius is 1/2.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub enum Radii {
+    /// Every radius 1/2 (diameter 1). Crystallises in 2D: use `Bidisperse` there.
+    #[default]
+    Monodisperse,
+    /// Small radius 1/2 and large radius `ratio`/2; `large_fraction` of the
+    /// particles (rounded) are large. The usual 2D glass former is ratio 1.4,
+    /// fraction 0.5.
+    Bidisperse {
+        /// Large over small radius, >= 1.
+        ratio: f64,
+        /// Fraction of large particles, in [0, 1].
+        large_fraction: f64,
+    },
+    /// Radii uniform in [min, max], drawn from the seed.
+    Uniform {
+        /// Smallest radius, > 0.
+        min: f64,
+        /// Largest radius, >= min.
+        max: f64,
+    },
+}
+
+impl Radii {
+    /// The usual 2D bidisperse mixture: 50:50, radius ratio 1.4.
+    pub fn bidisperse_2d() -> Self {
+        Radii::Bidisperse { ratio: 1.4, large_fraction: 0.5 }
+    }
+
+    /// Checks the parameters.
+    pub fn validate(&self) -> Result<()> {
+        match *self {
+            Radii::Monodisperse => Ok(()),
+            Radii::Bidisperse { ratio, large_fraction } => {
+                if !(ratio.is_finite() && ratio >= 1.0) {
+                    return Err(Error::invalid("radii.ratio", ratio, "a finite number >= 1"));
+                }
+                if !(0.0..=1.0).contains(&large_fraction) {
+                    return Err(Error::invalid("radii.large_fraction", large_fraction, "a number in [0, 1]"));
+                }
+                Ok(())
+            }
+            Radii::Uniform { min, max } => {
+                if !(min.is_finite() && min > 0.0) {
+                    return Err(Error::invalid("radii.min", min, "a finite number > 0"));
+                }
+                if !(max.is_finite() && max >= min) {
+                    return Err(Error::invalid("radii.max", max, format!("a finite number >= radii.min ({min})")));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The `n` radii, drawn from `seed` where random.
+    pub fn generate(&self, n: usize, seed: u64) -> Result<Vec<f64>> {
+        self.validate()?;
+        Ok(match *self {
+            Radii::Monodisperse => vec![0.5; n],
+            Radii::Bidisperse { ratio, large_fraction } => {
+                let n_large = (large_fraction * n as f64).round() as usize;
+                (0..n).map(|i| if i < n - n_large { 0.5 } else { 0.5 * ratio }).collect()
+            }
+            Radii::Uniform { min, max } => (0..n)
+                .map(|i| min + (max - min) * Stream::keyed(seed, Purpose::Radius, 0, i as u64, 0).uniform())
+                .collect(),
+        })
+    }
+}
+
+/// Spheres in a periodic cube: the state every scheme acts on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Packing {
+    dim: usize,
+    bx: PeriodicBox,
+    radii: Vec<f64>,
+    /// N * dim coordinates, particle-major, each in [0, side).
+    positions: Vec<f64>,
+}
+
+impl Packing {
+    /// A packing from its parts. Positions are wrapped into the box.
+    pub fn new(dim: usize, side: f64, radii: Vec<f64>, mut positions: Vec<f64>) -> Result<Self> {
+        check_dim(dim)?;
+        let n = radii.len();
+        if n < 2 {
+            return Err(Error::invalid("n", n, "at least 2 particles"));
+        }
+        if positions.len() != n * dim {
+            return Err(Error::invalid(
+                "positions",
+                format!("{} coordinates", positions.len()),
+                format!("{dim} coordinates for each of the {n} particles"),
+            ));
+        }
+        if let Some(r) = radii.iter().find(|r| !(r.is_finite() && **r > 0.0)) {
+            return Err(Error::invalid("radius", r, "finite radii > 0"));
+        }
+        if let Some(x) = positions.iter().find(|x| !x.is_finite()) {
+            return Err(Error::invalid("position", x, "finite coordinates"));
+        }
+        let max_diameter = 2.0 * radii.iter().cloned().fold(0.0, f64::max);
+        if !(side.is_finite() && side >= MIN_SIDE_IN_DIAMETERS * max_diameter) {
+            return Err(Error::invalid(
+                "box side",
+                format!("{side:.4} diameters"),
+                format!(
+                    "at least {MIN_SIDE_IN_DIAMETERS} of the largest diameter ({max_diameter}): \
+                     use more particles or a lower phi"
+                ),
+            ));
+        }
+        let bx = PeriodicBox { side };
+        for x in &mut positions {
+            *x = bx.wrap(*x);
+        }
+        Ok(Self { dim, bx, radii, positions })
+    }
+
+    /// Uniform random positions (overlaps allowed) drawn from `seed`, in the
+    /// box that gives packing fraction `phi`.
+    pub fn random(dim: usize, radii: Vec<f64>, phi: f64, seed: u64) -> Result<Self> {
+        check_dim(dim)?;
+        if !(phi.is_finite() && phi > 0.0 && phi <= MAX_RANDOM_PHI) {
+            return Err(Error::invalid("phi", phi, format!("a packing fraction in (0, {MAX_RANDOM_PHI}]")));
+        }
+        if radii.len() < 2 {
+            return Err(Error::invalid("n", radii.len(), "at least 2 particles"));
+        }
+        let side = space::side_for_phi(dim, &radii, phi);
+        let positions = (0..radii.len())
+            .flat_map(|i| {
+                let mut s = Stream::keyed(seed, Purpose::Position, 0, i as u64, 0);
+                (0..dim).map(move |_| side * s.uniform()).collect::<Vec<_>>()
+            })
+            .collect();
+        Self::new(dim, side, radii, positions)
+    }
+
+    /// Spatial dimension d.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Number of particles N.
+    pub fn len(&self) -> usize {
+        self.radii.len()
+    }
+
+    /// Always false: a packing holds at least two particles.
+    pub fn is_empty(&self) -> bool {
+        self.radii.is_empty()
+    }
+
+    /// The periodic box.
+    pub fn periodic_box(&self) -> PeriodicBox {
+        self.bx
+    }
+
+    /// Box side L in diameters.
+    pub fn side(&self) -> f64 {
+        self.bx.side
+    }
+
+    /// Radii R_i.
+    pub fn radii(&self) -> &[f64] {
+        &self.radii
+    }
+
+    /// Largest diameter, the reach of every interaction.
+    pub fn max_diameter(&self) -> f64 {
+        2.0 * self.radii.iter().cloned().fold(0.0, f64::max)
+    }
+
+    /// Packing fraction phi.
+    pub fn phi(&self) -> f64 {
+        space::packing_fraction(self.dim, &self.radii, self.bx.side)
+    }
+
+    /// Coordinates, particle-major (x_0, y_0, z_0, x_1, ...), each in [0, L).
+    pub fn positions(&self) -> &[f64] {
+        &self.positions
+    }
+
+    /// Particle i's position.
+    pub fn position(&self, i: usize) -> &[f64] {
+        &self.positions[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// Positions as points of dimension `D` (which must equal `dim()`).
+    pub fn points<const D: usize>(&self) -> &[[f64; D]] {
+        debug_assert_eq!(D, self.dim);
+        self.positions.as_chunks::<D>().0
+    }
+
+    /// Mutable positions as points; callers keep them wrapped.
+    pub(crate) fn points_mut<const D: usize>(&mut self) -> &mut [[f64; D]] {
+        debug_assert_eq!(D, self.dim);
+        self.positions.as_chunks_mut::<D>().0
+    }
+
+    /// Replaces the positions (same count), wrapping them into the box.
+    pub(crate) fn set_positions(&mut self, positions: Vec<f64>) {
+        debug_assert_eq!(positions.len(), self.positions.len());
+        self.positions = positions;
+        for x in &mut self.positions {
+            *x = self.bx.wrap(*x);
+        }
+    }
+
+    /// Rescales every radius by `factor` (the box is kept), so that phi
+    /// changes by factor^d without touching positions.
+    pub fn scale_radii(&mut self, factor: f64) -> Result<()> {
+        if !(factor.is_finite() && factor > 0.0) {
+            return Err(Error::invalid("radius scale", factor, "a finite number > 0"));
+        }
+        let max_diameter = self.max_diameter() * factor;
+        if self.bx.side < MIN_SIDE_IN_DIAMETERS * max_diameter {
+            return Err(Error::invalid(
+                "phi",
+                space::packing_fraction(self.dim, &self.radii, self.bx.side) * factor.powi(self.dim as i32),
+                "a value whose largest diameter fits twice into the box",
+            ));
+        }
+        for r in &mut self.radii {
+            *r *= factor;
+        }
+        Ok(())
+    }
+}
+
+fn check_dim(dim: usize) -> Result<()> {
+    if DIMENSIONS.contains(&dim) {
+        Ok(())
+    } else {
+        Err(Error::invalid("dim", dim, "2, 3 or 4"))
+    }
+}

@@ -1,0 +1,303 @@
+//! One synchronous iteration: every displacement is computed from x^k, then all
+//! are applied together. Each rule of MODEL.md is one small function of a
+//! particle and its overlapping neighbours.
+//!
+//! Every particle gathers its own displacement from its own contacts, so a
+//! pair is looked at from both ends: its reciprocal numbers come from the
+//! pair's key and agree, nothing is written by two threads, and the result is
+//! the same at any thread count.
+
+use super::cells::CellList;
+use super::packing::Packing;
+use super::potential::Potential;
+use super::rng::{self, Purpose, Stream, pair_ids};
+use super::scheme::{BatchMode, Scheme};
+use super::space::PeriodicBox;
+use rayon::prelude::*;
+
+/// Below this many particles per task rayon's bookkeeping costs more than it saves.
+const MIN_PARTICLES_PER_TASK: usize = 256;
+
+/// A pair's or particle's place in a fixed-size batch: its random key, then
+/// its ids to break (astronomically rare) ties, so the choice is exact.
+type BatchKey = (u64, u32, u32);
+
+/// Which pairs (SGD) or particles (RCD) are in this iteration's batch.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Batch {
+    /// Each with probability b.
+    Probability(f64),
+    /// Those whose key is at most this one (fixed batch).
+    UpTo(BatchKey),
+    /// None of them (a fixed batch of size 0).
+    Empty,
+}
+
+/// What stays the same while one iteration's displacements are computed.
+pub(crate) struct Context<'a, const D: usize> {
+    pub x: &'a [[f64; D]],
+    pub radii: &'a [f64],
+    pub bx: PeriodicBox,
+    pub cells: &'a CellList,
+    pub potential: Potential,
+    /// A pair is active below this fraction of its contact distance: 1 - tolerance.
+    pub active_below: f64,
+    pub seed: u64,
+    pub iteration: u64,
+}
+
+/// One particle's share of the iteration.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Particle<const D: usize> {
+    pub dx: [f64; D],
+    /// Half the energy of its overlaps (each pair is seen from both ends).
+    pub half_energy: f64,
+    /// Number of active contacts.
+    pub contacts: u32,
+}
+
+impl<const D: usize> Default for Particle<D> {
+    fn default() -> Self {
+        Self { dx: [0.0; D], half_energy: 0.0, contacts: 0 }
+    }
+}
+
+impl<const D: usize> Context<'_, D> {
+    /// Visits i's overlapping neighbours: accumulates half their energies and,
+    /// for each active contact, calls `active(j, e_ij, f(r_ij))`.
+    #[inline(always)]
+    fn contacts(&self, i: usize, mut active: impl FnMut(usize, &[f64; D], f64)) -> (f64, u32) {
+        let xi = &self.x[i];
+        let ri = self.radii[i];
+        let mut half_energy = 0.0;
+        let mut count = 0;
+        self.cells.for_each_candidate(self.x, i, |j| {
+            let r = self.bx.separation(xi, &self.x[j]);
+            let r2: f64 = r.iter().map(|c| c * c).sum();
+            let sigma = ri + self.radii[j];
+            if r2 >= sigma * sigma {
+                return;
+            }
+            let dist = r2.sqrt();
+            half_energy += 0.5 * self.potential.energy(dist, sigma);
+            if dist >= sigma * self.active_below {
+                return;
+            }
+            count += 1;
+            let e = if dist > 0.0 { r.map(|c| c / dist) } else { self.coincident_direction(i, j) };
+            active(j, &e, self.potential.force(dist, sigma));
+        });
+        (half_energy, count)
+    }
+
+    /// A random unit vector that separates two particles at the same point,
+    /// opposite for the two ends of the pair.
+    fn coincident_direction(&self, i: usize, j: usize) -> [f64; D] {
+        let (lo, hi) = pair_ids(i, j);
+        let mut s = Stream::keyed(self.seed, Purpose::Coincident, self.iteration, lo, hi);
+        let v: [f64; D] = std::array::from_fn(|_| s.normal());
+        let norm = v.iter().map(|c| c * c).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
+        let sign = if i as u64 == lo { 1.0 } else { -1.0 };
+        v.map(|c| sign * c / norm)
+    }
+
+    #[inline(always)]
+    fn pair_uniform(&self, purpose: Purpose, i: usize, j: usize) -> f64 {
+        let (lo, hi) = pair_ids(i, j);
+        rng::unit(rng::key(self.seed, purpose, self.iteration, lo, hi))
+    }
+
+    #[inline(always)]
+    fn pair_normal(&self, i: usize, j: usize) -> f64 {
+        let (lo, hi) = pair_ids(i, j);
+        Stream::keyed(self.seed, Purpose::PairNoise, self.iteration, lo, hi).normal()
+    }
+
+    #[inline(always)]
+    fn particle_stream(&self, purpose: Purpose, i: usize) -> Stream {
+        Stream::keyed(self.seed, purpose, self.iteration, i as u64, 0)
+    }
+
+    /// The batch key of pair (i, j) for SGD.
+    #[inline(always)]
+    pub(crate) fn pair_batch_key(&self, i: usize, j: usize) -> BatchKey {
+        let (lo, hi) = pair_ids(i, j);
+        (rng::key(self.seed, Purpose::PairBatch, self.iteration, lo, hi), lo as u32, hi as u32)
+    }
+
+    /// The batch key of particle i for RCD.
+    #[inline(always)]
+    pub(crate) fn particle_batch_key(&self, i: usize) -> BatchKey {
+        (rng::key(self.seed, Purpose::ParticleBatch, self.iteration, i as u64, 0), i as u32, 0)
+    }
+
+    #[inline(always)]
+    fn in_batch(batch: Batch, key: BatchKey) -> bool {
+        match batch {
+            Batch::Probability(b) => rng::unit(key.0) < b,
+            Batch::UpTo(last) => key <= last,
+            Batch::Empty => false,
+        }
+    }
+
+    /// Particle i's displacement under `scheme` (with `batch` for SGD and RCD).
+    pub(crate) fn particle(&self, scheme: &Scheme, batch: Batch, i: usize) -> Particle<D> {
+        let mut dx = [0.0; D];
+        let (half_energy, contacts) = match *scheme {
+            Scheme::BroPairwise { kick } => self.contacts(i, |j, e, _| {
+                add(&mut dx, kick * self.pair_uniform(Purpose::PairNoise, i, j), e);
+            }),
+            Scheme::BroPairwiseNonreciprocal { kick } => self.contacts(i, |j, e, _| {
+                // Keyed by (mover, other): the two ends draw independently.
+                let xi = rng::unit(rng::key(self.seed, Purpose::SideNoise, self.iteration, i as u64, j as u64));
+                add(&mut dx, kick * xi, e);
+            }),
+            Scheme::BroParticle { kick, normalized } => {
+                let mut sum = [0.0; D];
+                let out = self.contacts(i, |_, e, _| add(&mut sum, 1.0, e));
+                if out.1 > 0 {
+                    let xi = self.particle_stream(Purpose::ParticleNoise, i).uniform();
+                    let scale = if normalized { unit_scale(&sum) } else { 1.0 };
+                    add(&mut dx, kick * xi * scale, &sum);
+                }
+                out
+            }
+            Scheme::Sgd { lr, .. } => self.contacts(i, |j, e, f| {
+                if Self::in_batch(batch, self.pair_batch_key(i, j)) {
+                    add(&mut dx, lr * f, e);
+                }
+            }),
+            Scheme::Rcd { lr, .. } => {
+                let mut force = [0.0; D];
+                let out = self.contacts(i, |_, e, f| add(&mut force, f, e));
+                if out.1 > 0 && Self::in_batch(batch, self.particle_batch_key(i)) {
+                    add(&mut dx, lr, &force);
+                }
+                out
+            }
+            Scheme::Gd { lr } => self.contacts(i, |_, e, f| add(&mut dx, lr * f, e)),
+            Scheme::SaPairwise { noise, h } => {
+                let (mu, s) = noise.moments();
+                let (mu, s) = (mu * h, s * h.sqrt());
+                self.contacts(i, |j, e, f| add(&mut dx, (mu + s * self.pair_normal(i, j)) * f, e))
+            }
+            Scheme::SaParticle { noise, h } => {
+                let (mu, s) = noise.moments();
+                let mut force = [0.0; D];
+                let out = self.contacts(i, |_, e, f| add(&mut force, f, e));
+                if out.1 > 0 {
+                    let eta = self.particle_stream(Purpose::ParticleNoise, i).normal();
+                    add(&mut dx, mu * h + s * h.sqrt() * eta, &force);
+                }
+                out
+            }
+        };
+        Particle { dx, half_energy, contacts }
+    }
+
+    /// The batch of a fixed-size SGD or RCD iteration: draws every active
+    /// pair's (particle's) key and keeps the round(b P) (round(b N_active))
+    /// smallest. Probabilistic batches need no such pass.
+    pub(crate) fn batch(&self, scheme: &Scheme) -> Batch {
+        let n = self.x.len();
+        let (b, keys): (f64, Vec<BatchKey>) = match *scheme {
+            Scheme::Sgd { batch, batch_mode: BatchMode::Fixed, .. } => (
+                batch,
+                (0..n)
+                    .into_par_iter()
+                    .with_min_len(MIN_PARTICLES_PER_TASK)
+                    .flat_map_iter(|i| {
+                        let mut mine = Vec::new();
+                        self.contacts(i, |j, _, _| {
+                            if i < j {
+                                mine.push(self.pair_batch_key(i, j));
+                            }
+                        });
+                        mine
+                    })
+                    .collect(),
+            ),
+            Scheme::Rcd { batch, batch_mode: BatchMode::Fixed, .. } => (
+                batch,
+                (0..n)
+                    .into_par_iter()
+                    .with_min_len(MIN_PARTICLES_PER_TASK)
+                    .filter(|&i| self.contacts(i, |_, _, _| {}).1 > 0)
+                    .map(|i| self.particle_batch_key(i))
+                    .collect(),
+            ),
+            Scheme::Sgd { batch, .. } | Scheme::Rcd { batch, .. } => return Batch::Probability(batch),
+            _ => return Batch::Empty,
+        };
+        select_smallest(keys, b)
+    }
+}
+
+/// The batch made of the round(b len) smallest keys.
+fn select_smallest(mut keys: Vec<BatchKey>, b: f64) -> Batch {
+    let size = (b * keys.len() as f64).round() as usize;
+    if size == 0 {
+        return Batch::Empty;
+    }
+    let (_, last, _) = keys.select_nth_unstable(size - 1);
+    Batch::UpTo(*last)
+}
+
+#[inline(always)]
+fn add<const D: usize>(acc: &mut [f64; D], scale: f64, v: &[f64; D]) {
+    for k in 0..D {
+        acc[k] += scale * v[k];
+    }
+}
+
+/// 1/|v|, or 0 for the zero vector (a particle pushed equally from all sides).
+#[inline(always)]
+fn unit_scale<const D: usize>(v: &[f64; D]) -> f64 {
+    let norm = v.iter().map(|c| c * c).sum::<f64>().sqrt();
+    if norm > 0.0 { 1.0 / norm } else { 0.0 }
+}
+
+/// Computes every particle's share of one iteration into `out`.
+pub(crate) fn compute<const D: usize>(ctx: &Context<'_, D>, scheme: &Scheme, out: &mut Vec<Particle<D>>) {
+    let batch = ctx.batch(scheme);
+    (0..ctx.x.len())
+        .into_par_iter()
+        .with_min_len(MIN_PARTICLES_PER_TASK)
+        .map(|i| ctx.particle(scheme, batch, i))
+        .collect_into_vec(out);
+}
+
+/// Energy U and active contacts of each particle, without moving anything.
+pub(crate) fn contacts_and_energy<const D: usize>(ctx: &Context<'_, D>) -> (Vec<u32>, f64) {
+    let per: Vec<(f64, u32)> = (0..ctx.x.len())
+        .into_par_iter()
+        .with_min_len(MIN_PARTICLES_PER_TASK)
+        .map(|i| ctx.contacts(i, |_, _, _| {}))
+        .collect();
+    let energy = per.iter().map(|p| p.0).sum();
+    (per.into_iter().map(|p| p.1).collect(), energy)
+}
+
+/// Builds the context over `packing` with a fresh cell list in `cells`.
+pub(crate) fn context<'a, const D: usize>(
+    packing: &'a Packing,
+    cells: &'a mut CellList,
+    potential: Potential,
+    overlap_tolerance: f64,
+    seed: u64,
+    iteration: u64,
+) -> Context<'a, D> {
+    let x = packing.points::<D>();
+    let bx = packing.periodic_box();
+    cells.rebuild(x, bx, packing.max_diameter());
+    Context {
+        x,
+        radii: packing.radii(),
+        bx,
+        cells,
+        potential,
+        active_below: 1.0 - overlap_tolerance,
+        seed,
+        iteration,
+    }
+}
