@@ -27,6 +27,14 @@ pub enum Error {
         /// What the parser expected or found.
         message: String,
     },
+    /// A file whose content is wrong in the way `source` says.
+    #[error("{path}: {source}")]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong in it.
+        source: Box<Error>,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

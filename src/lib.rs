@@ -9,6 +9,9 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod io;
+pub mod run;
+pub mod scene;
 pub mod sim;
 
 pub use error::{Error, Result};

@@ -1,1 +1,143 @@
-fn main() {}
+//! The `absorb` command line: parse, dispatch, report errors.
+
+use absorb::scene::{self, Scene};
+use absorb::sim::{BatchMode, Potential, Scheme};
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Watch, steer and measure the absorbing phase transition of SGD.
+#[derive(Parser)]
+#[command(name = "absorb", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scene without a window: time series, final frame, one-line summary.
+    Run(RunArgs),
+}
+
+#[derive(Args, Default)]
+struct RunArgs {
+    /// Scene file, or the name of one in scenes/ (default: the built-in default scene).
+    scene: Option<String>,
+    /// Spatial dimension: 2, 3 or 4.
+    #[arg(long = "dim", value_name = "D")]
+    dim: Option<usize>,
+    /// Number of particles.
+    #[arg(long = "n", value_name = "N")]
+    n: Option<usize>,
+    /// Packing fraction of the random start.
+    #[arg(long, value_name = "PHI")]
+    phi: Option<f64>,
+    /// Update scheme: bro-pairwise, bro-pairwise-nonreciprocal, bro-particle, sgd, rcd, gd, sa-pairwise, sa-particle.
+    #[arg(long, value_name = "NAME")]
+    scheme: Option<String>,
+    /// Kick size eps of BRO (and of SA matched to BRO), in diameters.
+    #[arg(long = "kick", value_name = "EPS")]
+    kick: Option<f64>,
+    /// Learning rate alpha of SGD, RCD, GD (and of SA matched to them), in diameters.
+    #[arg(long = "lr", value_name = "ALPHA")]
+    lr: Option<f64>,
+    /// Batch fraction b of SGD and RCD, in (0, 1].
+    #[arg(long = "batch", value_name = "B")]
+    batch: Option<f64>,
+    /// Draw exactly round(b P) pairs (round(b N_active) particles) per batch.
+    #[arg(long)]
+    fixed_batch: bool,
+    /// Exponent m of the pair potential (1 linear, 2 harmonic, 2.5 Hertzian).
+    #[arg(long, value_name = "M")]
+    potential: Option<f64>,
+    /// Seed of the initial configuration and of every random number.
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Iterations at most (the run stops early once absorbed).
+    #[arg(long, value_name = "T")]
+    steps: Option<u64>,
+    /// Worker threads (results are the same bits at any count).
+    #[arg(long, value_name = "K")]
+    threads: Option<usize>,
+    /// Output directory (default: out/SCENE).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("absorb: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Some(Command::Run(args)) => run_headless(args),
+        None => {
+            eprintln!("absorb: the visualizer is not built yet; running the default scene headless (see `absorb run --help`)");
+            run_headless(RunArgs::default())
+        }
+    }
+}
+
+fn run_headless(args: RunArgs) -> Result<()> {
+    let (mut scene, name) = match &args.scene {
+        None => (Scene::default_scene()?, "default".to_string()),
+        Some(given) => {
+            let path = scene::resolve(given);
+            let name = path.file_stem().map_or("scene".into(), |s| s.to_string_lossy().into_owned());
+            (Scene::load(&path)?, name)
+        }
+    };
+    apply_overrides(&mut scene, &args)?;
+    scene.validate().context("after applying the command-line flags")?;
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("out").join(&name));
+    let threads = args.threads.unwrap_or(0);
+    if args.threads == Some(0) {
+        anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("starting worker threads")?;
+    let summary = pool.install(|| absorb::run::run(&scene, &out, std::io::stderr().is_terminal()))?;
+    println!("{summary}");
+    eprintln!("wrote {} and {}", out.join(absorb::run::TIMESERIES_FILE).display(), out.join(absorb::run::FINAL_FILE).display());
+    Ok(())
+}
+
+/// Flags override the scene; a changed scheme parameter rebuilds the scheme by name.
+fn apply_overrides(scene: &mut Scene, a: &RunArgs) -> Result<()> {
+    scene.dim = a.dim.unwrap_or(scene.dim);
+    scene.n = a.n.unwrap_or(scene.n);
+    scene.phi = a.phi.unwrap_or(scene.phi);
+    scene.seed = a.seed.unwrap_or(scene.seed);
+    scene.steps = a.steps.unwrap_or(scene.steps);
+    if let Some(m) = a.potential {
+        scene.potential = Potential::new(m).context("--potential")?;
+    }
+    let touches_scheme =
+        a.scheme.is_some() || a.kick.is_some() || a.lr.is_some() || a.batch.is_some() || a.fixed_batch;
+    if touches_scheme {
+        let mut params = scene.scheme.params(Default::default());
+        if let Some(kick) = a.kick {
+            params.kick = kick;
+            params.sa_matches_sgd = false;
+        }
+        if let Some(lr) = a.lr {
+            params.lr = lr;
+            params.sa_matches_sgd = true;
+        }
+        params.batch = a.batch.unwrap_or(params.batch);
+        if a.fixed_batch {
+            params.batch_mode = BatchMode::Fixed;
+        }
+        let name = a.scheme.as_deref().unwrap_or(scene.scheme.name());
+        scene.scheme = Scheme::from_name(name, &params).map_err(|e| anyhow::anyhow!("--{e}"))?;
+    }
+    Ok(())
+}
