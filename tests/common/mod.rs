@@ -1,0 +1,75 @@
+//! Helpers shared by the integration tests: small hand-made packings, one
+//! iteration's displacement sampled over seeds, and sample moments.
+#![allow(dead_code)]
+
+use absorb::sim::{Dynamics, Packing, Potential, Scheme, Simulation};
+
+/// A packing from explicit positions and radii.
+pub fn packing(dim: usize, side: f64, radii: &[f64], positions: &[&[f64]]) -> Packing {
+    let flat: Vec<f64> = positions.iter().flat_map(|p| p.iter().copied()).collect();
+    Packing::new(dim, side, radii.to_vec(), flat).expect("valid test packing")
+}
+
+/// The displacement of every coordinate in one iteration, for each of
+/// `samples` seeds (seed s = 1000 + s).
+pub fn one_step_samples(packing: &Packing, scheme: Scheme, potential: Potential, samples: usize) -> Vec<Vec<f64>> {
+    let dynamics = Dynamics { scheme, potential, overlap_tolerance: 0.0 };
+    (0..samples)
+        .map(|s| {
+            let mut sim = Simulation::new(packing.clone(), dynamics, 1000 + s as u64).expect("valid dynamics");
+            sim.step();
+            sim.displacements().to_vec()
+        })
+        .collect()
+}
+
+/// Sample mean and covariance of vectors, with the standard error of every
+/// entry estimated from the samples themselves (no assumption on the law).
+pub struct Moments {
+    pub mean: Vec<f64>,
+    pub mean_err: Vec<f64>,
+    pub cov: Vec<Vec<f64>>,
+    pub cov_err: Vec<Vec<f64>>,
+}
+
+pub fn moments(samples: &[Vec<f64>]) -> Moments {
+    let m = samples.len() as f64;
+    let n = samples[0].len();
+    let mean: Vec<f64> = (0..n).map(|a| samples.iter().map(|s| s[a]).sum::<f64>() / m).collect();
+    let mean_err = (0..n)
+        .map(|a| (samples.iter().map(|s| (s[a] - mean[a]).powi(2)).sum::<f64>() / (m - 1.0) / m).sqrt())
+        .collect();
+    let mut cov = vec![vec![0.0; n]; n];
+    let mut cov_err = vec![vec![0.0; n]; n];
+    for a in 0..n {
+        for b in 0..n {
+            let prods: Vec<f64> = samples.iter().map(|s| (s[a] - mean[a]) * (s[b] - mean[b])).collect();
+            let c = prods.iter().sum::<f64>() / (m - 1.0);
+            let spread = prods.iter().map(|p| (p - c).powi(2)).sum::<f64>() / (m - 1.0);
+            cov[a][b] = c;
+            cov_err[a][b] = (spread / m).sqrt();
+        }
+    }
+    Moments { mean, mean_err, cov, cov_err }
+}
+
+/// Minimum-image separation x_i - x_j, written out independently of the core.
+pub fn separation(p: &Packing, i: usize, j: usize) -> Vec<f64> {
+    let l = p.side();
+    p.position(i)
+        .iter()
+        .zip(p.position(j))
+        .map(|(a, b)| {
+            let d = a - b;
+            d - l * (d / l).round()
+        })
+        .collect()
+}
+
+/// Hash of every coordinate's bits: equal hashes mean bit-identical states.
+pub fn bits_hash(values: &[f64]) -> u64 {
+    // FNV-1a over the IEEE bits.
+    values.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
+        v.to_bits().to_le_bytes().iter().fold(h, |h, &byte| (h ^ byte as u64).wrapping_mul(0x0100_0000_01b3))
+    })
+}
