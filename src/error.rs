@@ -28,20 +28,20 @@ pub enum Error {
         message: String,
     },
     /// A file whose content is wrong in the way `source` says.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     InFile {
         /// The file.
         path: PathBuf,
         /// What is wrong in it.
-        source: Box<Error>,
+        error: Box<Error>,
     },
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {reason}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The operating system's reason.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
 }
 
@@ -52,8 +52,8 @@ impl Error {
     }
 
     /// An I/O error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+    pub fn io(path: impl Into<PathBuf>, reason: std::io::Error) -> Self {
+        Error::Io { path: path.into(), reason }
     }
 
     /// The same error with its field name prefixed (`scheme.` + `kick`).

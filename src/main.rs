@@ -19,6 +19,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a scene without a window: time series, final frame, one-line summary.
+    #[command(allow_negative_numbers = true)]
     Run(RunArgs),
 }
 
@@ -81,33 +82,83 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Run(args)) => run_headless(args),
         None => {
-            eprintln!("absorb: the visualizer is not built yet; running the default scene headless (see `absorb run --help`)");
+            eprintln!(
+                "absorb: the visualizer is not built yet; running the default scene headless (see `absorb run --help`)"
+            );
             run_headless(RunArgs::default())
         }
     }
 }
 
 fn run_headless(args: RunArgs) -> Result<()> {
-    let (mut scene, name) = match &args.scene {
-        None => (Scene::default_scene()?, "default".to_string()),
+    let (mut scene, name, path) = match &args.scene {
+        None => (Scene::default_scene()?, "default".to_string(), PathBuf::from("scenes/default.ron")),
         Some(given) => {
             let path = scene::resolve(given);
             let name = path.file_stem().map_or("scene".into(), |s| s.to_string_lossy().into_owned());
-            (Scene::load(&path)?, name)
+            (Scene::load_unchecked(&path)?, name, path)
         }
     };
+    check_flags(&args)?;
     apply_overrides(&mut scene, &args)?;
-    scene.validate().context("after applying the command-line flags")?;
+    scene.validate().map_err(|e| blame(e, &args, &path))?;
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("out").join(&name));
-    let threads = args.threads.unwrap_or(0);
-    if args.threads == Some(0) {
-        anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
-    }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("starting worker threads")?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("starting worker threads")?;
     let summary = pool.install(|| absorb::run::run(&scene, &out, std::io::stderr().is_terminal()))?;
     println!("{summary}");
-    eprintln!("wrote {} and {}", out.join(absorb::run::TIMESERIES_FILE).display(), out.join(absorb::run::FINAL_FILE).display());
+    eprintln!(
+        "wrote {} and {}",
+        out.join(absorb::run::TIMESERIES_FILE).display(),
+        out.join(absorb::run::FINAL_FILE).display()
+    );
     Ok(())
+}
+
+/// Checks the flags' own ranges, so that an error names the flag even where
+/// the scheme would not use it.
+fn check_flags(a: &RunArgs) -> Result<()> {
+    let step = |flag: &str, v: Option<f64>| match v {
+        Some(x) if !(x.is_finite() && x > 0.0) => {
+            Err(anyhow::anyhow!("{flag} = {x} is not allowed: a finite step size > 0, in diameters"))
+        }
+        _ => Ok(()),
+    };
+    step("--kick", a.kick)?;
+    step("--lr", a.lr)?;
+    if let Some(b) = a.batch
+        && !(b > 0.0 && b <= 1.0)
+    {
+        anyhow::bail!("--batch = {b} is not allowed: a batch fraction in (0, 1]");
+    }
+    if a.threads == Some(0) {
+        anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
+    }
+    Ok(())
+}
+
+/// An invalid field set by a flag is reported as that flag; any other as a
+/// field of the scene file.
+fn blame(e: absorb::Error, a: &RunArgs, path: &std::path::Path) -> anyhow::Error {
+    if let absorb::Error::Invalid { field, .. } = &e {
+        if field == "box side" && (a.n.is_some() || a.phi.is_some()) {
+            return anyhow::anyhow!("{e}");
+        }
+        let from_flag = match field.as_str() {
+            "dim" => a.dim.is_some(),
+            "n" => a.n.is_some(),
+            "phi" => a.phi.is_some(),
+            "seed" => a.seed.is_some(),
+            "steps" => a.steps.is_some(),
+            _ => false,
+        };
+        if from_flag {
+            return anyhow::anyhow!("--{e}");
+        }
+    }
+    anyhow::anyhow!("{}: {e}", path.display())
 }
 
 /// Flags override the scene; a changed scheme parameter rebuilds the scheme by name.
@@ -118,10 +169,9 @@ fn apply_overrides(scene: &mut Scene, a: &RunArgs) -> Result<()> {
     scene.seed = a.seed.unwrap_or(scene.seed);
     scene.steps = a.steps.unwrap_or(scene.steps);
     if let Some(m) = a.potential {
-        scene.potential = Potential::new(m).context("--potential")?;
+        scene.potential = Potential::new(m).map_err(|e| anyhow::anyhow!("--{e}"))?;
     }
-    let touches_scheme =
-        a.scheme.is_some() || a.kick.is_some() || a.lr.is_some() || a.batch.is_some() || a.fixed_batch;
+    let touches_scheme = a.scheme.is_some() || a.kick.is_some() || a.lr.is_some() || a.batch.is_some() || a.fixed_batch;
     if touches_scheme {
         let mut params = scene.scheme.params(Default::default());
         if let Some(kick) = a.kick {
@@ -138,6 +188,13 @@ fn apply_overrides(scene: &mut Scene, a: &RunArgs) -> Result<()> {
         }
         let name = a.scheme.as_deref().unwrap_or(scene.scheme.name());
         scene.scheme = Scheme::from_name(name, &params).map_err(|e| anyhow::anyhow!("--{e}"))?;
+        let given =
+            [("kick", "kick", a.kick.is_some()), ("lr", "lr", a.lr.is_some()), ("batch", "batch", a.batch.is_some())];
+        for (flag, param, given) in given.into_iter().chain([("fixed-batch", "batch", a.fixed_batch)]) {
+            if given && !scene.scheme.parameters().contains(&param) {
+                eprintln!("absorb: note: --{flag} does not apply to {name} and is ignored");
+            }
+        }
     }
     Ok(())
 }

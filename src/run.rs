@@ -100,7 +100,12 @@ pub fn run(scene: &Scene, out_dir: &Path, progress: bool) -> Result<Summary> {
 
     let (contacts, _) = sim.contacts();
     io::write_atomically(&out_dir.join(FINAL_FILE), |w| {
-        xyz::write_frame(w, sim.packing(), &contacts, xyz::FrameInfo { step: sim.iteration(), scheme: sim.dynamics().scheme.name() })
+        xyz::write_frame(
+            w,
+            sim.packing(),
+            &contacts,
+            xyz::FrameInfo { step: sim.iteration(), scheme: sim.dynamics().scheme.name() },
+        )
     })?;
     series.commit()?;
     Ok(Summary {

@@ -105,22 +105,32 @@ impl Default for View {
 }
 
 impl Scene {
-    /// Parses a scene from RON text; `path` names it in errors.
+    /// Parses and validates a scene from RON text; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
-        let scene: Scene = ron::from_str(text).map_err(|e| Error::Parse {
+        let scene = Self::parse_unchecked(text, path)?;
+        scene.validate().map_err(|e| Error::InFile { path: path.to_path_buf(), error: Box::new(e) })?;
+        Ok(scene)
+    }
+
+    /// Parses RON text without checking the values' ranges (the command line
+    /// overrides fields first, then validates).
+    pub fn parse_unchecked(text: &str, path: &Path) -> Result<Self> {
+        ron::from_str(text).map_err(|e| Error::Parse {
             path: path.to_path_buf(),
             line: e.span.start.line,
             column: e.span.start.col,
             message: e.code.to_string(),
-        })?;
-        scene.validate().map_err(|e| Error::InFile { path: path.to_path_buf(), source: Box::new(e) })?;
-        Ok(scene)
+        })
     }
 
-    /// Reads and parses a scene file.
+    /// Reads, parses and validates a scene file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Self::parse(&text, path)
+        Self::parse(&read(path)?, path)
+    }
+
+    /// Reads and parses a scene file without checking the values' ranges.
+    pub fn load_unchecked(path: &Path) -> Result<Self> {
+        Self::parse_unchecked(&read(path)?, path)
     }
 
     /// The built-in default scene.
@@ -185,9 +195,11 @@ impl View {
                 "a rate >= 0 (0: as fast as it goes)",
             ));
         }
-        for (name, c) in
-            [("view.active_color", self.active_color), ("view.resting_color", self.resting_color), ("view.background", self.background)]
-        {
+        for (name, c) in [
+            ("view.active_color", self.active_color),
+            ("view.resting_color", self.resting_color),
+            ("view.background", self.background),
+        ] {
             if c.iter().any(|v| !(0.0..=1.0).contains(v)) {
                 return Err(Error::invalid(name, format!("{c:?}"), "three components in [0, 1]"));
             }
@@ -202,6 +214,10 @@ impl View {
         }
         Ok(())
     }
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
 }
 
 /// Where a scene named on the command line lives: a path as given, or a name

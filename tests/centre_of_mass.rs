@@ -16,10 +16,7 @@ fn drift(dim: usize, scheme: Scheme) -> f64 {
         sim.step();
     }
     let u = sim.displacements();
-    (0..dim)
-        .map(|k| u.iter().skip(k).step_by(dim).sum::<f64>().powi(2))
-        .sum::<f64>()
-        .sqrt()
+    (0..dim).map(|k| u.iter().skip(k).step_by(dim).sum::<f64>().powi(2)).sum::<f64>().sqrt()
 }
 
 #[test]

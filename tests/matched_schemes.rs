@@ -15,8 +15,7 @@ const SAMPLES: usize = 40_000;
 fn kick_along_e(scheme: Scheme) -> (f64, f64, f64, f64) {
     let p = packing(3, 3.0, &[0.5, 0.5], &[&[1.0, 1.0, 1.0], &[1.6, 1.0, 1.0]]);
     // e_01 points from 1 to 0: -x.
-    let kicks: Vec<f64> =
-        one_step_samples(&p, scheme, Potential::LINEAR, SAMPLES).iter().map(|dx| -dx[0]).collect();
+    let kicks: Vec<f64> = one_step_samples(&p, scheme, Potential::LINEAR, SAMPLES).iter().map(|dx| -dx[0]).collect();
     let m = SAMPLES as f64;
     let mean = kicks.iter().sum::<f64>() / m;
     let dev2: Vec<f64> = kicks.iter().map(|k| (k - mean).powi(2)).collect();
@@ -45,7 +44,8 @@ fn sgd_matched_to_bro_has_bros_mean_and_variance() {
 #[test]
 fn rcd_matched_to_particle_bro_has_its_mean_and_variance() {
     let eps = 0.12;
-    let matched = Scheme::BroParticle { kick: eps, normalized: false }.gradient_match().expect("particle BRO has an RCD match");
+    let matched =
+        Scheme::BroParticle { kick: eps, normalized: false }.gradient_match().expect("particle BRO has an RCD match");
     assert_eq!(matched, Scheme::rcd_matched_to_particle_bro(eps));
     assert_matches("bro-particle", Scheme::BroParticle { kick: eps, normalized: false }, eps);
     assert_matches("rcd matched", matched, eps);

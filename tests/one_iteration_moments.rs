@@ -31,12 +31,8 @@ impl Model {
 
     /// An independent term c u with E[c] = mu, Var[c] = var.
     fn independent(&mut self, u: &[f64], mu: f64, var: f64) {
-        for a in 0..u.len() {
-            self.mean[a] += mu * u[a];
-            for b in 0..u.len() {
-                self.cov[a][b] += var * u[a] * u[b];
-            }
-        }
+        self.mean.iter_mut().zip(u).for_each(|(m, x)| *m += mu * x);
+        self.add_outer(var, u, u);
     }
 
     /// Terms scale * I_t u_t where exactly k of the P indicators I_t are 1,
@@ -47,17 +43,17 @@ impl Model {
         let var = q * (1.0 - q);
         let cross = if us.len() > 1 { -(k as f64) * (p - k as f64) / (p * p * (p - 1.0)) } else { 0.0 };
         for (s, us_) in us.iter().enumerate() {
-            for a in 0..us_.len() {
-                self.mean[a] += scale * q * us_[a];
-            }
+            self.mean.iter_mut().zip(us_).for_each(|(m, x)| *m += scale * q * x);
             for (t, ut) in us.iter().enumerate() {
-                let c = if s == t { var } else { cross };
-                for a in 0..us_.len() {
-                    for b in 0..ut.len() {
-                        self.cov[a][b] += scale * scale * c * us_[a] * ut[b];
-                    }
-                }
+                self.add_outer(scale * scale * if s == t { var } else { cross }, us_, ut);
             }
+        }
+    }
+
+    /// cov += c u v^T.
+    fn add_outer(&mut self, c: f64, u: &[f64], v: &[f64]) {
+        for (row, ua) in self.cov.iter_mut().zip(u) {
+            row.iter_mut().zip(v).for_each(|(x, vb)| *x += c * ua * vb);
         }
     }
 }
@@ -147,7 +143,9 @@ fn model(p: &Packing, scheme: Scheme, potential: Potential) -> Model {
         Scheme::Sgd { lr, batch, batch_mode } => {
             let us: Vec<Vec<f64>> = cs.iter().map(|c| pair_vector(p, c, c.f)).collect();
             match batch_mode {
-                BatchMode::Probabilistic => us.iter().for_each(|u| m.independent(u, lr * batch, lr * lr * batch * (1.0 - batch))),
+                BatchMode::Probabilistic => {
+                    us.iter().for_each(|u| m.independent(u, lr * batch, lr * lr * batch * (1.0 - batch)))
+                }
                 BatchMode::Fixed => m.fixed_batch(&us, (batch * us.len() as f64).round() as usize, lr),
             }
         }

@@ -91,14 +91,8 @@ impl Simulation {
 
     fn step_d<const D: usize>(&mut self) -> StepStats {
         let Dynamics { scheme, potential, overlap_tolerance } = self.dynamics;
-        let ctx = step::context::<D>(
-            &self.packing,
-            &mut self.cells,
-            potential,
-            overlap_tolerance,
-            self.seed,
-            self.iteration,
-        );
+        let ctx =
+            step::context::<D>(&self.packing, &mut self.cells, potential, overlap_tolerance, self.seed, self.iteration);
         let mut out = Vec::new();
         step::compute(&ctx, &scheme, &mut out);
 

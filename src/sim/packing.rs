@@ -273,9 +273,5 @@ impl Packing {
 }
 
 fn check_dim(dim: usize) -> Result<()> {
-    if DIMENSIONS.contains(&dim) {
-        Ok(())
-    } else {
-        Err(Error::invalid("dim", dim, "2, 3 or 4"))
-    }
+    if DIMENSIONS.contains(&dim) { Ok(()) } else { Err(Error::invalid("dim", dim, "2, 3 or 4")) }
 }

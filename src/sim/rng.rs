@@ -107,9 +107,5 @@ impl Stream {
 /// pair must draw the same reciprocal number.
 #[inline(always)]
 pub fn pair_ids(i: usize, j: usize) -> (u64, u64) {
-    if i < j {
-        (i as u64, j as u64)
-    } else {
-        (j as u64, i as u64)
-    }
+    if i < j { (i as u64, j as u64) } else { (j as u64, i as u64) }
 }

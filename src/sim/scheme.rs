@@ -210,11 +210,8 @@ impl Scheme {
     /// The scheme called `name` with its parameters taken from `params`.
     pub fn from_name(name: &str, params: &SchemeParams) -> Result<Self> {
         let p = params;
-        let noise = if p.sa_matches_sgd {
-            Noise::Sgd { lr: p.lr, batch: p.batch }
-        } else {
-            Noise::Bro { kick: p.kick }
-        };
+        let noise =
+            if p.sa_matches_sgd { Noise::Sgd { lr: p.lr, batch: p.batch } } else { Noise::Bro { kick: p.kick } };
         let scheme = match name {
             "bro-pairwise" => Scheme::BroPairwise { kick: p.kick },
             "bro-pairwise-nonreciprocal" => Scheme::BroPairwiseNonreciprocal { kick: p.kick },
@@ -230,6 +227,21 @@ impl Scheme {
         };
         scheme.validate()?;
         Ok(scheme)
+    }
+
+    /// Names of the step parameters this scheme uses: `kick`, `lr`, `batch`.
+    pub fn parameters(&self) -> &'static [&'static str] {
+        match self {
+            Scheme::BroPairwise { .. } | Scheme::BroPairwiseNonreciprocal { .. } | Scheme::BroParticle { .. } => {
+                &["kick"]
+            }
+            Scheme::Sgd { .. } | Scheme::Rcd { .. } => &["lr", "batch"],
+            Scheme::Gd { .. } => &["lr"],
+            Scheme::SaPairwise { noise, .. } | Scheme::SaParticle { noise, .. } => match noise {
+                Noise::Bro { .. } => &["kick"],
+                Noise::Sgd { .. } => &["lr", "batch"],
+            },
+        }
     }
 
     /// The parameters this scheme sets, over `base` for those it does not.
@@ -347,9 +359,5 @@ fn check_step(field: &str, value: f64) -> Result<()> {
 }
 
 fn check_batch(b: f64) -> Result<()> {
-    if b > 0.0 && b <= 1.0 {
-        Ok(())
-    } else {
-        Err(Error::invalid("batch", b, "a batch fraction in (0, 1]"))
-    }
+    if b > 0.0 && b <= 1.0 { Ok(()) } else { Err(Error::invalid("batch", b, "a batch fraction in (0, 1]")) }
 }

@@ -290,14 +290,5 @@ pub(crate) fn context<'a, const D: usize>(
     let x = packing.points::<D>();
     let bx = packing.periodic_box();
     cells.rebuild(x, bx, packing.max_diameter());
-    Context {
-        x,
-        radii: packing.radii(),
-        bx,
-        cells,
-        potential,
-        active_below: 1.0 - overlap_tolerance,
-        seed,
-        iteration,
-    }
+    Context { x, radii: packing.radii(), bx, cells, potential, active_below: 1.0 - overlap_tolerance, seed, iteration }
 }
