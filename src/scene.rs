@@ -2,7 +2,7 @@
 //! once into validated values. Every field is documented in docs/scenes.md.
 
 use crate::error::{Error, Result};
-use crate::sim::packing::{DIMENSIONS, MAX_RANDOM_PHI, Packing, Radii};
+use crate::sim::packing::{DIMENSIONS, MAX_PHI, Packing, Radii};
 use crate::sim::{Dynamics, Potential, Scheme, Simulation};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -153,8 +153,8 @@ impl Scene {
         if !(2..=MAX_PARTICLES).contains(&self.n) {
             return Err(Error::invalid("n", self.n, format!("a number of particles from 2 to {MAX_PARTICLES}")));
         }
-        if !(self.phi.is_finite() && self.phi > 0.0 && self.phi <= MAX_RANDOM_PHI) {
-            return Err(Error::invalid("phi", self.phi, format!("a packing fraction in (0, {MAX_RANDOM_PHI}]")));
+        if !(self.phi.is_finite() && self.phi > 0.0 && self.phi <= MAX_PHI) {
+            return Err(Error::invalid("phi", self.phi, format!("a packing fraction in (0, {MAX_PHI}]")));
         }
         self.radii.validate()?;
         self.dynamics().validate()?;

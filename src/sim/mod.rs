@@ -201,8 +201,8 @@ impl Simulation {
     /// Changes phi by rescaling every radius (positions stay), from the next
     /// iteration on.
     pub fn set_phi(&mut self, phi: f64) -> Result<()> {
-        if !(phi.is_finite() && phi > 0.0) {
-            return Err(Error::invalid("phi", phi, "a packing fraction > 0"));
+        if !(phi.is_finite() && phi > 0.0 && phi <= packing::MAX_PHI) {
+            return Err(Error::invalid("phi", phi, format!("a packing fraction in (0, {}]", packing::MAX_PHI)));
         }
         let factor = (phi / self.packing.phi()).powf(1.0 / self.packing.dim() as f64);
         self.packing.scale_radii(factor)?;

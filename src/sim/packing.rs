@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 /// Dimensions the core is compiled for.
 pub const DIMENSIONS: std::ops::RangeInclusive<usize> = 2..=4;
 
-/// The packing fraction above which a random start is refused: past 1 the
-/// spheres' volume exceeds the box's.
-pub const MAX_RANDOM_PHI: f64 = 1.0;
+/// The packing fraction above which a random start or a rescaling is
+/// refused: past 1 the spheres' volume exceeds the box's.
+pub const MAX_PHI: f64 = 1.0;
 
 /// The box must be at least this many largest diameters wide: then a pair
 /// overlaps through at most one periodic image and no sphere meets itself.
@@ -164,8 +164,8 @@ impl Packing {
     /// box that gives packing fraction `phi`.
     pub fn random(dim: usize, radii: Vec<f64>, phi: f64, seed: u64) -> Result<Self> {
         check_dim(dim)?;
-        if !(phi.is_finite() && phi > 0.0 && phi <= MAX_RANDOM_PHI) {
-            return Err(Error::invalid("phi", phi, format!("a packing fraction in (0, {MAX_RANDOM_PHI}]")));
+        if !(phi.is_finite() && phi > 0.0 && phi <= MAX_PHI) {
+            return Err(Error::invalid("phi", phi, format!("a packing fraction in (0, {MAX_PHI}]")));
         }
         if radii.len() < 2 {
             return Err(Error::invalid("n", radii.len(), "at least 2 particles"));
