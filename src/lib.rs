@@ -5,7 +5,8 @@
 //! coordinate descent and biased random organization push overlapping spheres
 //! apart. Below a critical packing fraction phi_c they settle (absorbed), above
 //! it they stay active. `sim` is the core (no engine, no files), `scene` the
-//! RON scene format, `io` the writers, `run` the headless driver.
+//! RON scene format, `io` the writers, `run` the headless driver, `app` (feature `gui`)
+//! the Bevy visualizer.
 //!
 //! ```
 //! use absorb::sim::{Dynamics, Packing, Radii, Scheme, Simulation};
@@ -23,6 +24,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod error;
 pub mod io;
 pub mod run;

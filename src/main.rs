@@ -21,6 +21,26 @@ enum Command {
     /// Run a scene without a window: time series, final frame, one-line summary.
     #[command(allow_negative_numbers = true)]
     Run(RunArgs),
+    /// Open the visualizer on a scene (the default command).
+    View(ViewArgs),
+}
+
+#[derive(Args, Default)]
+struct ViewArgs {
+    /// Scene file, or the name of one in scenes/ (default: the built-in default scene).
+    scene: Option<String>,
+    /// Run, render, save this PNG and exit (non-zero if nothing could be drawn).
+    #[arg(long, value_name = "PATH")]
+    screenshot: Option<PathBuf>,
+    /// Frames rendered before the screenshot.
+    #[arg(long, value_name = "K", default_value_t = 30)]
+    frames: u32,
+    /// Iterations run before the first frame of a screenshot.
+    #[arg(long, value_name = "T", default_value_t = 0)]
+    steps: u64,
+    /// Leave the panels out of the screenshot.
+    #[arg(long)]
+    no_panels: bool,
 }
 
 #[derive(Args, Default)]
@@ -81,24 +101,52 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Run(args)) => run_headless(args),
-        None => {
-            eprintln!(
-                "absorb: the visualizer is not built yet; running the default scene headless (see `absorb run --help`)"
-            );
-            run_headless(RunArgs::default())
-        }
+        Some(Command::View(args)) => view(args),
+        None => view(ViewArgs::default()),
     }
 }
 
-fn run_headless(args: RunArgs) -> Result<()> {
-    let (mut scene, name, path) = match &args.scene {
+/// Loads the scene named on the command line, or the built-in default;
+/// `checked` validates its values too.
+fn load_scene(given: &Option<String>, checked: bool) -> Result<(Scene, String, PathBuf)> {
+    Ok(match given {
         None => (Scene::default_scene()?, "default".to_string(), PathBuf::from("scenes/default.ron")),
         Some(given) => {
             let path = scene::resolve(given);
             let name = path.file_stem().map_or("scene".into(), |s| s.to_string_lossy().into_owned());
-            (Scene::load_unchecked(&path)?, name, path)
+            let scene = if checked { Scene::load(&path)? } else { Scene::load_unchecked(&path)? };
+            (scene, name, path)
         }
-    };
+    })
+}
+
+#[cfg(feature = "gui")]
+fn view(args: ViewArgs) -> Result<()> {
+    let (scene, _, path) = load_scene(&args.scene, true)?;
+    let screenshot = args.screenshot.map(|path| absorb::app::ScriptedShot {
+        path,
+        frames: args.frames,
+        steps: args.steps,
+        no_panels: args.no_panels,
+    });
+    let path = args.scene.is_some().then_some(path);
+    match absorb::app::run(absorb::app::ViewOptions { scene, path, screenshot })? {
+        bevy::app::AppExit::Success => Ok(()),
+        bevy::app::AppExit::Error(code) => anyhow::bail!("the visualizer exited with status {code}"),
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn view(args: ViewArgs) -> Result<()> {
+    if args.screenshot.is_some() {
+        anyhow::bail!("this absorb was built without the visualizer (feature `gui`): no screenshots");
+    }
+    eprintln!("absorb: built without the visualizer (feature `gui`); running the scene headless");
+    run_headless(RunArgs { scene: args.scene, ..RunArgs::default() })
+}
+
+fn run_headless(args: RunArgs) -> Result<()> {
+    let (mut scene, name, path) = load_scene(&args.scene, false)?;
     check_flags(&args)?;
     apply_overrides(&mut scene, &args)?;
     scene.validate().map_err(|e| blame(e, &args, &path))?;

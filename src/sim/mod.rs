@@ -73,6 +73,10 @@ pub struct Simulation {
     /// Unwrapped displacement of each particle since the start, N * d.
     displacement: Vec<f64>,
     absorbed_at: Option<u64>,
+    /// Active contacts of each particle in the last measured configuration.
+    last_contacts: Vec<u32>,
+    /// |dx| of each particle in the last iteration, in diameters.
+    last_moves: Vec<f64>,
     cells: CellList,
 }
 
@@ -80,8 +84,18 @@ impl Simulation {
     /// A run from `packing` with `dynamics`; `seed` keys every random number.
     pub fn new(packing: Packing, dynamics: Dynamics, seed: u64) -> Result<Self> {
         dynamics.validate()?;
-        let displacement = vec![0.0; packing.positions().len()];
-        Ok(Self { packing, dynamics, seed, iteration: 0, displacement, absorbed_at: None, cells: CellList::default() })
+        let n = packing.len();
+        Ok(Self {
+            displacement: vec![0.0; packing.positions().len()],
+            packing,
+            dynamics,
+            seed,
+            iteration: 0,
+            absorbed_at: None,
+            last_contacts: vec![0; n],
+            last_moves: vec![0.0; n],
+            cells: CellList::default(),
+        })
     }
 
     /// One iteration: measures x^k, moves every active particle, wraps.
@@ -110,28 +124,31 @@ impl Simulation {
             max_displacement: 0.0,
             absorbed: active_particles == 0,
         };
+        self.last_contacts.clear();
+        self.last_contacts.extend(out.iter().map(|p| p.contacts));
+        self.last_moves.clear();
         if stats.absorbed {
             self.absorbed_at.get_or_insert(self.iteration);
+            self.last_moves.resize(n, 0.0);
         } else {
-            stats.max_displacement = self.apply::<D>(&out);
+            self.last_moves.extend(out.iter().map(|p| p.dx.iter().map(|c| c * c).sum::<f64>().sqrt()));
+            stats.max_displacement = self.last_moves.iter().cloned().fold(0.0, f64::max);
+            self.apply::<D>(&out);
         }
         self.iteration += 1;
         stats
     }
 
-    /// Moves every particle by its dx, wraps, and returns the largest |dx|.
-    fn apply<const D: usize>(&mut self, out: &[step::Particle<D>]) -> f64 {
+    /// Moves every particle by its dx and wraps it into the box.
+    fn apply<const D: usize>(&mut self, out: &[step::Particle<D>]) {
         let bx = self.packing.periodic_box();
         let unwrapped = self.displacement.as_chunks_mut::<D>().0;
-        let mut largest2: f64 = 0.0;
         for ((x, u), p) in self.packing.points_mut::<D>().iter_mut().zip(unwrapped).zip(out) {
             for k in 0..D {
                 x[k] = bx.wrap(x[k] + p.dx[k]);
                 u[k] += p.dx[k];
             }
-            largest2 = largest2.max(p.dx.iter().map(|c| c * c).sum());
         }
-        largest2.sqrt()
     }
 
     /// Active contacts of each particle and the total energy U of the current
@@ -173,6 +190,17 @@ impl Simulation {
     /// The first iteration found absorbed, if any.
     pub fn absorbed_at(&self) -> Option<u64> {
         self.absorbed_at
+    }
+
+    /// Active contacts of each particle in the configuration the last
+    /// iteration measured (all zero before the first).
+    pub fn last_contacts(&self) -> &[u32] {
+        &self.last_contacts
+    }
+
+    /// How far each particle moved in the last iteration, in diameters.
+    pub fn last_moves(&self) -> &[f64] {
+        &self.last_moves
     }
 
     /// Unwrapped displacement of each particle since the start, N * d.

@@ -1,0 +1,144 @@
+//! The Bevy front end: one plugin per concern, wiring the core to the screen.
+//! `absorb view` and `cargo run --release` start it.
+
+pub mod camera;
+pub mod history;
+pub mod picture;
+pub mod record;
+pub mod simulation;
+pub mod ui;
+
+use crate::scene::Scene;
+use bevy::diagnostic::FrameTimeDiagnosticsPlugin;
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::window::{PresentMode, WindowResolution};
+use simulation::{Setup, SimSettings, SimulationPlugin};
+use std::path::PathBuf;
+
+/// Window size at start, in logical pixels: fits a 1280 x 720 projector.
+const WINDOW_SIZE: (u32, u32) = (1280, 720);
+/// Frames a smoke test may wait past `--frames` for the picture to appear
+/// (pipelines compile in the background on a software renderer).
+const SMOKE_RETRY_FRAMES: u32 = 600;
+/// Share of the central region that must differ from the background for a
+/// screenshot to count as not blank.
+const SMOKE_MIN_DRAWN: f64 = 0.02;
+
+/// How to open the window.
+#[derive(Clone, Debug)]
+pub struct ViewOptions {
+    /// The scene and where it came from.
+    pub scene: Scene,
+    /// Its file, if any.
+    pub path: Option<PathBuf>,
+    /// Run `steps` iterations, render `frames` frames, save a PNG here and exit.
+    pub screenshot: Option<ScriptedShot>,
+}
+
+/// The scripted-figure mode of `absorb view --screenshot`.
+#[derive(Clone, Debug)]
+pub struct ScriptedShot {
+    /// Where the PNG goes.
+    pub path: PathBuf,
+    /// Frames rendered before the capture.
+    pub frames: u32,
+    /// Iterations run before the first frame.
+    pub steps: u64,
+    /// Hide the panels in the picture.
+    pub no_panels: bool,
+}
+
+/// Runs the window until it is closed (or the screenshot is saved).
+pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        anyhow::bail!(
+            "no display to open a window on (DISPLAY is not set): run under a desktop session, \
+             or headless with `xvfb-run -a absorb view ...`; `absorb run` needs no window"
+        );
+    }
+    let mut plugin = SimulationPlugin::new(Setup { scene: options.scene.clone(), path: options.path.clone() })?;
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins.set(WindowPlugin {
+            primary_window: Some(Window {
+                title: "absorb: the absorbing transition of SGD".into(),
+                resolution: WindowResolution::new(WINDOW_SIZE.0, WINDOW_SIZE.1),
+                present_mode: PresentMode::AutoNoVsync,
+                ..default()
+            }),
+            ..default()
+        }),
+    )
+    .add_plugins(FrameTimeDiagnosticsPlugin::default())
+    .add_plugins(bevy_egui::EguiPlugin::default());
+    if let Some(shot) = &options.screenshot {
+        plugin.advance_by(shot.steps);
+    }
+    app.add_plugins(AbsorbPlugins { sim: plugin });
+    if let Some(shot) = options.screenshot {
+        app.insert_resource(SmokeTest { shot, frame: 0, tries: 0 }).add_systems(Last, smoke_test);
+        app.world_mut().resource_mut::<SimSettings>().playing = false;
+    }
+    Ok(app.run())
+}
+
+/// Every plugin of the front end, in the order they depend on each other.
+pub struct AbsorbPlugins {
+    /// The simulation to show.
+    pub sim: SimulationPlugin,
+}
+
+impl Plugin for AbsorbPlugins {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(self.sim.clone())
+            .add_plugins((record::RecordPlugin, picture::PicturePlugin, camera::CameraPlugin, ui::UiPlugin));
+    }
+}
+
+#[derive(Resource)]
+struct SmokeTest {
+    shot: ScriptedShot,
+    frame: u32,
+    tries: u32,
+}
+
+/// Renders the frames, then captures until the picture has content; exits
+/// with an error if it never does.
+fn smoke_test(mut commands: Commands, mut smoke: ResMut<SmokeTest>, mut ui: ResMut<ui::UiState>, mut exit: MessageWriter<AppExit>) {
+    smoke.frame += 1;
+    ui.show_panels = !smoke.shot.no_panels;
+    if smoke.frame < smoke.shot.frames.max(1) || smoke.tries > 0 && smoke.frame % 10 != 0 {
+        return;
+    }
+    if smoke.tries * 10 > SMOKE_RETRY_FRAMES {
+        eprintln!(
+            "absorb: the picture stayed blank for {} frames: no screenshot saved to {}",
+            smoke.frame,
+            smoke.shot.path.display()
+        );
+        exit.write(AppExit::error());
+        return;
+    }
+    smoke.tries += 1;
+    let path = smoke.shot.path.clone();
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |shot: On<ScreenshotCaptured>, clear: Res<ClearColor>, mut exit: MessageWriter<AppExit>| {
+            let bg = clear.0.to_srgba();
+            let background = [bg.red, bg.green, bg.blue].map(|c| (c * 255.0).round() as u8);
+            if record::drawn_fraction(&shot.image, background) < SMOKE_MIN_DRAWN {
+                return; // not drawn yet: the next try comes in a few frames
+            }
+            match record::save_png(&shot.image, &path) {
+                Ok(()) => {
+                    println!("saved {}", path.display());
+                    exit.write(AppExit::Success);
+                }
+                Err(e) => {
+                    eprintln!("absorb: could not save {}: {e}", path.display());
+                    exit.write(AppExit::error());
+                }
+            }
+        },
+    );
+}

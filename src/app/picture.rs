@@ -1,0 +1,250 @@
+//! The picture: one sphere entity per particle, sharing one mesh and a few
+//! materials so they batch, coloured by activity, overlaps or displacement;
+//! the periodic box as an outline. Entities are pictures of particles, never
+//! the particles.
+
+use super::simulation::{Setup, Sim};
+use crate::scene::Rgb;
+use bevy::prelude::*;
+
+/// Icosphere subdivisions: 2 gives 320 triangles, round enough at projector
+/// size while keeping software rendering of 10^4 spheres interactive.
+const SPHERE_SUBDIVISIONS: u32 = 2;
+/// Overlap counts shown apart: 0, 1, ..., OVERLAP_LEVELS - 1 or more.
+pub const OVERLAP_LEVELS: usize = 7;
+/// Bins of the recent-displacement colouring.
+pub const MOVE_LEVELS: usize = 8;
+
+/// The picture of particle i.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Particle(pub usize);
+
+/// What the sphere colours show.
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ColorMode {
+    /// Overlapping (warm) or resting (cool).
+    #[default]
+    Activity,
+    /// Number of overlaps, cool (0) to warm (many).
+    Overlaps,
+    /// How far each sphere moved in the last iteration, relative to the largest move.
+    Displacement,
+}
+
+impl ColorMode {
+    /// Every mode, for the picker.
+    pub const ALL: [ColorMode; 3] = [ColorMode::Activity, ColorMode::Overlaps, ColorMode::Displacement];
+
+    /// Name in the picker.
+    pub fn label(self) -> &'static str {
+        match self {
+            ColorMode::Activity => "activity",
+            ColorMode::Overlaps => "number of overlaps",
+            ColorMode::Displacement => "recent displacement",
+        }
+    }
+}
+
+/// The colours of each mode, from the scene's two colours: what the legend shows.
+#[derive(Resource, Clone, Debug)]
+pub struct Legend {
+    /// Resting, overlapping.
+    pub activity: [Rgb; 2],
+    /// 0, 1, ... overlaps.
+    pub overlaps: Vec<Rgb>,
+    /// Smallest to largest move (cividis, readable with any colour vision).
+    pub displacement: Vec<Rgb>,
+}
+
+impl Legend {
+    /// The legend of a scene's colours.
+    pub fn new(resting: Rgb, active: Rgb) -> Self {
+        let overlaps = (0..OVERLAP_LEVELS)
+            .map(|k| if k == 0 { resting } else { mix(lighten(active, 0.55), active, (k - 1) as f32 / (OVERLAP_LEVELS - 2) as f32) })
+            .collect();
+        let displacement = (0..MOVE_LEVELS).map(|k| cividis(k as f32 / (MOVE_LEVELS - 1) as f32)).collect();
+        Self { activity: [resting, active], overlaps, displacement }
+    }
+}
+
+fn mix(a: Rgb, b: Rgb, t: f32) -> Rgb {
+    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
+}
+
+fn lighten(c: Rgb, t: f32) -> Rgb {
+    mix(c, [1.0, 1.0, 1.0], t)
+}
+
+/// The cividis colour map at t in [0, 1] (a few of its stops, interpolated).
+fn cividis(t: f32) -> Rgb {
+    const STOPS: [Rgb; 5] =
+        [[0.0, 0.135, 0.304], [0.267, 0.306, 0.420], [0.486, 0.482, 0.471], [0.737, 0.675, 0.404], [0.996, 0.910, 0.220]];
+    let x = t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f32;
+    let i = (x as usize).min(STOPS.len() - 2);
+    mix(STOPS[i], STOPS[i + 1], x - i as f32)
+}
+
+fn to_color(c: Rgb) -> Color {
+    Color::srgb(c[0], c[1], c[2])
+}
+
+/// The shared mesh and materials.
+#[derive(Resource)]
+struct SphereAssets {
+    mesh: Handle<Mesh>,
+    activity: [Handle<StandardMaterial>; 2],
+    overlaps: Vec<Handle<StandardMaterial>>,
+    displacement: Vec<Handle<StandardMaterial>>,
+}
+
+/// System sets of the picture.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PictureSystems {
+    /// Sphere entities follow the particles.
+    Sync,
+}
+
+/// Draws the particles and the box.
+pub struct PicturePlugin;
+
+impl Plugin for PicturePlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<ColorMode>()
+            .add_systems(Startup, setup_assets)
+            .add_systems(Update, (restyle, sync_particles, draw_box).chain().in_set(PictureSystems::Sync));
+    }
+}
+
+fn material(materials: &mut Assets<StandardMaterial>, c: Rgb) -> Handle<StandardMaterial> {
+    materials.add(StandardMaterial { base_color: to_color(c), perceptual_roughness: 0.6, ..default() })
+}
+
+fn setup_assets(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    setup: Res<Setup>,
+) {
+    let view = &setup.scene.view;
+    let legend = Legend::new(view.resting_color, view.active_color);
+    let mesh = Sphere::new(0.5).mesh().ico(SPHERE_SUBDIVISIONS).unwrap_or_else(|_| Sphere::new(0.5).mesh().uv(24, 12));
+    commands.insert_resource(SphereAssets {
+        mesh: meshes.add(mesh),
+        activity: legend.activity.map(|c| material(&mut materials, c)),
+        overlaps: legend.overlaps.iter().map(|&c| material(&mut materials, c)).collect(),
+        displacement: legend.displacement.iter().map(|&c| material(&mut materials, c)).collect(),
+    });
+    commands.insert_resource(legend);
+    commands.insert_resource(ClearColor(to_color(view.background)));
+}
+
+/// A loaded scene brings its own colours.
+fn restyle(
+    setup: Res<Setup>,
+    assets: Option<Res<SphereAssets>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut legend: Option<ResMut<Legend>>,
+    mut clear: ResMut<ClearColor>,
+) {
+    let (Some(assets), Some(legend)) = (assets, legend.as_mut()) else { return };
+    if !setup.is_changed() {
+        return;
+    }
+    let view = &setup.scene.view;
+    **legend = Legend::new(view.resting_color, view.active_color);
+    let pairs = assets
+        .activity
+        .iter()
+        .zip(&legend.activity)
+        .chain(assets.overlaps.iter().zip(&legend.overlaps))
+        .chain(assets.displacement.iter().zip(&legend.displacement));
+    for (handle, &c) in pairs {
+        if let Some(mut m) = materials.get_mut(handle) {
+            m.base_color = to_color(c);
+        }
+    }
+    clear.0 = to_color(view.background);
+}
+
+/// Where particle i is drawn: the box centred on the origin; 2D in the z = 0 plane.
+fn place(sim: &crate::sim::Simulation, i: usize) -> Vec3 {
+    let p = sim.packing();
+    let x = p.position(i);
+    let half = 0.5 * p.side();
+    let z = if p.dim() >= 3 { x[2] - half } else { 0.0 };
+    Vec3::new((x[0] - half) as f32, (x[1] - half) as f32, z as f32)
+}
+
+fn sync_particles(
+    mut commands: Commands,
+    sim: Res<Sim>,
+    mode: Res<ColorMode>,
+    assets: Option<Res<SphereAssets>>,
+    mut spheres: Query<(Entity, &Particle, &mut Transform, &mut MeshMaterial3d<StandardMaterial>)>,
+) {
+    let Some(assets) = assets else { return };
+    let changed = sim.is_changed() || mode.is_changed();
+    let sim = &sim.0;
+    let n = sim.packing().len();
+    let count = spheres.iter().count();
+    if count != n {
+        for (e, ..) in &spheres {
+            commands.entity(e).despawn();
+        }
+        for i in 0..n {
+            commands.spawn((
+                Particle(i),
+                Mesh3d(assets.mesh.clone()),
+                MeshMaterial3d(pick(&assets, *mode, sim, i, 1.0).clone()),
+                Transform::from_translation(place(sim, i)).with_scale(Vec3::splat(2.0 * sim.packing().radii()[i] as f32)),
+            ));
+        }
+        return;
+    }
+    if !changed {
+        return;
+    }
+    let largest = sim.last_moves().iter().cloned().fold(0.0, f64::max);
+    for (_, particle, mut transform, mut mat) in &mut spheres {
+        let i = particle.0;
+        let scale = Vec3::splat(2.0 * sim.packing().radii()[i] as f32);
+        let at = place(sim, i);
+        if transform.translation != at || transform.scale != scale {
+            transform.translation = at;
+            transform.scale = scale;
+        }
+        let want = pick(&assets, *mode, sim, i, largest);
+        if mat.0 != *want {
+            mat.0 = want.clone();
+        }
+    }
+}
+
+fn pick<'a>(
+    assets: &'a SphereAssets,
+    mode: ColorMode,
+    sim: &crate::sim::Simulation,
+    i: usize,
+    largest_move: f64,
+) -> &'a Handle<StandardMaterial> {
+    let contacts = sim.last_contacts()[i] as usize;
+    match mode {
+        ColorMode::Activity => &assets.activity[usize::from(contacts > 0)],
+        ColorMode::Overlaps => &assets.overlaps[contacts.min(OVERLAP_LEVELS - 1)],
+        ColorMode::Displacement => {
+            let t = if largest_move > 0.0 { sim.last_moves()[i] / largest_move } else { 0.0 };
+            &assets.displacement[((t * MOVE_LEVELS as f64) as usize).min(MOVE_LEVELS - 1)]
+        }
+    }
+}
+
+fn draw_box(sim: Res<Sim>, mut gizmos: Gizmos) {
+    let p = sim.0.packing();
+    let side = p.side() as f32;
+    let color = Color::srgb(0.75, 0.75, 0.8);
+    if p.dim() >= 3 {
+        gizmos.cube(Transform::from_scale(Vec3::splat(side)), color);
+    } else {
+        gizmos.rect(Isometry3d::IDENTITY, Vec2::splat(side), color);
+    }
+}

@@ -1,0 +1,129 @@
+//! The visualizer's simulation systems, driven headless with MinimalPlugins:
+//! a slider change reaches the core at the next iteration, reset restores the
+//! seed's configuration, a bad scene keeps the old run, and a fixed-timestep
+//! backlog is dropped, not replayed.
+#![cfg(feature = "gui")]
+
+use absorb::app::simulation::{LastStats, Setup, Sim, SimCommand, SimSettings, SimulationPlugin, StatusLine};
+use absorb::scene::Scene;
+use absorb::sim::{BatchMode, Dynamics, Potential, Scheme};
+use bevy::prelude::*;
+use bevy::time::TimeUpdateStrategy;
+use std::time::Duration;
+
+fn scene() -> Scene {
+    Scene { dim: 3, n: 400, phi: 0.62, seed: 5, ..Scene::default() }
+}
+
+fn app(playing: bool) -> App {
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    app.add_plugins(SimulationPlugin::new(Setup { scene: scene(), path: None }).unwrap());
+    app.world_mut().resource_mut::<SimSettings>().playing = playing;
+    app
+}
+
+fn send(app: &mut App, command: SimCommand) {
+    app.world_mut().write_message(command);
+}
+
+fn sim(app: &App) -> &absorb::sim::Simulation {
+    &app.world().resource::<Sim>().0
+}
+
+#[test]
+fn a_slider_change_reaches_the_core_at_the_next_iteration() {
+    let mut app = app(false);
+    for _ in 0..3 {
+        send(&mut app, SimCommand::Step);
+    }
+    app.update();
+    assert_eq!(sim(&app).iteration(), 3);
+
+    let sgd = Dynamics {
+        scheme: Scheme::Sgd { lr: 0.3, batch: 0.25, batch_mode: BatchMode::Fixed },
+        potential: Potential::HARMONIC,
+        overlap_tolerance: 0.0,
+    };
+    send(&mut app, SimCommand::SetDynamics(sgd));
+    send(&mut app, SimCommand::Step);
+    app.update();
+
+    // The same run outside the app: three iterations of the scene's scheme, then SGD.
+    let mut reference = scene().simulation().unwrap();
+    for _ in 0..3 {
+        reference.step();
+    }
+    reference.set_dynamics(sgd).unwrap();
+    let stats = reference.step();
+    assert_eq!(sim(&app).dynamics(), &sgd);
+    assert_eq!(sim(&app).packing(), reference.packing(), "iteration 3 ran with the new scheme");
+    assert_eq!(app.world().resource::<LastStats>().stats, Some(stats));
+    assert_eq!(app.world().resource::<Setup>().scene.scheme, sgd.scheme, "the setup follows, for save and reset");
+}
+
+#[test]
+fn reset_restores_the_seeds_configuration() {
+    let mut app = app(false);
+    let start = sim(&app).packing().clone();
+    for _ in 0..5 {
+        send(&mut app, SimCommand::Step);
+    }
+    app.update();
+    assert_ne!(sim(&app).packing(), &start);
+    send(&mut app, SimCommand::Reset);
+    app.update();
+    assert_eq!(sim(&app).iteration(), 0);
+    assert_eq!(sim(&app).packing(), &start);
+
+    send(&mut app, SimCommand::NewSeed);
+    app.update();
+    assert_ne!(sim(&app).packing(), &start, "a new seed draws a new configuration");
+}
+
+#[test]
+fn a_bad_scene_keeps_the_old_run_and_says_why() {
+    let mut app = app(false);
+    send(&mut app, SimCommand::Step);
+    app.update();
+    let before = sim(&app).packing().clone();
+    let path = std::env::temp_dir().join(format!("absorb-bad-scene-{}.ron", std::process::id()));
+    std::fs::write(&path, "(\n  dim: 3,\n  phi: 0.5,\n  colour: 1,\n)").unwrap();
+    send(&mut app, SimCommand::Load(path.clone()));
+    app.update();
+    let status = app.world().resource::<StatusLine>().0.clone().expect("the error is shown");
+    assert!(status.contains(":4:") && status.contains("colour"), "{status}");
+    assert_eq!(sim(&app).packing(), &before);
+    assert_eq!(sim(&app).iteration(), 1);
+
+    // A good scene replaces the run and clears the message.
+    std::fs::write(&path, "(\n  dim: 2,\n  n: 300,\n  phi: 0.5,\n  radii: Bidisperse(ratio: 1.4, large_fraction: 0.5),\n)").unwrap();
+    send(&mut app, SimCommand::Load(path.clone()));
+    app.update();
+    assert!(app.world().resource::<StatusLine>().0.is_none());
+    assert_eq!(sim(&app).packing().dim(), 2);
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn playing_runs_at_the_set_rate_and_drops_a_backlog() {
+    let mut app = app(true);
+    app.world_mut().resource_mut::<SimSettings>().iterations_per_second = 100.0;
+    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(50)));
+    app.update(); // the first update starts the clock
+    for _ in 0..4 {
+        app.update();
+    }
+    let k = sim(&app).iteration();
+    // 4 x 50 ms at 100 iterations per second: about 20 (timer phase: +- 1).
+    assert!((19..=21).contains(&k), "ran {k} iterations");
+
+    // A 10-second stall would owe 1000 iterations: the frame budget drops them.
+    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs(10)));
+    app.world_mut().resource_mut::<SimSettings>().iterations_per_second = 10_000.0;
+    app.update();
+    app.update();
+    let after = sim(&app).iteration() - k;
+    assert!(after >= 1, "a frame always advances");
+    assert!(after < 1000, "the backlog was dropped, ran {after}");
+}
