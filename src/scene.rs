@@ -97,7 +97,7 @@ impl Default for View {
             active_color: [0.835, 0.369, 0.0],
             resting_color: [0.0, 0.447, 0.698],
             background: [0.08, 0.08, 0.1],
-            camera_distance: 1.8,
+            camera_distance: 2.8,
             camera_yaw: 30.0,
             camera_pitch: 25.0,
         }

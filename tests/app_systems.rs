@@ -97,7 +97,11 @@ fn a_bad_scene_keeps_the_old_run_and_says_why() {
     assert_eq!(sim(&app).iteration(), 1);
 
     // A good scene replaces the run and clears the message.
-    std::fs::write(&path, "(\n  dim: 2,\n  n: 300,\n  phi: 0.5,\n  radii: Bidisperse(ratio: 1.4, large_fraction: 0.5),\n)").unwrap();
+    std::fs::write(
+        &path,
+        "(\n  dim: 2,\n  n: 300,\n  phi: 0.5,\n  radii: Bidisperse(ratio: 1.4, large_fraction: 0.5),\n)",
+    )
+    .unwrap();
     send(&mut app, SimCommand::Load(path.clone()));
     app.update();
     assert!(app.world().resource::<StatusLine>().0.is_none());

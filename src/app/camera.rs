@@ -112,10 +112,10 @@ fn frame_world(
     }
     commands.spawn((
         WorldCamera,
-        DirectionalLight { illuminance: 9000.0, ..default() },
+        DirectionalLight { illuminance: 4000.0, ..default() },
         Transform::from_xyz(0.4, 0.8, 1.0).looking_at(Vec3::ZERO, Vec3::Y),
     ));
-    commands.insert_resource(GlobalAmbientLight { brightness: 600.0, ..default() });
+    commands.insert_resource(GlobalAmbientLight { brightness: 350.0, ..default() });
 }
 
 fn orbit(side: f32, view: &crate::scene::View) -> PanOrbitCamera {

@@ -57,28 +57,24 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
              or headless with `xvfb-run -a absorb view ...`; `absorb run` needs no window"
         );
     }
-    let mut plugin = SimulationPlugin::new(Setup { scene: options.scene.clone(), path: options.path.clone() })?;
+    let plugin = SimulationPlugin::new(Setup { scene: options.scene.clone(), path: options.path.clone() })?;
     let mut app = App::new();
-    app.add_plugins(
-        DefaultPlugins.set(WindowPlugin {
-            primary_window: Some(Window {
-                title: "absorb: the absorbing transition of SGD".into(),
-                resolution: WindowResolution::new(WINDOW_SIZE.0, WINDOW_SIZE.1),
-                present_mode: PresentMode::AutoNoVsync,
-                ..default()
-            }),
+    app.add_plugins(DefaultPlugins.set(WindowPlugin {
+        primary_window: Some(Window {
+            title: "absorb: the absorbing transition of SGD".into(),
+            resolution: WindowResolution::new(WINDOW_SIZE.0, WINDOW_SIZE.1),
+            present_mode: PresentMode::AutoNoVsync,
             ..default()
         }),
-    )
+        ..default()
+    }))
     .add_plugins(FrameTimeDiagnosticsPlugin::default())
     .add_plugins(bevy_egui::EguiPlugin::default());
-    if let Some(shot) = &options.screenshot {
-        plugin.advance_by(shot.steps);
-    }
     app.add_plugins(AbsorbPlugins { sim: plugin });
     if let Some(shot) = options.screenshot {
-        app.insert_resource(SmokeTest { shot, frame: 0, tries: 0 }).add_systems(Last, smoke_test);
+        app.world_mut().write_message(simulation::SimCommand::Advance(shot.steps));
         app.world_mut().resource_mut::<SimSettings>().playing = false;
+        app.insert_resource(SmokeTest { shot, frame: 0, tries: 0 }).add_systems(Last, smoke_test);
     }
     Ok(app.run())
 }
@@ -91,8 +87,12 @@ pub struct AbsorbPlugins {
 
 impl Plugin for AbsorbPlugins {
     fn build(&self, app: &mut App) {
-        app.add_plugins(self.sim.clone())
-            .add_plugins((record::RecordPlugin, picture::PicturePlugin, camera::CameraPlugin, ui::UiPlugin));
+        app.add_plugins(self.sim.clone()).add_plugins((
+            record::RecordPlugin,
+            picture::PicturePlugin,
+            camera::CameraPlugin,
+            ui::UiPlugin,
+        ));
     }
 }
 
@@ -105,7 +105,12 @@ struct SmokeTest {
 
 /// Renders the frames, then captures until the picture has content; exits
 /// with an error if it never does.
-fn smoke_test(mut commands: Commands, mut smoke: ResMut<SmokeTest>, mut ui: ResMut<ui::UiState>, mut exit: MessageWriter<AppExit>) {
+fn smoke_test(
+    mut commands: Commands,
+    mut smoke: ResMut<SmokeTest>,
+    mut ui: ResMut<ui::UiState>,
+    mut exit: MessageWriter<AppExit>,
+) {
     smoke.frame += 1;
     ui.show_panels = !smoke.shot.no_panels;
     if smoke.frame < smoke.shot.frames.max(1) || smoke.tries > 0 && smoke.frame % 10 != 0 {

@@ -60,7 +60,13 @@ impl Legend {
     /// The legend of a scene's colours.
     pub fn new(resting: Rgb, active: Rgb) -> Self {
         let overlaps = (0..OVERLAP_LEVELS)
-            .map(|k| if k == 0 { resting } else { mix(lighten(active, 0.55), active, (k - 1) as f32 / (OVERLAP_LEVELS - 2) as f32) })
+            .map(|k| {
+                if k == 0 {
+                    resting
+                } else {
+                    mix(lighten(active, 0.55), active, (k - 1) as f32 / (OVERLAP_LEVELS - 2) as f32)
+                }
+            })
             .collect();
         let displacement = (0..MOVE_LEVELS).map(|k| cividis(k as f32 / (MOVE_LEVELS - 1) as f32)).collect();
         Self { activity: [resting, active], overlaps, displacement }
@@ -77,8 +83,13 @@ fn lighten(c: Rgb, t: f32) -> Rgb {
 
 /// The cividis colour map at t in [0, 1] (a few of its stops, interpolated).
 fn cividis(t: f32) -> Rgb {
-    const STOPS: [Rgb; 5] =
-        [[0.0, 0.135, 0.304], [0.267, 0.306, 0.420], [0.486, 0.482, 0.471], [0.737, 0.675, 0.404], [0.996, 0.910, 0.220]];
+    const STOPS: [Rgb; 5] = [
+        [0.0, 0.135, 0.304],
+        [0.267, 0.306, 0.420],
+        [0.486, 0.482, 0.471],
+        [0.737, 0.675, 0.404],
+        [0.996, 0.910, 0.220],
+    ];
     let x = t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f32;
     let i = (x as usize).min(STOPS.len() - 2);
     mix(STOPS[i], STOPS[i + 1], x - i as f32)
@@ -196,7 +207,8 @@ fn sync_particles(
                 Particle(i),
                 Mesh3d(assets.mesh.clone()),
                 MeshMaterial3d(pick(&assets, *mode, sim, i, 1.0).clone()),
-                Transform::from_translation(place(sim, i)).with_scale(Vec3::splat(2.0 * sim.packing().radii()[i] as f32)),
+                Transform::from_translation(place(sim, i))
+                    .with_scale(Vec3::splat(2.0 * sim.packing().radii()[i] as f32)),
             ));
         }
         return;

@@ -99,7 +99,8 @@ impl Recorder {
     }
 
     fn open(&self) -> std::io::Result<Session> {
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let stamp =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let mut dir = self.folder.join(format!("run-{stamp}"));
         let mut k = 1;
         while dir.exists() {
@@ -174,12 +175,14 @@ fn take_screenshot(mut commands: Commands, mut request: ResMut<CaptureRequest>, 
         return;
     }
     let path = next_free(&request.folder, &format!("absorb-{:06}", sim.0.iteration()));
-    commands.spawn(Screenshot::primary_window()).observe(move |shot: On<ScreenshotCaptured>, mut req: ResMut<CaptureRequest>| {
-        req.message = Some(match save_png(&shot.image, &path) {
-            Ok(()) => format!("saved {}", absolute(&path).display()),
-            Err(e) => format!("screenshot not saved: {e}"),
-        });
-    });
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |shot: On<ScreenshotCaptured>, mut req: ResMut<CaptureRequest>| {
+            req.message = Some(match save_png(&shot.image, &path) {
+                Ok(()) => format!("saved {}", absolute(&path).display()),
+                Err(e) => format!("screenshot not saved: {e}"),
+            });
+        },
+    );
 }
 
 /// `folder/stem.png`, or `stem-2.png`, ... if taken.
@@ -197,8 +200,11 @@ fn next_free(folder: &Path, stem: &str) -> PathBuf {
 pub fn save_png(image: &Image, path: &Path) -> Result<(), String> {
     let rgb = image.clone().try_into_dynamic().map_err(|e| e.to_string())?.to_rgb8();
     let mut bytes = Vec::new();
-    rgb.write_to(&mut std::io::Cursor::new(&mut bytes), bevy::image::ImageFormat::Png.as_image_crate_format().ok_or("no PNG encoder")?)
-        .map_err(|e| e.to_string())?;
+    rgb.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        bevy::image::ImageFormat::Png.as_image_crate_format().ok_or("no PNG encoder")?,
+    )
+    .map_err(|e| e.to_string())?;
     io::write_atomically(path, |w| w.write_all(&bytes)).map_err(|e| e.to_string())
 }
 

@@ -70,6 +70,8 @@ pub enum SimCommand {
     SetPhi(f64),
     /// One iteration (while paused).
     Step,
+    /// This many iterations at once, stopping early if absorbed (scripted figures).
+    Advance(u64),
     /// Back to iteration 0 of the current setup and seed.
     Reset,
     /// Reset with a new seed.
@@ -107,15 +109,6 @@ impl SimulationPlugin {
     pub fn new(setup: Setup) -> crate::error::Result<Self> {
         let sim = setup.scene.simulation()?;
         Ok(Self { setup, sim })
-    }
-
-    /// Runs `steps` iterations before the window opens (scripted figures).
-    pub fn advance_by(&mut self, steps: u64) {
-        for _ in 0..steps {
-            if self.sim.step().absorbed {
-                break;
-            }
-        }
     }
 }
 
@@ -231,6 +224,14 @@ fn apply_commands(
                 run_one(&mut sim.0, &mut last, &mut history.0, recorder.as_deref_mut());
                 Ok(())
             }
+            SimCommand::Advance(steps) => {
+                for _ in 0..*steps {
+                    if run_one(&mut sim.0, &mut last, &mut history.0, recorder.as_deref_mut()).absorbed {
+                        break;
+                    }
+                }
+                Ok(())
+            }
             SimCommand::Reset => rebuild(&setup.scene, &mut sim, &mut last, &mut history),
             SimCommand::NewSeed => {
                 let mut scene = setup.scene.clone();
@@ -253,12 +254,7 @@ fn apply_commands(
     }
 }
 
-fn rebuild(
-    scene: &Scene,
-    sim: &mut Sim,
-    last: &mut LastStats,
-    history: &mut PlotHistory,
-) -> crate::error::Result<()> {
+fn rebuild(scene: &Scene, sim: &mut Sim, last: &mut LastStats, history: &mut PlotHistory) -> crate::error::Result<()> {
     sim.0 = scene.simulation()?;
     *last = LastStats::default();
     history.0.clear();

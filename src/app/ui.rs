@@ -349,7 +349,9 @@ pub fn controls_ui(
     let mut potential = current.potential;
     ui.horizontal(|ui| {
         ui.label("potential m");
-        for (m, label) in [(Potential::LINEAR, "1 linear"), (Potential::HARMONIC, "2 harmonic"), (Potential::HERTZIAN, "5/2 Hertz")] {
+        for (m, label) in
+            [(Potential::LINEAR, "1 linear"), (Potential::HARMONIC, "2 harmonic"), (Potential::HERTZIAN, "5/2 Hertz")]
+        {
             ui.radio_value(&mut potential, m, label);
         }
     });
@@ -420,7 +422,8 @@ pub fn picture_ui(
         ui.horizontal_wrapped(|ui| {
             for (label, c) in entries {
                 let color = egui::Color32::from_rgb((c[0] * 255.0) as u8, (c[1] * 255.0) as u8, (c[2] * 255.0) as u8);
-                ui.label(egui::RichText::new("\u{25CF}").color(color).size(18.0));
+                let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
+                ui.painter().circle_filled(rect.center(), 6.5, color);
                 if !label.is_empty() {
                     ui.label(label);
                 }
@@ -544,11 +547,7 @@ pub fn plots_ui(ui: &mut egui::Ui, history: &History, log_y: &mut bool) {
         pts.iter()
             .filter_map(|p| {
                 let y = f(p);
-                if log {
-                    (y > 0.0).then(|| [p.iteration, y.log10()])
-                } else {
-                    Some([p.iteration, y])
-                }
+                if log { (y > 0.0).then(|| [p.iteration, y.log10()]) } else { Some([p.iteration, y]) }
             })
             .collect()
     };
