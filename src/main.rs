@@ -41,6 +41,12 @@ struct ViewArgs {
     /// Leave the panels out of the screenshot.
     #[arg(long)]
     no_panels: bool,
+    /// Number of particles (overrides the scene).
+    #[arg(long = "n", value_name = "N")]
+    n: Option<usize>,
+    /// Print the median frames per second over this many seconds, then exit.
+    #[arg(long, value_name = "SECONDS")]
+    measure_fps: Option<f64>,
 }
 
 #[derive(Args, Default)]
@@ -122,7 +128,16 @@ fn load_scene(given: &Option<String>, checked: bool) -> Result<(Scene, String, P
 
 #[cfg(feature = "gui")]
 fn view(args: ViewArgs) -> Result<()> {
-    let (scene, _, path) = load_scene(&args.scene, true)?;
+    let (mut scene, _, path) = load_scene(&args.scene, true)?;
+    if let Some(n) = args.n {
+        scene.n = n;
+        scene.validate().map_err(|e| anyhow::anyhow!("--{e}"))?;
+    }
+    if let Some(s) = args.measure_fps
+        && !(s.is_finite() && s > 0.0)
+    {
+        anyhow::bail!("--measure-fps = {s} is not allowed: a duration > 0 in seconds");
+    }
     let screenshot = args.screenshot.map(|path| absorb::app::ScriptedShot {
         path,
         frames: args.frames,
@@ -130,7 +145,7 @@ fn view(args: ViewArgs) -> Result<()> {
         no_panels: args.no_panels,
     });
     let path = args.scene.is_some().then_some(path);
-    match absorb::app::run(absorb::app::ViewOptions { scene, path, screenshot })? {
+    match absorb::app::run(absorb::app::ViewOptions { scene, path, screenshot, measure_fps: args.measure_fps })? {
         bevy::app::AppExit::Success => Ok(()),
         bevy::app::AppExit::Error(code) => anyhow::bail!("the visualizer exited with status {code}"),
     }

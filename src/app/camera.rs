@@ -3,8 +3,6 @@
 //! world is drawn in the part of the window the panels leave free.
 
 use super::simulation::{Setup, Sim};
-use bevy::camera::Viewport;
-use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
 use bevy::render::view::Msaa;
 use bevy_egui::{EguiContexts, EguiGlobalSettings, PrimaryEguiContext};
@@ -14,8 +12,7 @@ use bevy_panorbit_camera::{PanOrbitCamera, PanOrbitCameraPlugin, PanOrbitCameraS
 #[derive(Component)]
 pub struct WorldCamera;
 
-/// The window area the panels cover, in logical pixels: the world camera
-/// draws in the rest.
+/// The window area the panels cover, in logical pixels.
 #[derive(Resource, Default, Clone, Copy, Debug, PartialEq)]
 pub struct PanelInsets {
     /// Left panel width.
@@ -29,16 +26,10 @@ pub struct PanelInsets {
 }
 
 /// Camera options the panels edit.
-#[derive(Resource, Clone, Copy, Debug, PartialEq)]
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq)]
 pub struct CameraOptions {
     /// Smooth edges with 4x multisampling (costly in software rendering).
     pub msaa: bool,
-}
-
-impl Default for CameraOptions {
-    fn default() -> Self {
-        Self { msaa: false }
-    }
 }
 
 /// Asks for the view to go back to the scene's camera.
@@ -54,34 +45,32 @@ impl Plugin for CameraPlugin {
             .init_resource::<PanelInsets>()
             .init_resource::<CameraOptions>()
             .add_message::<ResetView>()
-            .add_systems(Startup, spawn_ui_camera)
+            .add_systems(Startup, spawn_camera)
             .add_systems(
                 Update,
-                (frame_world, reset_view, fit_viewport, apply_options, ignore_drags_on_panels)
+                (frame_world, reset_view, apply_options, ignore_drags_on_panels)
                     .chain()
                     .before(PanOrbitCameraSystemSet),
             );
     }
 }
 
-fn spawn_ui_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
+/// One camera draws the world and the panels: a second camera would cost a
+/// full-window pass, which software renderers feel.
+fn spawn_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
     egui.auto_create_primary_context = false;
-    commands.spawn((
-        PrimaryEguiContext,
-        Camera2d,
-        RenderLayers::none(),
-        Camera { order: 1, clear_color: ClearColorConfig::None, ..default() },
-    ));
+    commands.spawn((WorldCamera, PrimaryEguiContext, Camera3d::default(), Msaa::Off));
 }
 
-/// The world camera and light for the current dimension and box, respawned
-/// when a new setup changes them.
+/// Points the camera (and the light) at the current box: an orbit camera in
+/// 3D, an orthographic top view in 2D; again whenever a new setup changes the
+/// dimension or the box.
 fn frame_world(
     mut commands: Commands,
     setup: Res<Setup>,
     sim: Res<Sim>,
     cameras: Query<Entity, With<WorldCamera>>,
-    options: Res<CameraOptions>,
+    lights: Query<Entity, With<DirectionalLight>>,
     mut framed: Local<Option<(usize, u64)>>,
 ) {
     let p = sim.0.packing();
@@ -90,32 +79,31 @@ fn frame_world(
         return;
     }
     *framed = Some(key);
-    for e in &cameras {
-        commands.entity(e).despawn();
-    }
     let side = p.side() as f32;
-    let msaa = if options.msaa { Msaa::Sample4 } else { Msaa::Off };
     let view = &setup.scene.view;
-    if p.dim() >= 3 {
-        commands.spawn((WorldCamera, msaa, orbit(side, view)));
-    } else {
+    for camera in &cameras {
+        let mut camera = commands.entity(camera);
+        if p.dim() >= 3 {
+            camera.insert((orbit(side, view), Projection::Perspective(PerspectiveProjection::default())));
+        } else {
+            camera.remove::<PanOrbitCamera>().insert((
+                Projection::Orthographic(OrthographicProjection {
+                    scaling_mode: bevy::camera::ScalingMode::AutoMin {
+                        min_width: 1.08 * side,
+                        min_height: 1.08 * side,
+                    },
+                    ..OrthographicProjection::default_3d()
+                }),
+                Transform::from_xyz(0.0, 0.0, 2.0 * side).looking_at(Vec3::ZERO, Vec3::Y),
+            ));
+        }
+    }
+    if lights.is_empty() {
         commands.spawn((
-            WorldCamera,
-            msaa,
-            Camera3d::default(),
-            Projection::Orthographic(OrthographicProjection {
-                scaling_mode: bevy::camera::ScalingMode::AutoMin { min_width: 1.08 * side, min_height: 1.08 * side },
-                ..OrthographicProjection::default_3d()
-            }),
-            Transform::from_xyz(0.0, 0.0, 2.0 * side).looking_at(Vec3::ZERO, Vec3::Y),
+            DirectionalLight { illuminance: 4000.0, ..default() },
+            Transform::from_xyz(0.4, 0.8, 1.0).looking_at(Vec3::ZERO, Vec3::Y),
         ));
     }
-    commands.spawn((
-        WorldCamera,
-        DirectionalLight { illuminance: 4000.0, ..default() },
-        Transform::from_xyz(0.4, 0.8, 1.0).looking_at(Vec3::ZERO, Vec3::Y),
-    ));
-    commands.insert_resource(GlobalAmbientLight { brightness: 350.0, ..default() });
 }
 
 fn orbit(side: f32, view: &crate::scene::View) -> PanOrbitCamera {
@@ -148,28 +136,6 @@ fn reset_view(
         cam.target_yaw = home.target_yaw;
         cam.target_pitch = home.target_pitch;
         cam.target_radius = home.target_radius;
-    }
-}
-
-fn fit_viewport(
-    insets: Res<PanelInsets>,
-    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
-    mut cameras: Query<&mut Camera, With<WorldCamera>>,
-) {
-    let Ok(window) = windows.single() else { return };
-    let scale = window.scale_factor();
-    let (w, h) = (window.physical_width(), window.physical_height());
-    let px = |v: f32| (v * scale).max(0.0) as u32;
-    let pos = UVec2::new(px(insets.left).min(w.saturating_sub(1)), px(insets.top).min(h.saturating_sub(1)));
-    let size = UVec2::new(
-        w.saturating_sub(pos.x + px(insets.right)).max(1),
-        h.saturating_sub(pos.y + px(insets.bottom)).max(1),
-    );
-    for mut camera in &mut cameras {
-        let same = camera.viewport.as_ref().is_some_and(|v| v.physical_position == pos && v.physical_size == size);
-        if !same {
-            camera.viewport = Some(Viewport { physical_position: pos, physical_size: size, ..default() });
-        }
     }
 }
 

@@ -5,11 +5,30 @@
 
 use super::simulation::{Setup, Sim};
 use crate::scene::Rgb;
+use bevy::pbr::{Material, MaterialPlugin};
 use bevy::prelude::*;
+use bevy::render::render_resource::AsBindGroup;
+use bevy::shader::ShaderRef;
 
-/// Icosphere subdivisions: 2 gives 320 triangles, round enough at projector
-/// size while keeping software rendering of 10^4 spheres interactive.
-const SPHERE_SUBDIVISIONS: u32 = 2;
+/// A flat colour shaded by a headlight: a few operations per pixel instead
+/// of the full PBR model, which software renderers cannot afford for 10^4
+/// spheres (src/app/sphere.wgsl).
+#[derive(Asset, TypePath, AsBindGroup, Clone, Debug)]
+pub struct SphereMaterial {
+    /// Linear RGB colour.
+    #[uniform(0)]
+    pub color: LinearRgba,
+}
+
+impl Material for SphereMaterial {
+    fn fragment_shader() -> ShaderRef {
+        "embedded://absorb/app/sphere.wgsl".into()
+    }
+}
+
+/// Icosphere subdivisions: 1 gives 80 triangles, round enough with smooth
+/// normals at the size a sphere takes on screen, and cheap for 10^5 spheres.
+const SPHERE_SUBDIVISIONS: u32 = 0;
 /// Overlap counts shown apart: 0, 1, ..., OVERLAP_LEVELS - 1 or more.
 pub const OVERLAP_LEVELS: usize = 7;
 /// Bins of the recent-displacement colouring.
@@ -103,9 +122,9 @@ fn to_color(c: Rgb) -> Color {
 #[derive(Resource)]
 struct SphereAssets {
     mesh: Handle<Mesh>,
-    activity: [Handle<StandardMaterial>; 2],
-    overlaps: Vec<Handle<StandardMaterial>>,
-    displacement: Vec<Handle<StandardMaterial>>,
+    activity: [Handle<SphereMaterial>; 2],
+    overlaps: Vec<Handle<SphereMaterial>>,
+    displacement: Vec<Handle<SphereMaterial>>,
 }
 
 /// System sets of the picture.
@@ -120,20 +139,22 @@ pub struct PicturePlugin;
 
 impl Plugin for PicturePlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<ColorMode>()
+        bevy::asset::embedded_asset!(app, "sphere.wgsl");
+        app.add_plugins(MaterialPlugin::<SphereMaterial>::default())
+            .init_resource::<ColorMode>()
             .add_systems(Startup, setup_assets)
             .add_systems(Update, (restyle, sync_particles, draw_box).chain().in_set(PictureSystems::Sync));
     }
 }
 
-fn material(materials: &mut Assets<StandardMaterial>, c: Rgb) -> Handle<StandardMaterial> {
-    materials.add(StandardMaterial { base_color: to_color(c), perceptual_roughness: 0.6, ..default() })
+fn material(materials: &mut Assets<SphereMaterial>, c: Rgb) -> Handle<SphereMaterial> {
+    materials.add(SphereMaterial { color: to_color(c).to_linear() })
 }
 
 fn setup_assets(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut materials: ResMut<Assets<SphereMaterial>>,
     setup: Res<Setup>,
 ) {
     let view = &setup.scene.view;
@@ -153,7 +174,7 @@ fn setup_assets(
 fn restyle(
     setup: Res<Setup>,
     assets: Option<Res<SphereAssets>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut materials: ResMut<Assets<SphereMaterial>>,
     mut legend: Option<ResMut<Legend>>,
     mut clear: ResMut<ClearColor>,
 ) {
@@ -171,7 +192,7 @@ fn restyle(
         .chain(assets.displacement.iter().zip(&legend.displacement));
     for (handle, &c) in pairs {
         if let Some(mut m) = materials.get_mut(handle) {
-            m.base_color = to_color(c);
+            m.color = to_color(c).to_linear();
         }
     }
     clear.0 = to_color(view.background);
@@ -191,7 +212,7 @@ fn sync_particles(
     sim: Res<Sim>,
     mode: Res<ColorMode>,
     assets: Option<Res<SphereAssets>>,
-    mut spheres: Query<(Entity, &Particle, &mut Transform, &mut MeshMaterial3d<StandardMaterial>)>,
+    mut spheres: Query<(Entity, &Particle, &mut Transform, &mut MeshMaterial3d<SphereMaterial>)>,
 ) {
     let Some(assets) = assets else { return };
     let changed = sim.is_changed() || mode.is_changed();
@@ -238,7 +259,7 @@ fn pick<'a>(
     sim: &crate::sim::Simulation,
     i: usize,
     largest_move: f64,
-) -> &'a Handle<StandardMaterial> {
+) -> &'a Handle<SphereMaterial> {
     let contacts = sim.last_contacts()[i] as usize;
     match mode {
         ColorMode::Activity => &assets.activity[usize::from(contacts > 0)],
