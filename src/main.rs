@@ -147,7 +147,8 @@ fn view(args: ViewArgs) -> Result<()> {
     let path = args.scene.is_some().then_some(path);
     match absorb::app::run(absorb::app::ViewOptions { scene, path, screenshot, measure_fps: args.measure_fps })? {
         bevy::app::AppExit::Success => Ok(()),
-        bevy::app::AppExit::Error(code) => anyhow::bail!("the visualizer exited with status {code}"),
+        // The visualizer has said why already.
+        bevy::app::AppExit::Error(code) => std::process::exit(i32::from(code.get())),
     }
 }
 

@@ -148,10 +148,28 @@ fn apply_options(options: Res<CameraOptions>, mut cameras: Query<&mut Msaa, With
     }
 }
 
-/// Drags and scrolls over a panel belong to the panel, not to the camera.
-fn ignore_drags_on_panels(mut contexts: EguiContexts, mut cameras: Query<&mut PanOrbitCamera>) {
-    let Ok(ctx) = contexts.ctx_mut() else { return };
-    let free = !(ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui());
+/// Drags and scrolls over a panel belong to the panel, not to the camera: a
+/// drag that starts on a panel keeps the camera still until the button is
+/// released, even when it crosses into the view.
+fn ignore_drags_on_panels(
+    mut contexts: EguiContexts,
+    insets: Res<PanelInsets>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    mut started_on_panel: Local<bool>,
+    mut cameras: Query<&mut PanOrbitCamera>,
+) {
+    let egui_busy = contexts.ctx_mut().is_ok_and(|ctx| ctx.egui_wants_pointer_input());
+    let over_panel = windows.single().ok().and_then(|w| w.cursor_position().map(|c| (w, c))).is_some_and(|(w, c)| {
+        c.x < insets.left || c.x > w.width() - insets.right || c.y < insets.top || c.y > w.height() - insets.bottom
+    });
+    let pressed = buttons.get_pressed().next().is_some();
+    if !pressed {
+        *started_on_panel = false;
+    } else if buttons.get_just_pressed().next().is_some() {
+        *started_on_panel = over_panel || egui_busy;
+    }
+    let free = !(egui_busy || over_panel || *started_on_panel);
     for mut cam in &mut cameras {
         if cam.enabled != free {
             cam.enabled = free;

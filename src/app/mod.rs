@@ -191,7 +191,7 @@ fn smoke_test(
                     exit.write(AppExit::Success);
                 }
                 Err(e) => {
-                    eprintln!("absorb: could not save {}: {e}", path.display());
+                    eprintln!("absorb: no screenshot saved: {e}");
                     exit.write(AppExit::error());
                 }
             }

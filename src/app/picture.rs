@@ -26,9 +26,17 @@ impl Material for SphereMaterial {
     }
 }
 
-/// Icosphere subdivisions: 1 gives 80 triangles, round enough with smooth
-/// normals at the size a sphere takes on screen, and cheap for 10^5 spheres.
-const SPHERE_SUBDIVISIONS: u32 = 0;
+/// Icosphere subdivisions for a number of spheres: few spheres are large on
+/// screen and get 320 triangles each; 10^4 and more are small, and 20
+/// triangles with smooth normals keep software rendering near 10 frames per
+/// second.
+fn sphere_subdivisions(n: usize) -> u32 {
+    match n {
+        0..=3000 => 2,
+        3001..=8000 => 1,
+        _ => 0,
+    }
+}
 /// Overlap counts shown apart: 0, 1, ..., OVERLAP_LEVELS - 1 or more.
 pub const OVERLAP_LEVELS: usize = 7;
 /// Bins of the recent-displacement colouring.
@@ -122,6 +130,7 @@ fn to_color(c: Rgb) -> Color {
 #[derive(Resource)]
 struct SphereAssets {
     mesh: Handle<Mesh>,
+    subdivisions: u32,
     activity: [Handle<SphereMaterial>; 2],
     overlaps: Vec<Handle<SphereMaterial>>,
     displacement: Vec<Handle<SphereMaterial>>,
@@ -151,17 +160,23 @@ fn material(materials: &mut Assets<SphereMaterial>, c: Rgb) -> Handle<SphereMate
     materials.add(SphereMaterial { color: to_color(c).to_linear() })
 }
 
+fn sphere_mesh(n: usize) -> Mesh {
+    let sphere = Sphere::new(0.5);
+    sphere.mesh().ico(sphere_subdivisions(n)).unwrap_or_else(|_| sphere.mesh().uv(24, 12))
+}
+
 fn setup_assets(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<SphereMaterial>>,
     setup: Res<Setup>,
+    sim: Res<Sim>,
 ) {
     let view = &setup.scene.view;
     let legend = Legend::new(view.resting_color, view.active_color);
-    let mesh = Sphere::new(0.5).mesh().ico(SPHERE_SUBDIVISIONS).unwrap_or_else(|_| Sphere::new(0.5).mesh().uv(24, 12));
     commands.insert_resource(SphereAssets {
-        mesh: meshes.add(mesh),
+        mesh: meshes.add(sphere_mesh(sim.0.packing().len())),
+        subdivisions: sphere_subdivisions(sim.0.packing().len()),
         activity: legend.activity.map(|c| material(&mut materials, c)),
         overlaps: legend.overlaps.iter().map(|&c| material(&mut materials, c)).collect(),
         displacement: legend.displacement.iter().map(|&c| material(&mut materials, c)).collect(),
@@ -211,15 +226,20 @@ fn sync_particles(
     mut commands: Commands,
     sim: Res<Sim>,
     mode: Res<ColorMode>,
-    assets: Option<Res<SphereAssets>>,
+    assets: Option<ResMut<SphereAssets>>,
+    mut meshes: ResMut<Assets<Mesh>>,
     mut spheres: Query<(Entity, &Particle, &mut Transform, &mut MeshMaterial3d<SphereMaterial>)>,
 ) {
-    let Some(assets) = assets else { return };
+    let Some(mut assets) = assets else { return };
     let changed = sim.is_changed() || mode.is_changed();
     let sim = &sim.0;
     let n = sim.packing().len();
     let count = spheres.iter().count();
     if count != n {
+        if assets.subdivisions != sphere_subdivisions(n) {
+            assets.subdivisions = sphere_subdivisions(n);
+            assets.mesh = meshes.add(sphere_mesh(n));
+        }
         for (e, ..) in &spheres {
             commands.entity(e).despawn();
         }

@@ -523,6 +523,9 @@ pub fn output_ui(
         ui.checkbox(&mut state.screenshot_panels, "with panels");
     });
     ui.label(format!("saved in {}", super::record::absolute(&capture.folder).display()));
+    if let Some(m) = &capture.message {
+        ui.label(egui::RichText::new(m).small());
+    }
     ui.horizontal(|ui| {
         let label = if recorder.is_recording() { "Stop recording" } else { "Record" };
         if ui.button(label).clicked() {

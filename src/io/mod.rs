@@ -22,7 +22,7 @@ impl AtomicFile {
     pub fn create(path: &Path) -> Result<Self> {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let temp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-        let file = File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+        let file = File::create(&temp).map_err(|e| Error::io(path, e))?;
         Ok(Self { path: path.to_path_buf(), temp, writer: BufWriter::new(file), committed: false })
     }
 
