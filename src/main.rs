@@ -47,6 +47,9 @@ struct ViewArgs {
     /// Print the median frames per second over this many seconds, then exit.
     #[arg(long, value_name = "SECONDS")]
     measure_fps: Option<f64>,
+    /// Colour spheres by activity, overlaps or displacement.
+    #[arg(long, value_name = "MODE")]
+    color_by: Option<String>,
 }
 
 #[derive(Args, Default)]
@@ -138,6 +141,11 @@ fn view(args: ViewArgs) -> Result<()> {
     {
         anyhow::bail!("--measure-fps = {s} is not allowed: a duration > 0 in seconds");
     }
+    let color_by = match args.color_by.as_deref() {
+        None => Default::default(),
+        Some(name) => absorb::app::picture::ColorMode::from_name(name)
+            .ok_or_else(|| anyhow::anyhow!("--color-by = {name} is not allowed: activity, overlaps or displacement"))?,
+    };
     let screenshot = args.screenshot.map(|path| absorb::app::ScriptedShot {
         path,
         frames: args.frames,
@@ -145,7 +153,13 @@ fn view(args: ViewArgs) -> Result<()> {
         no_panels: args.no_panels,
     });
     let path = args.scene.is_some().then_some(path);
-    match absorb::app::run(absorb::app::ViewOptions { scene, path, screenshot, measure_fps: args.measure_fps })? {
+    match absorb::app::run(absorb::app::ViewOptions {
+        scene,
+        path,
+        screenshot,
+        measure_fps: args.measure_fps,
+        color_by,
+    })? {
         bevy::app::AppExit::Success => Ok(()),
         // The visualizer has said why already.
         bevy::app::AppExit::Error(code) => std::process::exit(i32::from(code.get())),

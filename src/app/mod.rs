@@ -36,6 +36,8 @@ pub struct ViewOptions {
     pub screenshot: Option<ScriptedShot>,
     /// Measure frames per second for this many seconds, print them and exit.
     pub measure_fps: Option<f64>,
+    /// What the sphere colours show at start.
+    pub color_by: picture::ColorMode,
 }
 
 /// The scripted-figure mode of `absorb view --screenshot`.
@@ -73,6 +75,7 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     .add_plugins(FrameTimeDiagnosticsPlugin::default())
     .add_plugins(bevy_egui::EguiPlugin::default());
     app.add_plugins(AbsorbPlugins { sim: plugin });
+    app.insert_resource(options.color_by);
     if let Some(shot) = options.screenshot {
         app.world_mut().write_message(simulation::SimCommand::Advance(shot.steps));
         app.world_mut().resource_mut::<SimSettings>().playing = false;

@@ -62,6 +62,16 @@ impl ColorMode {
     /// Every mode, for the picker.
     pub const ALL: [ColorMode; 3] = [ColorMode::Activity, ColorMode::Overlaps, ColorMode::Displacement];
 
+    /// The mode called `name` on the command line.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "activity" => Some(ColorMode::Activity),
+            "overlaps" => Some(ColorMode::Overlaps),
+            "displacement" => Some(ColorMode::Displacement),
+            _ => None,
+        }
+    }
+
     /// Name in the picker.
     pub fn label(self) -> &'static str {
         match self {

@@ -78,6 +78,7 @@ pub struct Simulation {
     /// |dx| of each particle in the last iteration, in diameters.
     last_moves: Vec<f64>,
     cells: CellList,
+    scratch: step::Scratch,
 }
 
 impl Simulation {
@@ -95,6 +96,7 @@ impl Simulation {
             last_contacts: vec![0; n],
             last_moves: vec![0.0; n],
             cells: CellList::default(),
+            scratch: step::Scratch::default(),
         })
     }
 
@@ -103,11 +105,14 @@ impl Simulation {
         crate::with_dim!(self.packing.dim(), D, self.step_d::<D>())
     }
 
-    fn step_d<const D: usize>(&mut self) -> StepStats {
+    fn step_d<const D: usize>(&mut self) -> StepStats
+    where
+        step::Scratch: step::ScratchOf<D>,
+    {
         let Dynamics { scheme, potential, overlap_tolerance } = self.dynamics;
         let ctx =
             step::context::<D>(&self.packing, &mut self.cells, potential, overlap_tolerance, self.seed, self.iteration);
-        let mut out = Vec::new();
+        let mut out = std::mem::take(step::ScratchOf::<D>::buffer(&mut self.scratch));
         step::compute(&ctx, &scheme, &mut out);
 
         let n = out.len();
@@ -135,6 +140,7 @@ impl Simulation {
             stats.max_displacement = self.last_moves.iter().cloned().fold(0.0, f64::max);
             self.apply::<D>(&out);
         }
+        *step::ScratchOf::<D>::buffer(&mut self.scratch) = out;
         self.iteration += 1;
         stats
     }

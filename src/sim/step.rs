@@ -292,3 +292,35 @@ pub(crate) fn context<'a, const D: usize>(
     cells.rebuild(x, bx, packing.max_diameter());
     Context { x, radii: packing.radii(), bx, cells, potential, active_below: 1.0 - overlap_tolerance, seed, iteration }
 }
+
+/// Reusable per-particle buffers, one per compiled dimension, so an iteration
+/// allocates nothing.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Scratch {
+    d2: Vec<Particle<2>>,
+    d3: Vec<Particle<3>>,
+    d4: Vec<Particle<4>>,
+}
+
+/// The buffer of dimension `D` in a [`Scratch`].
+pub(crate) trait ScratchOf<const D: usize> {
+    fn buffer(&mut self) -> &mut Vec<Particle<D>>;
+}
+
+impl ScratchOf<2> for Scratch {
+    fn buffer(&mut self) -> &mut Vec<Particle<2>> {
+        &mut self.d2
+    }
+}
+
+impl ScratchOf<3> for Scratch {
+    fn buffer(&mut self) -> &mut Vec<Particle<3>> {
+        &mut self.d3
+    }
+}
+
+impl ScratchOf<4> for Scratch {
+    fn buffer(&mut self) -> &mut Vec<Particle<4>> {
+        &mut self.d4
+    }
+}
