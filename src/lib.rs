@@ -26,6 +26,7 @@
 
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod bench;
 pub mod error;
 pub mod io;
 pub mod run;

@@ -23,6 +23,25 @@ enum Command {
     Run(RunArgs),
     /// Open the visualizer on a scene (the default command).
     View(ViewArgs),
+    /// Time the core on fixed workloads; prints one JSON object per line.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Worker threads.
+    #[arg(long, value_name = "K", default_value_t = 2)]
+    threads: usize,
+    /// A subset that finishes in under a minute.
+    #[arg(long)]
+    quick: bool,
+    /// Only the workloads with these names (active-3d, active-sgd-3d, tail-3d,
+    /// active-2d, scaling-1e4, scaling-1e5, scaling-1e6, structure-factor).
+    #[arg(long, value_name = "NAME")]
+    only: Vec<String>,
+    /// Timed iterations per workload.
+    #[arg(long, value_name = "T", default_value_t = 50)]
+    iterations: u64,
 }
 
 #[derive(Args, Default)]
@@ -111,8 +130,32 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Run(args)) => run_headless(args),
         Some(Command::View(args)) => view(args),
+        Some(Command::Bench(args)) => bench(args),
         None => view(ViewArgs::default()),
     }
+}
+
+fn bench(args: BenchArgs) -> Result<()> {
+    if args.threads == 0 {
+        anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
+    }
+    let all = absorb::bench::workloads(args.quick);
+    let known: Vec<&str> = all.iter().map(|w| w.name).chain(["structure-factor"]).collect();
+    if let Some(bad) = args.only.iter().find(|o| !known.contains(&o.as_str())) {
+        anyhow::bail!("--only = {bad} is not allowed: one of {}", known.join(", "));
+    }
+    let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    let iterations = if args.quick { args.iterations.min(20) } else { args.iterations };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads).build().context("starting worker threads")?;
+    pool.install(|| -> Result<()> {
+        for w in all.iter().filter(|w| wanted(w.name)) {
+            println!("{}", absorb::bench::measure(w, iterations, args.threads)?.to_json());
+        }
+        if wanted("structure-factor") {
+            println!("{}", absorb::bench::measure_structure_factor(args.threads)?.to_json());
+        }
+        Ok(())
+    })
 }
 
 /// Loads the scene named on the command line, or the built-in default;

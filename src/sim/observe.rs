@@ -31,90 +31,142 @@ pub struct Shell {
     pub count: usize,
 }
 
+/// Particles per task of the structure factor: each task sums into its own
+/// accumulator, and the tasks' sums are added in a fixed order, so the result
+/// does not depend on the thread count.
+const SK_PARTICLES_PER_TASK: usize = 4096;
+
 /// S(k) = |sum_j exp(-i k.x_j)|^2 / N on k = 2 pi n / L, n integer with
 /// 0 < |n| <= `max_n`, averaged in shells of width 2 pi / L (shell m holds
 /// m - 1/2 < |n| <= m + 1/2). Of each pair +n, -n (equal S) one is kept.
+///
+/// Wave vectors are walked in rows along the last axis: per particle, the
+/// phase of a row is one product, and each vector of the row adds one complex
+/// multiply, so the cost is N times the number of vectors, vectorizable.
 pub fn structure_factor(packing: &Packing, max_n: usize) -> Vec<Shell> {
     let dim = packing.dim();
     let n = packing.len();
-    let side = packing.side();
     let m = max_n as i64;
-    // exp(-i 2 pi q x / L) for q = 0..=max_n by repeated multiplication;
-    // negative q are the conjugates.
-    let width = max_n + 1;
-    let mut phase = vec![(0.0, 0.0); n * dim * width];
-    for (c, &x) in packing.positions().iter().enumerate() {
-        let angle = -std::f64::consts::TAU * x / side;
-        let step = (angle.cos(), angle.sin());
-        let row = &mut phase[c * width..(c + 1) * width];
-        row[0] = (1.0, 0.0);
-        for q in 1..width {
-            row[q] = cmul(row[q - 1], step);
-        }
-    }
-    let vectors = half_space_vectors(dim, m);
-    let values: Vec<(usize, f64)> = vectors
-        .par_iter()
-        .map(|nv| {
-            let norm = nv.iter().map(|&q| (q * q) as f64).sum::<f64>().sqrt();
-            let mut sum = (0.0, 0.0);
-            for i in 0..n {
-                let mut z = (1.0, 0.0);
-                for (d, &q) in nv.iter().enumerate() {
-                    let p = phase[(i * dim + d) * width + q.unsigned_abs() as usize];
-                    z = cmul(z, if q < 0 { (p.0, -p.1) } else { p });
+    let rows = half_space_rows(dim, m);
+    let total: usize = rows.iter().map(|r| r.len()).sum();
+    let width = 2 * max_n + 1;
+    let side = packing.side();
+    let sums: Vec<Vec<(f64, f64)>> = packing
+        .positions()
+        .par_chunks(SK_PARTICLES_PER_TASK * dim)
+        .map(|chunk| {
+            let mut acc = vec![(0.0, 0.0); total];
+            // phase[d * width + (q + m)] = exp(-i 2 pi q x_d / L), q in [-m, m]
+            let mut phase = vec![(0.0, 0.0); dim * width];
+            for x in chunk.chunks_exact(dim) {
+                for (d, &xd) in x.iter().enumerate() {
+                    let angle = -std::f64::consts::TAU * xd / side;
+                    let step = (angle.cos(), angle.sin());
+                    let row = &mut phase[d * width..(d + 1) * width];
+                    row[max_n] = (1.0, 0.0);
+                    for q in 1..=max_n {
+                        let next = cmul(row[max_n + q - 1], step);
+                        row[max_n + q] = next;
+                        row[max_n - q] = (next.0, -next.1);
+                    }
                 }
-                sum.0 += z.0;
-                sum.1 += z.1;
+                let last = &phase[(dim - 1) * width..dim * width];
+                for r in &rows {
+                    let mut z = (1.0, 0.0);
+                    for (d, &q) in r.head.iter().enumerate() {
+                        z = cmul(z, phase[d * width + (q + m) as usize]);
+                    }
+                    let tail = &last[(r.lo + m) as usize..=(r.hi + m) as usize];
+                    for (a, &p) in acc[r.offset..r.offset + r.len()].iter_mut().zip(tail) {
+                        let w = cmul(z, p);
+                        a.0 += w.0;
+                        a.1 += w.1;
+                    }
+                }
             }
-            (norm.round() as usize, (sum.0 * sum.0 + sum.1 * sum.1) / n as f64)
+            acc
         })
         .collect();
-    let mut shells = Vec::new();
-    for shell in 1..=max_n {
-        let s: Vec<f64> = values.iter().filter(|v| v.0 == shell).map(|v| v.1).collect();
-        if s.is_empty() {
-            continue;
+    let mut acc = vec![(0.0, 0.0); total];
+    for part in &sums {
+        for (a, p) in acc.iter_mut().zip(part) {
+            a.0 += p.0;
+            a.1 += p.1;
         }
-        let count = s.len();
-        let mean = s.iter().sum::<f64>() / count as f64;
-        let var = s.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count.max(2) - 1) as f64;
-        shells.push(Shell {
-            k: std::f64::consts::TAU * shell as f64 / side,
-            s: mean,
-            error: (var / count as f64).sqrt(),
-            count,
-        });
     }
-    shells
+    let mut per_shell: Vec<Vec<f64>> = vec![Vec::new(); max_n + 1];
+    for r in &rows {
+        let head2: i64 = r.head.iter().map(|q| q * q).sum();
+        for (k, q) in (r.lo..=r.hi).enumerate() {
+            let shell = (((head2 + q * q) as f64).sqrt().round() as usize).min(max_n);
+            let a = acc[r.offset + k];
+            per_shell[shell].push((a.0 * a.0 + a.1 * a.1) / n as f64);
+        }
+    }
+    per_shell
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(shell, s)| {
+            let count = s.len();
+            let mean = s.iter().sum::<f64>() / count as f64;
+            let var = s.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count.max(2) - 1) as f64;
+            Shell { k: std::f64::consts::TAU * shell as f64 / side, s: mean, error: (var / count as f64).sqrt(), count }
+        })
+        .collect()
 }
 
-/// Integer vectors with 0 < |n| <= max (rounded shell), one of each +n, -n:
-/// those whose first non-zero component is positive.
-fn half_space_vectors(dim: usize, max: i64) -> Vec<Vec<i64>> {
-    let mut out = Vec::new();
-    let mut nv = vec![-max; dim];
-    let limit = (max as f64 + 0.5).powi(2);
-    loop {
-        let first = nv.iter().find(|&&q| q != 0);
-        let norm2 = nv.iter().map(|&q| (q * q) as f64).sum::<f64>();
-        if matches!(first, Some(&q) if q > 0) && norm2 <= limit {
-            out.push(nv.clone());
-        }
-        // odometer over [-max, max]^dim
-        let mut d = 0;
-        loop {
-            if d == dim {
-                return out;
-            }
-            nv[d] += 1;
-            if nv[d] <= max {
-                break;
-            }
-            nv[d] = -max;
-            d += 1;
-        }
+/// Wave vectors sharing their first d - 1 components, with the last one
+/// running from `lo` to `hi`.
+struct Row {
+    head: Vec<i64>,
+    lo: i64,
+    hi: i64,
+    offset: usize,
+}
+
+impl Row {
+    fn len(&self) -> usize {
+        (self.hi - self.lo + 1) as usize
     }
+}
+
+/// The rows of integer vectors with 0 < |n| <= max + 1/2, one of each +n, -n:
+/// those whose first non-zero component is positive.
+fn half_space_rows(dim: usize, max: i64) -> Vec<Row> {
+    let limit = (max as f64 + 0.5).powi(2);
+    let mut rows = Vec::new();
+    let mut offset = 0;
+    for head in cube(dim - 1, max) {
+        let head2: i64 = head.iter().map(|q| q * q).sum();
+        let room = limit - head2 as f64;
+        if room < 0.0 {
+            continue;
+        }
+        let reach = (room.sqrt().floor() as i64).min(max);
+        let (lo, hi) = match head.iter().find(|&&q| q != 0) {
+            Some(&q) if q > 0 => (-reach, reach),
+            Some(_) => continue,
+            None => (1, reach),
+        };
+        if lo > hi {
+            continue;
+        }
+        let row = Row { head, lo, hi, offset };
+        offset += row.len();
+        rows.push(row);
+    }
+    rows
+}
+
+/// Every integer vector of `dim` components in [-max, max].
+fn cube(dim: usize, max: i64) -> Vec<Vec<i64>> {
+    let mut out = vec![Vec::new()];
+    for _ in 0..dim {
+        out = out.into_iter().flat_map(|v| (-max..=max).map(move |q| [v.clone(), vec![q]].concat())).collect();
+    }
+    out
 }
 
 #[inline(always)]
@@ -237,12 +289,16 @@ mod tests {
 
     #[test]
     fn half_space_has_one_of_each_pair() {
-        let v = half_space_vectors(3, 2);
+        let rows = half_space_rows(3, 2);
+        let v: Vec<Vec<i64>> =
+            rows.iter().flat_map(|r| (r.lo..=r.hi).map(move |q| [r.head.clone(), vec![q]].concat())).collect();
         for a in &v {
             let neg: Vec<i64> = a.iter().map(|q| -q).collect();
             assert!(!v.contains(&neg));
+            assert!(a.iter().any(|&q| q != 0));
         }
         // 3D integer vectors with 0 < |n| <= 2.5: 80 of them, half kept.
         assert_eq!(v.len(), 40);
+        assert_eq!(rows.iter().map(|r| r.len()).sum::<usize>(), 40);
     }
 }

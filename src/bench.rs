@@ -1,0 +1,187 @@
+//! The fixed workloads of `absorb bench`: how fast the core steps at full
+//! activity, near absorption, in 2D, across sizes, and how fast S(k) is.
+
+use crate::error::Result;
+use crate::sim::observe;
+use crate::sim::{Dynamics, Packing, Radii, Scheme, Simulation};
+use std::time::Instant;
+
+/// One measured workload, printed as a JSON line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measurement {
+    /// Workload name.
+    pub workload: String,
+    /// Dimension.
+    pub dim: usize,
+    /// Particles.
+    pub n: usize,
+    /// Worker threads.
+    pub threads: usize,
+    /// Iterations timed.
+    pub iterations: u64,
+    /// Particle updates (particles x iterations) per second.
+    pub updates_per_s: f64,
+    /// Milliseconds per iteration.
+    pub ms_per_iter: f64,
+    /// Mean activity over the timed iterations.
+    pub activity: f64,
+    /// Peak resident memory of the process so far, in bytes (Linux; 0 elsewhere).
+    pub peak_rss_bytes: u64,
+}
+
+impl Measurement {
+    /// The JSON line.
+    pub fn to_json(&self) -> String {
+        format!(
+            "{{\"workload\": \"{}\", \"dim\": {}, \"n\": {}, \"threads\": {}, \"iterations\": {}, \
+             \"updates_per_s\": {:.0}, \"ms_per_iter\": {:.4}, \"activity\": {:.4}, \"peak_rss_bytes\": {}}}",
+            self.workload,
+            self.dim,
+            self.n,
+            self.threads,
+            self.iterations,
+            self.updates_per_s,
+            self.ms_per_iter,
+            self.activity,
+            self.peak_rss_bytes
+        )
+    }
+}
+
+/// A workload: a start and how to time it.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Name, as `--only` takes it.
+    pub name: &'static str,
+    /// Dimension.
+    pub dim: usize,
+    /// Particles.
+    pub n: usize,
+    /// Packing fraction.
+    pub phi: f64,
+    /// Radii.
+    pub radii: Radii,
+    /// Scheme.
+    pub scheme: Scheme,
+    /// Time only iterations with 0 < f_a <= this (the approach to absorption);
+    /// None times every iteration after the warm-up.
+    pub tail_below: Option<f64>,
+}
+
+/// Iterations run before timing starts.
+const WARMUP: u64 = 10;
+
+/// Every workload; `quick` keeps those that finish in under a minute on two cores.
+pub fn workloads(quick: bool) -> Vec<Workload> {
+    let active = |name, n| Workload {
+        name,
+        dim: 3,
+        n,
+        phi: 0.64,
+        radii: Radii::Monodisperse,
+        scheme: Scheme::BroPairwise { kick: 0.05 },
+        tail_below: None,
+    };
+    let mut all = vec![
+        active("active-3d", 100_000),
+        Workload {
+            name: "active-sgd-3d",
+            scheme: Scheme::Sgd { lr: 0.05, batch: 0.5, batch_mode: Default::default() },
+            ..active("active-sgd-3d", 100_000)
+        },
+        Workload {
+            name: "tail-3d",
+            phi: 0.55,
+            scheme: Scheme::BroPairwise { kick: 0.1 },
+            tail_below: Some(0.02),
+            ..active("tail-3d", 100_000)
+        },
+        Workload {
+            name: "active-2d",
+            dim: 2,
+            phi: 0.86,
+            radii: Radii::bidisperse_2d(),
+            ..active("active-2d", 100_000)
+        },
+        active("scaling-1e4", 10_000),
+        active("scaling-1e5", 100_000),
+        active("scaling-1e6", 1_000_000),
+    ];
+    if quick {
+        all.retain(|w| matches!(w.name, "active-3d" | "tail-3d" | "scaling-1e4"));
+    }
+    all
+}
+
+/// Runs one workload for `iterations` timed iterations (or, for a tail
+/// workload, until absorbed or `iterations` tail iterations).
+pub fn measure(w: &Workload, iterations: u64, threads: usize) -> Result<Measurement> {
+    let radii = w.radii.generate(w.n, 1)?;
+    let packing = Packing::random(w.dim, radii, w.phi, 1)?;
+    let mut sim = Simulation::new(packing, Dynamics { scheme: w.scheme, ..Dynamics::default() }, 1)?;
+    for _ in 0..WARMUP {
+        sim.step();
+    }
+    let (mut timed, mut seconds, mut activity) = (0u64, 0.0, 0.0);
+    // A tail run reaches its window after a few hundred iterations; the cap
+    // keeps a run that never gets there finite.
+    let mut budget = if w.tail_below.is_some() { 200_000 } else { iterations };
+    while timed < iterations && budget > 0 {
+        budget -= 1;
+        let start = Instant::now();
+        let stats = sim.step();
+        let took = start.elapsed().as_secs_f64();
+        if stats.absorbed {
+            break;
+        }
+        if w.tail_below.is_none_or(|f| stats.activity <= f) {
+            timed += 1;
+            seconds += took;
+            activity += stats.activity;
+        }
+    }
+    let t = timed.max(1) as f64;
+    Ok(Measurement {
+        workload: w.name.to_string(),
+        dim: w.dim,
+        n: w.n,
+        threads,
+        iterations: timed,
+        updates_per_s: if seconds > 0.0 { w.n as f64 * timed as f64 / seconds } else { 0.0 },
+        ms_per_iter: 1e3 * seconds / t,
+        activity: activity / t,
+        peak_rss_bytes: peak_rss(),
+    })
+}
+
+/// Times S(k) for N = 10^5 in 3D and all |k| <= 20 (2 pi / L).
+pub fn measure_structure_factor(threads: usize) -> Result<Measurement> {
+    let n = 100_000;
+    let packing = Packing::random(3, Radii::Monodisperse.generate(n, 1)?, 0.64, 1)?;
+    let start = Instant::now();
+    let shells = observe::structure_factor(&packing, 20);
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(Measurement {
+        workload: "structure-factor".into(),
+        dim: 3,
+        n,
+        threads,
+        iterations: 1,
+        updates_per_s: n as f64 / seconds,
+        ms_per_iter: 1e3 * seconds,
+        activity: shells.first().map_or(0.0, |s| s.s),
+        peak_rss_bytes: peak_rss(),
+    })
+}
+
+/// Peak resident set size of this process (VmHWM), in bytes.
+pub fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()))
+        })
+        .map_or(0, |kb| kb * 1024)
+}
