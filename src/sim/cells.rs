@@ -11,6 +11,11 @@ const MAX_CELLS_PER_PARTICLE: usize = 4;
 
 /// Particles binned into cubic cells at least `min_cell` wide, so that every
 /// pair closer than `min_cell` sits in the same or in adjacent cells.
+///
+/// The list also holds a copy of the positions and radii in cell order
+/// (within a cell, by particle id): neighbours then lie next to each other in
+/// memory, and a visit in cell order gives the same sums, bit for bit, as a
+/// visit in id order would.
 #[derive(Clone, Debug, Default)]
 pub struct CellList {
     dim: usize,
@@ -19,15 +24,23 @@ pub struct CellList {
     /// Offsets to the neighbouring cells, `dim` numbers each, without repeats
     /// (a box of one or two cells a side has fewer than 3^d distinct neighbours).
     offsets: Vec<i64>,
-    /// Particles of cell c are `items[start[c]..start[c + 1]]`, in index order.
+    /// Particles of cell c are the sorted slots `start[c]..start[c + 1]`.
     start: Vec<u32>,
+    /// Particle id in each sorted slot (cell order, ids ascending within a cell).
     items: Vec<u32>,
     cell_of: Vec<u32>,
+    /// Cell of each sorted slot.
+    slot_cell: Vec<u32>,
+    /// Positions in slot order, `dim` numbers each.
+    sorted_x: Vec<f64>,
+    /// Radii in slot order.
+    sorted_r: Vec<f64>,
 }
 
 impl CellList {
-    /// Bins `positions` (wrapped into the box) into cells at least `min_cell` wide.
-    pub fn rebuild<const D: usize>(&mut self, positions: &[[f64; D]], bx: PeriodicBox, min_cell: f64) {
+    /// Bins `positions` (wrapped into the box) into cells at least `min_cell`
+    /// wide, and copies positions and `radii` into cell order.
+    pub fn rebuild<const D: usize>(&mut self, positions: &[[f64; D]], radii: &[f64], bx: PeriodicBox, min_cell: f64) {
         let n = positions.len();
         let mut per_side = ((bx.side / min_cell).floor() as usize).max(1);
         let max_cells = MAX_CELLS_PER_PARTICLE * n + 64;
@@ -61,6 +74,27 @@ impl CellList {
             self.items[fill[c as usize] as usize] = i as u32;
             fill[c as usize] += 1;
         }
+        self.slot_cell.clear();
+        self.slot_cell.extend(self.items.iter().map(|&i| self.cell_of[i as usize]));
+        self.sorted_x.clear();
+        self.sorted_x.extend(self.items.iter().flat_map(|&i| positions[i as usize]));
+        self.sorted_r.clear();
+        self.sorted_r.extend(self.items.iter().map(|&i| radii[i as usize]));
+    }
+
+    /// Positions in slot (cell) order.
+    pub fn sorted_points<const D: usize>(&self) -> &[[f64; D]] {
+        self.sorted_x.as_chunks::<D>().0
+    }
+
+    /// Radii in slot order.
+    pub fn sorted_radii(&self) -> &[f64] {
+        &self.sorted_r
+    }
+
+    /// The particle id in each slot.
+    pub fn ids(&self) -> &[u32] {
+        &self.items
     }
 
     #[inline(always)]
@@ -78,11 +112,11 @@ impl CellList {
         c.iter().rev().fold(0, |acc, &ck| acc * self.per_side + ck)
     }
 
-    /// Calls `visit(j)` for every particle j != i in i's cell and the cells
+    /// Calls `visit(t)` for every slot t != s in slot s's cell and the cells
     /// around it, each once, in an order fixed by the configuration alone.
     #[inline]
-    pub fn for_each_candidate<const D: usize>(&self, positions: &[[f64; D]], i: usize, mut visit: impl FnMut(usize)) {
-        let c = self.cell_coords(&positions[i]);
+    pub fn for_each_candidate<const D: usize>(&self, s: usize, mut visit: impl FnMut(usize)) {
+        let c = self.coords_of_cell::<D>(self.slot_cell[s] as usize);
         let n = self.per_side as i64;
         for off in self.offsets.chunks_exact(D) {
             let mut cell = 0usize;
@@ -90,13 +124,22 @@ impl CellList {
                 let ck = (c[k] as i64 + off[k]).rem_euclid(n) as usize;
                 cell = cell * self.per_side + ck;
             }
-            let (a, b) = (self.start[cell] as usize, self.start[cell + 1] as usize);
-            for &j in &self.items[a..b] {
-                if j as usize != i {
-                    visit(j as usize);
+            for t in self.start[cell] as usize..self.start[cell + 1] as usize {
+                if t != s {
+                    visit(t);
                 }
             }
         }
+    }
+
+    #[inline(always)]
+    fn coords_of_cell<const D: usize>(&self, mut cell: usize) -> [usize; D] {
+        let mut c = [0; D];
+        for ck in c.iter_mut() {
+            *ck = cell % self.per_side;
+            cell /= self.per_side;
+        }
+        c
     }
 
     /// Cells along each side.
@@ -133,10 +176,13 @@ fn contact_pairs_d<const D: usize>(packing: &Packing) -> Vec<(usize, usize)> {
     let radii = packing.radii();
     let bx = packing.periodic_box();
     let mut cells = CellList::default();
-    cells.rebuild(x, bx, packing.max_diameter());
+    cells.rebuild(x, radii, bx, packing.max_diameter());
+    let ids = cells.ids();
     let mut pairs = Vec::new();
-    for i in 0..x.len() {
-        cells.for_each_candidate(x, i, |j| {
+    for s in 0..x.len() {
+        let i = ids[s] as usize;
+        cells.for_each_candidate::<D>(s, |t| {
+            let j = ids[t] as usize;
             if i < j && overlaps(bx, &x[i], &x[j], radii[i] + radii[j]) {
                 pairs.push((i, j));
             }

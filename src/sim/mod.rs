@@ -112,8 +112,8 @@ impl Simulation {
         let Dynamics { scheme, potential, overlap_tolerance } = self.dynamics;
         let ctx =
             step::context::<D>(&self.packing, &mut self.cells, potential, overlap_tolerance, self.seed, self.iteration);
-        let mut out = std::mem::take(step::ScratchOf::<D>::buffer(&mut self.scratch));
-        step::compute(&ctx, &scheme, &mut out);
+        let (mut by_slot, mut out) = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
+        step::compute(&ctx, &scheme, &mut by_slot, &mut out);
 
         let n = out.len();
         let active_particles = out.iter().filter(|p| p.contacts > 0).count();
@@ -140,7 +140,7 @@ impl Simulation {
             stats.max_displacement = self.last_moves.iter().cloned().fold(0.0, f64::max);
             self.apply::<D>(&out);
         }
-        *step::ScratchOf::<D>::buffer(&mut self.scratch) = out;
+        *step::ScratchOf::<D>::buffers(&mut self.scratch) = (by_slot, out);
         self.iteration += 1;
         stats
     }

@@ -34,9 +34,15 @@ pub(crate) enum Batch {
 }
 
 /// What stays the same while one iteration's displacements are computed.
+/// Particles are visited by slot (cell order); every random number is keyed
+/// by particle id, never by slot.
 pub(crate) struct Context<'a, const D: usize> {
+    /// Positions by slot.
     pub x: &'a [[f64; D]],
+    /// Radii by slot.
     pub radii: &'a [f64],
+    /// Particle id of each slot.
+    pub ids: &'a [u32],
     pub bx: PeriodicBox,
     pub cells: &'a CellList,
     pub potential: Potential,
@@ -63,18 +69,20 @@ impl<const D: usize> Default for Particle<D> {
 }
 
 impl<const D: usize> Context<'_, D> {
-    /// Visits i's overlapping neighbours: accumulates half their energies and,
-    /// for each active contact, calls `active(j, e_ij, f(r_ij))`.
+    /// Visits the overlapping neighbours of the particle in slot `s`:
+    /// accumulates half their energies and, for each active contact, calls
+    /// `active(j, e_ij, f(r_ij))` with j the neighbour's id.
     #[inline(always)]
-    fn contacts(&self, i: usize, mut active: impl FnMut(usize, &[f64; D], f64)) -> (f64, u32) {
-        let xi = &self.x[i];
-        let ri = self.radii[i];
+    fn contacts(&self, s: usize, mut active: impl FnMut(usize, &[f64; D], f64)) -> (f64, u32) {
+        let xi = &self.x[s];
+        let ri = self.radii[s];
+        let i = self.ids[s] as usize;
         let mut half_energy = 0.0;
         let mut count = 0;
-        self.cells.for_each_candidate(self.x, i, |j| {
-            let r = self.bx.separation(xi, &self.x[j]);
+        self.cells.for_each_candidate::<D>(s, |t| {
+            let r = self.bx.separation(xi, &self.x[t]);
             let r2: f64 = r.iter().map(|c| c * c).sum();
-            let sigma = ri + self.radii[j];
+            let sigma = ri + self.radii[t];
             if r2 >= sigma * sigma {
                 return;
             }
@@ -84,6 +92,7 @@ impl<const D: usize> Context<'_, D> {
                 return;
             }
             count += 1;
+            let j = self.ids[t] as usize;
             let e = if dist > 0.0 { r.map(|c| c / dist) } else { self.coincident_direction(i, j) };
             active(j, &e, self.potential.force(dist, sigma));
         });
@@ -140,21 +149,23 @@ impl<const D: usize> Context<'_, D> {
         }
     }
 
-    /// Particle i's displacement under `scheme` (with `batch` for SGD and RCD).
-    pub(crate) fn particle(&self, scheme: &Scheme, batch: Batch, i: usize) -> Particle<D> {
+    /// The displacement of the particle in slot `s` under `scheme` (with
+    /// `batch` for SGD and RCD).
+    pub(crate) fn particle(&self, scheme: &Scheme, batch: Batch, s: usize) -> Particle<D> {
+        let i = self.ids[s] as usize;
         let mut dx = [0.0; D];
         let (half_energy, contacts) = match *scheme {
-            Scheme::BroPairwise { kick } => self.contacts(i, |j, e, _| {
+            Scheme::BroPairwise { kick } => self.contacts(s, |j, e, _| {
                 add(&mut dx, kick * self.pair_uniform(Purpose::PairNoise, i, j), e);
             }),
-            Scheme::BroPairwiseNonreciprocal { kick } => self.contacts(i, |j, e, _| {
+            Scheme::BroPairwiseNonreciprocal { kick } => self.contacts(s, |j, e, _| {
                 // Keyed by (mover, other): the two ends draw independently.
                 let xi = rng::unit(rng::key(self.seed, Purpose::SideNoise, self.iteration, i as u64, j as u64));
                 add(&mut dx, kick * xi, e);
             }),
             Scheme::BroParticle { kick, normalized } => {
                 let mut sum = [0.0; D];
-                let out = self.contacts(i, |_, e, _| add(&mut sum, 1.0, e));
+                let out = self.contacts(s, |_, e, _| add(&mut sum, 1.0, e));
                 if out.1 > 0 {
                     let xi = self.particle_stream(Purpose::ParticleNoise, i).uniform();
                     let scale = if normalized { unit_scale(&sum) } else { 1.0 };
@@ -162,32 +173,32 @@ impl<const D: usize> Context<'_, D> {
                 }
                 out
             }
-            Scheme::Sgd { lr, .. } => self.contacts(i, |j, e, f| {
+            Scheme::Sgd { lr, .. } => self.contacts(s, |j, e, f| {
                 if Self::in_batch(batch, self.pair_batch_key(i, j)) {
                     add(&mut dx, lr * f, e);
                 }
             }),
             Scheme::Rcd { lr, .. } => {
                 let mut force = [0.0; D];
-                let out = self.contacts(i, |_, e, f| add(&mut force, f, e));
+                let out = self.contacts(s, |_, e, f| add(&mut force, f, e));
                 if out.1 > 0 && Self::in_batch(batch, self.particle_batch_key(i)) {
                     add(&mut dx, lr, &force);
                 }
                 out
             }
-            Scheme::Gd { lr } => self.contacts(i, |_, e, f| add(&mut dx, lr * f, e)),
+            Scheme::Gd { lr } => self.contacts(s, |_, e, f| add(&mut dx, lr * f, e)),
             Scheme::SaPairwise { noise, h } => {
-                let (mu, s) = noise.moments();
-                let (mu, s) = (mu * h, s * h.sqrt());
-                self.contacts(i, |j, e, f| add(&mut dx, (mu + s * self.pair_normal(i, j)) * f, e))
+                let (mu, sd) = noise.moments();
+                let (mu, sd) = (mu * h, sd * h.sqrt());
+                self.contacts(s, |j, e, f| add(&mut dx, (mu + sd * self.pair_normal(i, j)) * f, e))
             }
             Scheme::SaParticle { noise, h } => {
-                let (mu, s) = noise.moments();
+                let (mu, sd) = noise.moments();
                 let mut force = [0.0; D];
-                let out = self.contacts(i, |_, e, f| add(&mut force, f, e));
+                let out = self.contacts(s, |_, e, f| add(&mut force, f, e));
                 if out.1 > 0 {
                     let eta = self.particle_stream(Purpose::ParticleNoise, i).normal();
-                    add(&mut dx, mu * h + s * h.sqrt() * eta, &force);
+                    add(&mut dx, mu * h + sd * h.sqrt() * eta, &force);
                 }
                 out
             }
@@ -206,9 +217,10 @@ impl<const D: usize> Context<'_, D> {
                 (0..n)
                     .into_par_iter()
                     .with_min_len(MIN_PARTICLES_PER_TASK)
-                    .flat_map_iter(|i| {
+                    .flat_map_iter(|s| {
+                        let i = self.ids[s] as usize;
                         let mut mine = Vec::new();
-                        self.contacts(i, |j, _, _| {
+                        self.contacts(s, |j, _, _| {
                             if i < j {
                                 mine.push(self.pair_batch_key(i, j));
                             }
@@ -222,8 +234,8 @@ impl<const D: usize> Context<'_, D> {
                 (0..n)
                     .into_par_iter()
                     .with_min_len(MIN_PARTICLES_PER_TASK)
-                    .filter(|&i| self.contacts(i, |_, _, _| {}).1 > 0)
-                    .map(|i| self.particle_batch_key(i))
+                    .filter(|&s| self.contacts(s, |_, _, _| {}).1 > 0)
+                    .map(|s| self.particle_batch_key(self.ids[s] as usize))
                     .collect(),
             ),
             Scheme::Sgd { batch, .. } | Scheme::Rcd { batch, .. } => return Batch::Probability(batch),
@@ -257,23 +269,39 @@ fn unit_scale<const D: usize>(v: &[f64; D]) -> f64 {
     if norm > 0.0 { 1.0 / norm } else { 0.0 }
 }
 
-/// Computes every particle's share of one iteration into `out`.
-pub(crate) fn compute<const D: usize>(ctx: &Context<'_, D>, scheme: &Scheme, out: &mut Vec<Particle<D>>) {
+/// Computes every particle's share of one iteration into `out`, by particle
+/// id; `by_slot` is scratch space.
+pub(crate) fn compute<const D: usize>(
+    ctx: &Context<'_, D>,
+    scheme: &Scheme,
+    by_slot: &mut Vec<Particle<D>>,
+    out: &mut Vec<Particle<D>>,
+) {
     let batch = ctx.batch(scheme);
     (0..ctx.x.len())
         .into_par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
-        .map(|i| ctx.particle(scheme, batch, i))
-        .collect_into_vec(out);
+        .map(|s| ctx.particle(scheme, batch, s))
+        .collect_into_vec(by_slot);
+    out.clear();
+    out.resize(by_slot.len(), Particle::default());
+    for (p, &id) in by_slot.iter().zip(ctx.ids) {
+        out[id as usize] = *p;
+    }
 }
 
-/// Energy U and active contacts of each particle, without moving anything.
+/// Energy U and active contacts of each particle (by id), without moving anything.
 pub(crate) fn contacts_and_energy<const D: usize>(ctx: &Context<'_, D>) -> (Vec<u32>, f64) {
-    let per: Vec<(f64, u32)> = (0..ctx.x.len())
+    let by_slot: Vec<(f64, u32)> = (0..ctx.x.len())
         .into_par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
-        .map(|i| ctx.contacts(i, |_, _, _| {}))
+        .map(|s| ctx.contacts(s, |_, _, _| {}))
         .collect();
+    let mut per = vec![(0.0, 0); by_slot.len()];
+    for (p, &id) in by_slot.iter().zip(ctx.ids) {
+        per[id as usize] = *p;
+    }
+    // Summed in id order: the same bits however the cells are laid out.
     let energy = per.iter().map(|p| p.0).sum();
     (per.into_iter().map(|p| p.1).collect(), energy)
 }
@@ -287,40 +315,53 @@ pub(crate) fn context<'a, const D: usize>(
     seed: u64,
     iteration: u64,
 ) -> Context<'a, D> {
-    let x = packing.points::<D>();
     let bx = packing.periodic_box();
-    cells.rebuild(x, bx, packing.max_diameter());
-    Context { x, radii: packing.radii(), bx, cells, potential, active_below: 1.0 - overlap_tolerance, seed, iteration }
+    cells.rebuild(packing.points::<D>(), packing.radii(), bx, packing.max_diameter());
+    let cells: &'a CellList = cells;
+    Context {
+        x: cells.sorted_points(),
+        radii: cells.sorted_radii(),
+        ids: cells.ids(),
+        bx,
+        cells,
+        potential,
+        active_below: 1.0 - overlap_tolerance,
+        seed,
+        iteration,
+    }
 }
 
 /// Reusable per-particle buffers, one per compiled dimension, so an iteration
 /// allocates nothing.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Scratch {
-    d2: Vec<Particle<2>>,
-    d3: Vec<Particle<3>>,
-    d4: Vec<Particle<4>>,
+    d2: Buffers<2>,
+    d3: Buffers<3>,
+    d4: Buffers<4>,
 }
 
-/// The buffer of dimension `D` in a [`Scratch`].
+/// Per-particle results by slot and by id.
+pub(crate) type Buffers<const D: usize> = (Vec<Particle<D>>, Vec<Particle<D>>);
+
+/// The buffers of dimension `D` in a [`Scratch`].
 pub(crate) trait ScratchOf<const D: usize> {
-    fn buffer(&mut self) -> &mut Vec<Particle<D>>;
+    fn buffers(&mut self) -> &mut Buffers<D>;
 }
 
 impl ScratchOf<2> for Scratch {
-    fn buffer(&mut self) -> &mut Vec<Particle<2>> {
+    fn buffers(&mut self) -> &mut Buffers<2> {
         &mut self.d2
     }
 }
 
 impl ScratchOf<3> for Scratch {
-    fn buffer(&mut self) -> &mut Vec<Particle<3>> {
+    fn buffers(&mut self) -> &mut Buffers<3> {
         &mut self.d3
     }
 }
 
 impl ScratchOf<4> for Scratch {
-    fn buffer(&mut self) -> &mut Vec<Particle<4>> {
+    fn buffers(&mut self) -> &mut Buffers<4> {
         &mut self.d4
     }
 }
