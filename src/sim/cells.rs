@@ -24,6 +24,9 @@ pub struct CellList {
     /// Offsets to the neighbouring cells, `dim` numbers each, without repeats
     /// (a box of one or two cells a side has fewer than 3^d distinct neighbours).
     offsets: Vec<i64>,
+    /// With three or more cells a side: the offsets along axes 1..d of the
+    /// rows of three cells that are contiguous along axis 0.
+    row_offsets: Vec<i64>,
     /// Particles of cell c are the sorted slots `start[c]..start[c + 1]`.
     start: Vec<u32>,
     /// Particle id in each sorted slot (cell order, ids ascending within a cell).
@@ -51,6 +54,7 @@ impl CellList {
             self.dim = D;
             self.per_side = per_side;
             self.offsets = neighbour_offsets(D, per_side);
+            self.row_offsets = if per_side >= 3 { neighbour_offsets(D - 1, per_side) } else { Vec::new() };
         }
         self.cell_size = bx.side / per_side as f64;
         let n_cells = per_side.pow(D as u32);
@@ -113,20 +117,43 @@ impl CellList {
     }
 
     /// Calls `visit(t)` for every slot t != s in slot s's cell and the cells
-    /// around it, each once, in an order fixed by the configuration alone.
+    /// around it, each once, in an order fixed by the configuration alone:
+    /// offsets with axis 0 varying fastest, slots ascending within a cell.
     #[inline]
     pub fn for_each_candidate<const D: usize>(&self, s: usize, mut visit: impl FnMut(usize)) {
         let c = self.coords_of_cell::<D>(self.slot_cell[s] as usize);
-        let n = self.per_side as i64;
-        for off in self.offsets.chunks_exact(D) {
-            let mut cell = 0usize;
-            for k in (0..D).rev() {
-                let ck = (c[k] as i64 + off[k]).rem_euclid(n) as usize;
-                cell = cell * self.per_side + ck;
-            }
-            for t in self.start[cell] as usize..self.start[cell + 1] as usize {
+        let n = self.per_side;
+        let mut range = |a: usize, b: usize| {
+            for t in self.start[a] as usize..self.start[b] as usize {
                 if t != s {
                     visit(t);
+                }
+            }
+        };
+        if n < 3 {
+            for off in self.offsets.chunks_exact(D) {
+                let mut cell = 0usize;
+                for k in (0..D).rev() {
+                    cell = cell * n + wrap(c[k], off[k], n);
+                }
+                range(cell, cell + 1);
+            }
+            return;
+        }
+        // The three cells along axis 0 are one run of slots unless it wraps.
+        for off in self.row_offsets.chunks_exact(D - 1) {
+            let mut row = 0usize;
+            for k in (1..D).rev() {
+                row = row * n + wrap(c[k], off[k - 1], n);
+            }
+            let base = row * n;
+            let x = c[0];
+            if x >= 1 && x + 1 < n {
+                range(base + x - 1, base + x + 2);
+            } else {
+                for dx in [-1, 0, 1] {
+                    let cell = base + wrap(x, dx, n);
+                    range(cell, cell + 1);
                 }
             }
         }
@@ -145,6 +172,19 @@ impl CellList {
     /// Cells along each side.
     pub fn per_side(&self) -> usize {
         self.per_side
+    }
+}
+
+/// Cell coordinate c + off (off in -1, 0, 1) on a ring of n cells.
+#[inline(always)]
+fn wrap(c: usize, off: i64, n: usize) -> usize {
+    let v = c as i64 + off;
+    if v < 0 {
+        (v + n as i64) as usize
+    } else if v >= n as i64 {
+        (v - n as i64) as usize
+    } else {
+        v as usize
     }
 }
 

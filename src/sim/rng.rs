@@ -48,11 +48,23 @@ pub fn mix(mut z: u64) -> u64 {
 /// (particle ids, sample index, side).
 #[inline(always)]
 pub fn key(seed: u64, purpose: Purpose, iteration: u64, a: u64, b: u64) -> u64 {
+    key_from(prefix(seed, purpose, iteration), a, b)
+}
+
+/// The part of a key fixed by (seed, purpose, iteration): computed once per
+/// iteration, it leaves two mixes per random number.
+#[inline(always)]
+pub fn prefix(seed: u64, purpose: Purpose, iteration: u64) -> u64 {
     let mut h = mix(seed.wrapping_add(GOLDEN));
     h = mix(h ^ (purpose as u64).wrapping_mul(GOLDEN));
-    h = mix(h ^ iteration);
-    h = mix(h ^ a);
-    mix(h ^ b.wrapping_add(GOLDEN))
+    mix(h ^ iteration)
+}
+
+/// The key with this prefix and words a, b: `key_from(prefix(s, p, k), a, b)
+/// == key(s, p, k, a, b)`.
+#[inline(always)]
+pub fn key_from(prefix: u64, a: u64, b: u64) -> u64 {
+    mix(mix(prefix ^ a) ^ b.wrapping_add(GOLDEN))
 }
 
 /// A uniform double in [0, 1) from a word.

@@ -50,6 +50,28 @@ pub(crate) struct Context<'a, const D: usize> {
     pub active_below: f64,
     pub seed: u64,
     pub iteration: u64,
+    /// Key prefixes of this iteration, by purpose.
+    pub keys: Keys,
+}
+
+/// The key prefixes of one iteration (see [`rng::prefix`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Keys {
+    pair_noise: u64,
+    side_noise: u64,
+    pair_batch: u64,
+    particle_batch: u64,
+}
+
+impl Keys {
+    fn new(seed: u64, iteration: u64) -> Self {
+        Self {
+            pair_noise: rng::prefix(seed, Purpose::PairNoise, iteration),
+            side_noise: rng::prefix(seed, Purpose::SideNoise, iteration),
+            pair_batch: rng::prefix(seed, Purpose::PairBatch, iteration),
+            particle_batch: rng::prefix(seed, Purpose::ParticleBatch, iteration),
+        }
+    }
 }
 
 /// One particle's share of the iteration.
@@ -111,15 +133,15 @@ impl<const D: usize> Context<'_, D> {
     }
 
     #[inline(always)]
-    fn pair_uniform(&self, purpose: Purpose, i: usize, j: usize) -> f64 {
+    fn pair_uniform(&self, i: usize, j: usize) -> f64 {
         let (lo, hi) = pair_ids(i, j);
-        rng::unit(rng::key(self.seed, purpose, self.iteration, lo, hi))
+        rng::unit(rng::key_from(self.keys.pair_noise, lo, hi))
     }
 
     #[inline(always)]
     fn pair_normal(&self, i: usize, j: usize) -> f64 {
         let (lo, hi) = pair_ids(i, j);
-        Stream::keyed(self.seed, Purpose::PairNoise, self.iteration, lo, hi).normal()
+        Stream::new(rng::key_from(self.keys.pair_noise, lo, hi)).normal()
     }
 
     #[inline(always)]
@@ -131,13 +153,13 @@ impl<const D: usize> Context<'_, D> {
     #[inline(always)]
     pub(crate) fn pair_batch_key(&self, i: usize, j: usize) -> BatchKey {
         let (lo, hi) = pair_ids(i, j);
-        (rng::key(self.seed, Purpose::PairBatch, self.iteration, lo, hi), lo as u32, hi as u32)
+        (rng::key_from(self.keys.pair_batch, lo, hi), lo as u32, hi as u32)
     }
 
     /// The batch key of particle i for RCD.
     #[inline(always)]
     pub(crate) fn particle_batch_key(&self, i: usize) -> BatchKey {
-        (rng::key(self.seed, Purpose::ParticleBatch, self.iteration, i as u64, 0), i as u32, 0)
+        (rng::key_from(self.keys.particle_batch, i as u64, 0), i as u32, 0)
     }
 
     #[inline(always)]
@@ -156,11 +178,11 @@ impl<const D: usize> Context<'_, D> {
         let mut dx = [0.0; D];
         let (half_energy, contacts) = match *scheme {
             Scheme::BroPairwise { kick } => self.contacts(s, |j, e, _| {
-                add(&mut dx, kick * self.pair_uniform(Purpose::PairNoise, i, j), e);
+                add(&mut dx, kick * self.pair_uniform(i, j), e);
             }),
             Scheme::BroPairwiseNonreciprocal { kick } => self.contacts(s, |j, e, _| {
                 // Keyed by (mover, other): the two ends draw independently.
-                let xi = rng::unit(rng::key(self.seed, Purpose::SideNoise, self.iteration, i as u64, j as u64));
+                let xi = rng::unit(rng::key_from(self.keys.side_noise, i as u64, j as u64));
                 add(&mut dx, kick * xi, e);
             }),
             Scheme::BroParticle { kick, normalized } => {
@@ -328,6 +350,7 @@ pub(crate) fn context<'a, const D: usize>(
         active_below: 1.0 - overlap_tolerance,
         seed,
         iteration,
+        keys: Keys::new(seed, iteration),
     }
 }
 
