@@ -131,3 +131,50 @@ fn playing_runs_at_the_set_rate_and_drops_a_backlog() {
     assert!(after >= 1, "a frame always advances");
     assert!(after < 1000, "the backlog was dropped, ran {after}");
 }
+
+#[test]
+fn costly_iterations_run_on_the_worker_and_commands_wait_for_them() {
+    use absorb::app::simulation::{FrameBudget, Worker};
+    let mut app = app(true);
+    // No budget at all: after the first iteration shows its cost, every
+    // iteration goes to the worker thread.
+    app.insert_resource(FrameBudget(Duration::ZERO));
+    app.world_mut().resource_mut::<SimSettings>().iterations_per_second = 1000.0;
+    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(20)));
+    let sgd = Dynamics {
+        scheme: Scheme::Sgd { lr: 0.2, batch: 0.5, batch_mode: BatchMode::Probabilistic },
+        ..Dynamics::default()
+    };
+    let (mut saw_worker, mut sent) = (false, false);
+    for _ in 0..2000 {
+        app.update();
+        let busy = app.world().resource::<Worker>().busy();
+        saw_worker |= busy;
+        if busy && !sent && sim(&app).iteration() >= 2 {
+            send(&mut app, SimCommand::SetDynamics(sgd));
+            sent = true;
+        }
+        if sent && sim(&app).iteration() >= 8 && !busy {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(saw_worker, "iterations over budget run on the worker");
+    assert!(sent);
+    let total = sim(&app).iteration();
+    assert!(total >= 8, "ran {total}");
+    assert_eq!(sim(&app).dynamics(), &sgd, "the command applied once the worker was done");
+    // The trajectory is that of a run that switched to SGD between two iterations.
+    let matches = (1..total).any(|k| {
+        let mut reference = scene().simulation().unwrap();
+        for _ in 0..k {
+            reference.step();
+        }
+        reference.set_dynamics(sgd).unwrap();
+        for _ in k..total {
+            reference.step();
+        }
+        reference.packing() == sim(&app).packing()
+    });
+    assert!(matches, "no switch point reproduces the worker's trajectory");
+}

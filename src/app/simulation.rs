@@ -6,6 +6,7 @@ use super::record::Recorder;
 use crate::scene::Scene;
 use crate::sim::{Dynamics, Simulation, StepStats};
 use bevy::prelude::*;
+use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -122,11 +123,13 @@ impl Plugin for SimulationPlugin {
             .init_resource::<LastStats>()
             .init_resource::<PlotHistory>()
             .init_resource::<StatusLine>()
+            .init_resource::<Worker>()
+            .init_resource::<FrameBudget>()
             .add_message::<SimCommand>()
             .add_systems(First, start_frame)
             .add_systems(
                 RunFixedMainLoop,
-                (apply_commands, set_timestep)
+                (collect, apply_commands, set_timestep)
                     .chain()
                     .in_set(SimSystems::Commands)
                     .in_set(RunFixedMainLoopSystems::BeforeFixedMainLoop),
@@ -151,25 +154,91 @@ fn set_timestep(settings: Res<SimSettings>, mut time: ResMut<Time<Fixed>>) {
     }
 }
 
-/// One iteration per fixed tick while the frame has budget; at least one per
-/// frame so that huge systems still move. The rest of the backlog is dropped.
+/// Iterations that cost more than a frame's budget run on a worker thread,
+/// one at a time, on a copy of the run; the picture shows the last finished
+/// iteration meanwhile, and commands wait for the iteration in flight.
+#[derive(Resource, Default)]
+pub struct Worker {
+    task: Option<Task<(Simulation, StepStats, Duration)>>,
+    queued: Vec<SimCommand>,
+    /// Smoothed cost of one iteration, in seconds.
+    cost: f64,
+}
+
+impl Worker {
+    /// An iteration is running on the worker.
+    pub fn busy(&self) -> bool {
+        self.task.is_some()
+    }
+
+    fn learn(&mut self, took: Duration) {
+        let t = took.as_secs_f64();
+        self.cost = if self.cost == 0.0 { t } else { 0.8 * self.cost + 0.2 * t };
+    }
+}
+
+/// How much simulation a frame may run before it draws.
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct FrameBudget(pub Duration);
+
+impl Default for FrameBudget {
+    fn default() -> Self {
+        Self(FRAME_BUDGET)
+    }
+}
+
+/// One iteration per fixed tick while the frame has budget. An iteration that
+/// costs more than the whole budget goes to the worker; the rest of a backlog
+/// is dropped, not replayed.
+#[allow(clippy::too_many_arguments)]
 fn advance(
     mut sim: ResMut<Sim>,
     settings: Res<SimSettings>,
+    budget: Res<FrameBudget>,
     mut frame: ResMut<FrameStart>,
     mut time: ResMut<Time<Fixed>>,
+    mut worker: ResMut<Worker>,
     mut last: ResMut<LastStats>,
     mut history: ResMut<PlotHistory>,
     mut recorder: Option<ResMut<Recorder>>,
 ) {
-    let over_budget = frame.steps > 0 && frame.at.elapsed() > FRAME_BUDGET;
-    if !settings.playing || over_budget {
+    let over_budget = frame.steps > 0 && frame.at.elapsed() > budget.0;
+    if !settings.playing || over_budget || worker.busy() {
+        let overstep = time.overstep();
+        time.discard_overstep(overstep);
+        return;
+    }
+    if worker.cost > budget.0.as_secs_f64() {
+        let mut copy = sim.0.clone();
+        worker.task = Some(AsyncComputeTaskPool::get().spawn(async move {
+            let start = Instant::now();
+            let stats = copy.step();
+            (copy, stats, start.elapsed())
+        }));
         let overstep = time.overstep();
         time.discard_overstep(overstep);
         return;
     }
     frame.steps += 1;
+    let start = Instant::now();
     run_one(&mut sim.0, &mut last, &mut history.0, recorder.as_deref_mut());
+    worker.learn(start.elapsed());
+}
+
+/// Takes in the worker's iteration once it is done.
+fn collect(
+    mut sim: ResMut<Sim>,
+    mut worker: ResMut<Worker>,
+    mut last: ResMut<LastStats>,
+    mut history: ResMut<PlotHistory>,
+    mut recorder: Option<ResMut<Recorder>>,
+) {
+    let Some(task) = worker.task.as_mut() else { return };
+    let Some((done, stats, took)) = block_on(future::poll_once(task)) else { return };
+    worker.task = None;
+    worker.learn(took);
+    sim.0 = done;
+    record(&mut sim.0, stats, &mut last, &mut history.0, recorder.as_deref_mut());
 }
 
 /// One iteration, recorded in the readouts, the plot and any recording.
@@ -180,6 +249,18 @@ pub fn run_one(
     recorder: Option<&mut Recorder>,
 ) -> StepStats {
     let stats = sim.step();
+    record(sim, stats, last, history, recorder);
+    stats
+}
+
+/// Books an iteration that `sim` has just done.
+fn record(
+    sim: &mut Simulation,
+    stats: StepStats,
+    last: &mut LastStats,
+    history: &mut History,
+    recorder: Option<&mut Recorder>,
+) {
     history.push(&stats);
     if let Some(recorder) = recorder {
         recorder.record(sim, &stats);
@@ -194,7 +275,6 @@ pub fn run_one(
         last.window_start = Some(now);
         last.window_steps = 0;
     }
-    stats
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -207,8 +287,14 @@ fn apply_commands(
     mut history: ResMut<PlotHistory>,
     mut status: ResMut<StatusLine>,
     mut recorder: Option<ResMut<Recorder>>,
+    mut worker: ResMut<Worker>,
 ) {
-    for command in commands.read() {
+    // Commands wait while an iteration is in flight, then apply in order.
+    worker.queued.extend(commands.read().cloned());
+    if worker.busy() {
+        return;
+    }
+    for command in std::mem::take(&mut worker.queued).iter() {
         let result = match command {
             SimCommand::SetDynamics(d) => sim.0.set_dynamics(*d).map(|()| {
                 setup.scene.scheme = d.scheme;
