@@ -56,6 +56,7 @@ fn bad_flags_name_the_flag_the_value_and_what_is_allowed() {
             assert!(err.contains(needle), "{args:?}: message {err:?} lacks {needle:?}");
         }
     }
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
@@ -85,6 +86,7 @@ fn bad_scene_files_name_the_line_column_and_field() {
     }
     let err = refused(&[out.join("missing.ron").to_str().unwrap()], &out.join("missing-run"));
     assert!(err.contains("missing.ron") && err.contains("No such file"), "{err}");
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
@@ -104,4 +106,5 @@ fn a_failed_run_keeps_earlier_results() {
     let names: Vec<String> =
         std::fs::read_dir(&out).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| !n.contains("partial")), "no partial files: {names:?}");
+    let _ = std::fs::remove_dir_all(&out);
 }
