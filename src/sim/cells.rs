@@ -31,6 +31,8 @@ pub struct CellList {
     start: Vec<u32>,
     /// Particle id in each sorted slot (cell order, ids ascending within a cell).
     items: Vec<u32>,
+    /// Slot of each particle id.
+    slots: Vec<u32>,
     cell_of: Vec<u32>,
     /// Cell of each sorted slot.
     slot_cell: Vec<u32>,
@@ -78,6 +80,11 @@ impl CellList {
             self.items[fill[c as usize] as usize] = i as u32;
             fill[c as usize] += 1;
         }
+        self.slots.clear();
+        self.slots.resize(n, 0);
+        for (slot, &i) in self.items.iter().enumerate() {
+            self.slots[i as usize] = slot as u32;
+        }
         self.slot_cell.clear();
         self.slot_cell.extend(self.items.iter().map(|&i| self.cell_of[i as usize]));
         self.sorted_x.clear();
@@ -99,6 +106,12 @@ impl CellList {
     /// The particle id in each slot.
     pub fn ids(&self) -> &[u32] {
         &self.items
+    }
+
+    /// The slot of particle `id`.
+    #[inline(always)]
+    pub fn slot_of(&self, id: usize) -> usize {
+        self.slots[id] as usize
     }
 
     #[inline(always)]

@@ -61,6 +61,9 @@ pub struct StepStats {
     pub max_displacement: f64,
     /// No active pair: nothing moves again (until a parameter changes).
     pub absorbed: bool,
+    /// Particles this iteration looked at: N at full activity, about the
+    /// active ones and their neighbours near absorption (work, not physics).
+    pub visited: usize,
 }
 
 /// A run: a packing, its dynamics, a seed and an iteration counter.
@@ -79,7 +82,39 @@ pub struct Simulation {
     last_moves: Vec<f64>,
     cells: CellList,
     scratch: step::Scratch,
+    /// The work of the next iteration: see [`ActiveSet`].
+    active_set: ActiveSet,
 }
+
+/// Which particles the next iteration must look at. A particle with no
+/// overlap, none of whose neighbours moved, still has no overlap: its share of
+/// the iteration is zero and is skipped. So near absorption the work follows
+/// the few active particles instead of N, with the same bits as a full scan.
+#[derive(Clone, Debug, Default)]
+struct ActiveSet {
+    /// Scan every particle next time (at the start and after a change of
+    /// phi or of the dynamics).
+    stale: bool,
+    /// Always scan every particle: the reference the active set is tested against.
+    always_full: bool,
+    /// Ids that overlapped something in the last configuration measured.
+    touching: Vec<u32>,
+    /// Ids that moved in the last iteration.
+    movers: Vec<u32>,
+    /// Ids visited in the last iteration (their readouts are non-zero).
+    visited: Vec<u32>,
+    /// The last iteration visited every particle.
+    visited_all: bool,
+    /// Scratch: which ids are visited next, and the slots visited.
+    mark: Vec<bool>,
+    slots: Vec<u32>,
+    order: Vec<(u32, u32)>,
+}
+
+/// Below one in this many particles touching or moving, an iteration visits
+/// only those and their neighbours; above, finding them costs more than
+/// visiting everyone.
+const ACTIVE_SET_FRACTION: usize = 4;
 
 impl Simulation {
     /// A run from `packing` with `dynamics`; `seed` keys every random number.
@@ -97,6 +132,7 @@ impl Simulation {
             last_moves: vec![0.0; n],
             cells: CellList::default(),
             scratch: step::Scratch::default(),
+            active_set: ActiveSet { stale: true, ..ActiveSet::default() },
         })
     }
 
@@ -110,51 +146,111 @@ impl Simulation {
         step::Scratch: step::ScratchOf<D>,
     {
         let Dynamics { scheme, potential, overlap_tolerance } = self.dynamics;
+        let msd = self.msd();
         let ctx =
             step::context::<D>(&self.packing, &mut self.cells, potential, overlap_tolerance, self.seed, self.iteration);
-        let (mut by_slot, mut out) = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
-        step::compute(&ctx, &scheme, &mut by_slot, &mut out);
+        let n = self.packing.len();
+        let set = &mut self.active_set;
+        let everyone =
+            set.stale || set.always_full || (set.touching.len() + set.movers.len()) * ACTIVE_SET_FRACTION > n;
+        set.slots.clear();
+        if everyone {
+            set.slots.extend(0..n as u32);
+        } else {
+            set.mark.clear();
+            set.mark.resize(n, false);
+            let mut ids: Vec<u32> = Vec::with_capacity(set.touching.len() + set.movers.len());
+            for &i in set.touching.iter().chain(&set.movers) {
+                if !std::mem::replace(&mut set.mark[i as usize], true) {
+                    ids.push(i);
+                }
+            }
+            let before = ids.len();
+            step::mark_overlapping(&ctx, &set.movers, &mut set.mark);
+            // The marks set just now are the new overlaps of the movers.
+            ids.truncate(before);
+            set.slots
+                .extend(set.mark.iter().enumerate().filter(|&(_, &m)| m).map(|(i, _)| ctx.cells.slot_of(i) as u32));
+            set.slots.sort_unstable();
+        }
+        let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
+        step::compute(&ctx, &scheme, &set.slots, &mut results);
 
-        let n = out.len();
-        let active_particles = out.iter().filter(|p| p.contacts > 0).count();
-        let contact_ends: usize = out.iter().map(|p| p.contacts as usize).sum();
-        let energy: f64 = out.iter().map(|p| p.half_energy).sum();
+        // (id, result) in id order, so that sums have the bits of a full scan.
+        set.order.clear();
+        if everyone {
+            set.order.resize(n, (0, 0));
+            for (r, &s) in set.slots.iter().enumerate() {
+                let id = ctx.ids[s as usize];
+                set.order[id as usize] = (id, r as u32);
+            }
+        } else {
+            set.order.extend(set.slots.iter().enumerate().map(|(r, &s)| (ctx.ids[s as usize], r as u32)));
+            set.order.sort_unstable();
+        }
+        let (mut active_particles, mut contact_ends, mut energy) = (0, 0usize, 0.0);
+        for &(_, r) in &set.order {
+            let p = &results[r as usize];
+            active_particles += usize::from(p.contacts > 0);
+            contact_ends += p.contacts as usize;
+            energy += p.half_energy;
+        }
         let mut stats = StepStats {
             iteration: self.iteration,
             active_particles,
             active_pairs: contact_ends / 2,
             activity: active_particles as f64 / n as f64,
             energy: energy / n as f64,
-            msd: self.msd(),
+            msd,
             max_displacement: 0.0,
             absorbed: active_particles == 0,
+            visited: set.slots.len(),
         };
-        self.last_contacts.clear();
-        self.last_contacts.extend(out.iter().map(|p| p.contacts));
-        self.last_moves.clear();
-        if stats.absorbed {
-            self.absorbed_at.get_or_insert(self.iteration);
-            self.last_moves.resize(n, 0.0);
-        } else {
-            self.last_moves.extend(out.iter().map(|p| p.dx.iter().map(|c| c * c).sum::<f64>().sqrt()));
-            stats.max_displacement = self.last_moves.iter().cloned().fold(0.0, f64::max);
-            self.apply::<D>(&out);
-        }
-        *step::ScratchOf::<D>::buffers(&mut self.scratch) = (by_slot, out);
-        self.iteration += 1;
-        stats
-    }
 
-    /// Moves every particle by its dx and wraps it into the box.
-    fn apply<const D: usize>(&mut self, out: &[step::Particle<D>]) {
-        let bx = self.packing.periodic_box();
-        let unwrapped = self.displacement.as_chunks_mut::<D>().0;
-        for ((x, u), p) in self.packing.points_mut::<D>().iter_mut().zip(unwrapped).zip(out) {
-            for k in 0..D {
-                x[k] = bx.wrap(x[k] + p.dx[k]);
-                u[k] += p.dx[k];
+        // Readouts: clear what the last iteration wrote, then write this one's.
+        if set.visited_all {
+            self.last_contacts.iter_mut().for_each(|c| *c = 0);
+            self.last_moves.iter_mut().for_each(|m| *m = 0.0);
+        } else {
+            for &i in &set.visited {
+                self.last_contacts[i as usize] = 0;
+                self.last_moves[i as usize] = 0.0;
             }
         }
+        set.visited.clear();
+        set.touching.clear();
+        set.movers.clear();
+        let bx = self.packing.periodic_box();
+        let positions = self.packing.points_mut::<D>();
+        let unwrapped = self.displacement.as_chunks_mut::<D>().0;
+        for &(id, r) in &set.order {
+            let p = &results[r as usize];
+            let i = id as usize;
+            set.visited.push(i as u32);
+            self.last_contacts[i] = p.contacts;
+            if p.touching {
+                set.touching.push(i as u32);
+            }
+            if stats.absorbed || p.dx.iter().all(|&c| c == 0.0) {
+                continue;
+            }
+            let moved = p.dx.iter().map(|c| c * c).sum::<f64>().sqrt();
+            self.last_moves[i] = moved;
+            stats.max_displacement = stats.max_displacement.max(moved);
+            set.movers.push(i as u32);
+            for k in 0..D {
+                positions[i][k] = bx.wrap(positions[i][k] + p.dx[k]);
+                unwrapped[i][k] += p.dx[k];
+            }
+        }
+        set.visited_all = everyone;
+        set.stale = false;
+        if stats.absorbed {
+            self.absorbed_at.get_or_insert(self.iteration);
+        }
+        *step::ScratchOf::<D>::buffers(&mut self.scratch) = results;
+        self.iteration += 1;
+        stats
     }
 
     /// Active contacts of each particle and the total energy U of the current
@@ -214,6 +310,13 @@ impl Simulation {
         &self.displacement
     }
 
+    /// Scans every particle in every iteration instead of following the
+    /// active ones: slower near absorption, same results bit for bit (the
+    /// reference the fast path is tested against).
+    pub fn set_always_full_scan(&mut self, always: bool) {
+        self.active_set.always_full = always;
+    }
+
     /// Changes scheme, step size, batch, potential or tolerance from the next
     /// iteration on; the configuration is untouched. Invalid dynamics are
     /// refused and the old ones kept.
@@ -224,6 +327,7 @@ impl Simulation {
             self.absorbed_at = None;
         }
         self.dynamics = dynamics;
+        self.active_set.stale = true;
         Ok(())
     }
 
@@ -241,6 +345,7 @@ impl Simulation {
         let factor = (phi / self.packing.phi()).powf(1.0 / self.packing.dim() as f64);
         self.packing.scale_radii(factor)?;
         self.absorbed_at = None;
+        self.active_set.stale = true;
         Ok(())
     }
 }

@@ -74,6 +74,17 @@ impl Keys {
     }
 }
 
+/// What a particle's scan of its neighbours found.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Scan {
+    /// Half the energy of its overlaps (each pair is seen from both ends).
+    pub half_energy: f64,
+    /// Number of active contacts.
+    pub contacts: u32,
+    /// It overlaps some neighbour, active or below the tolerance.
+    pub touching: bool,
+}
+
 /// One particle's share of the iteration.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Particle<const D: usize> {
@@ -82,11 +93,13 @@ pub(crate) struct Particle<const D: usize> {
     pub half_energy: f64,
     /// Number of active contacts.
     pub contacts: u32,
+    /// It overlaps some neighbour, active or below the tolerance.
+    pub touching: bool,
 }
 
 impl<const D: usize> Default for Particle<D> {
     fn default() -> Self {
-        Self { dx: [0.0; D], half_energy: 0.0, contacts: 0 }
+        Self { dx: [0.0; D], half_energy: 0.0, contacts: 0, touching: false }
     }
 }
 
@@ -95,12 +108,13 @@ impl<const D: usize> Context<'_, D> {
     /// accumulates half their energies and, for each active contact, calls
     /// `active(j, e_ij, f(r_ij))` with j the neighbour's id.
     #[inline(always)]
-    fn contacts(&self, s: usize, mut active: impl FnMut(usize, &[f64; D], f64)) -> (f64, u32) {
+    fn contacts(&self, s: usize, mut active: impl FnMut(usize, &[f64; D], f64)) -> Scan {
         let xi = &self.x[s];
         let ri = self.radii[s];
         let i = self.ids[s] as usize;
         let mut half_energy = 0.0;
         let mut count = 0;
+        let mut touching = false;
         self.cells.for_each_candidate::<D>(s, |t| {
             let r = self.bx.separation(xi, &self.x[t]);
             let r2: f64 = r.iter().map(|c| c * c).sum();
@@ -109,6 +123,7 @@ impl<const D: usize> Context<'_, D> {
                 return;
             }
             let dist = r2.sqrt();
+            touching = true;
             half_energy += 0.5 * self.potential.energy(dist, sigma);
             if dist >= sigma * self.active_below {
                 return;
@@ -118,7 +133,15 @@ impl<const D: usize> Context<'_, D> {
             let e = if dist > 0.0 { r.map(|c| c / dist) } else { self.coincident_direction(i, j) };
             active(j, &e, self.potential.force(dist, sigma));
         });
-        (half_energy, count)
+        Scan { half_energy, contacts: count, touching }
+    }
+
+    /// Whether the particle in slot `s` overlaps the one in slot `t`.
+    #[inline(always)]
+    fn overlap(&self, s: usize, t: usize) -> bool {
+        let r = self.bx.separation(&self.x[s], &self.x[t]);
+        let sigma = self.radii[s] + self.radii[t];
+        r.iter().map(|c| c * c).sum::<f64>() < sigma * sigma
     }
 
     /// A random unit vector that separates two particles at the same point,
@@ -176,7 +199,7 @@ impl<const D: usize> Context<'_, D> {
     pub(crate) fn particle(&self, scheme: &Scheme, batch: Batch, s: usize) -> Particle<D> {
         let i = self.ids[s] as usize;
         let mut dx = [0.0; D];
-        let (half_energy, contacts) = match *scheme {
+        let scan = match *scheme {
             Scheme::BroPairwise { kick } => self.contacts(s, |j, e, _| {
                 add(&mut dx, kick * self.pair_uniform(i, j), e);
             }),
@@ -188,7 +211,7 @@ impl<const D: usize> Context<'_, D> {
             Scheme::BroParticle { kick, normalized } => {
                 let mut sum = [0.0; D];
                 let out = self.contacts(s, |_, e, _| add(&mut sum, 1.0, e));
-                if out.1 > 0 {
+                if out.contacts > 0 {
                     let xi = self.particle_stream(Purpose::ParticleNoise, i).uniform();
                     let scale = if normalized { unit_scale(&sum) } else { 1.0 };
                     add(&mut dx, kick * xi * scale, &sum);
@@ -203,7 +226,7 @@ impl<const D: usize> Context<'_, D> {
             Scheme::Rcd { lr, .. } => {
                 let mut force = [0.0; D];
                 let out = self.contacts(s, |_, e, f| add(&mut force, f, e));
-                if out.1 > 0 && Self::in_batch(batch, self.particle_batch_key(i)) {
+                if out.contacts > 0 && Self::in_batch(batch, self.particle_batch_key(i)) {
                     add(&mut dx, lr, &force);
                 }
                 out
@@ -218,28 +241,29 @@ impl<const D: usize> Context<'_, D> {
                 let (mu, sd) = noise.moments();
                 let mut force = [0.0; D];
                 let out = self.contacts(s, |_, e, f| add(&mut force, f, e));
-                if out.1 > 0 {
+                if out.contacts > 0 {
                     let eta = self.particle_stream(Purpose::ParticleNoise, i).normal();
                     add(&mut dx, mu * h + sd * h.sqrt() * eta, &force);
                 }
                 out
             }
         };
-        Particle { dx, half_energy, contacts }
+        Particle { dx, half_energy: scan.half_energy, contacts: scan.contacts, touching: scan.touching }
     }
 
     /// The batch of a fixed-size SGD or RCD iteration: draws every active
     /// pair's (particle's) key and keeps the round(b P) (round(b N_active))
     /// smallest. Probabilistic batches need no such pass.
-    pub(crate) fn batch(&self, scheme: &Scheme) -> Batch {
-        let n = self.x.len();
+    /// Only `slots` are looked at: every active particle must be among them.
+    pub(crate) fn batch(&self, scheme: &Scheme, slots: &[u32]) -> Batch {
         let (b, keys): (f64, Vec<BatchKey>) = match *scheme {
             Scheme::Sgd { batch, batch_mode: BatchMode::Fixed, .. } => (
                 batch,
-                (0..n)
-                    .into_par_iter()
+                slots
+                    .par_iter()
                     .with_min_len(MIN_PARTICLES_PER_TASK)
-                    .flat_map_iter(|s| {
+                    .flat_map_iter(|&s| {
+                        let s = s as usize;
                         let i = self.ids[s] as usize;
                         let mut mine = Vec::new();
                         self.contacts(s, |j, _, _| {
@@ -253,11 +277,11 @@ impl<const D: usize> Context<'_, D> {
             ),
             Scheme::Rcd { batch, batch_mode: BatchMode::Fixed, .. } => (
                 batch,
-                (0..n)
-                    .into_par_iter()
+                slots
+                    .par_iter()
                     .with_min_len(MIN_PARTICLES_PER_TASK)
-                    .filter(|&s| self.contacts(s, |_, _, _| {}).1 > 0)
-                    .map(|s| self.particle_batch_key(self.ids[s] as usize))
+                    .filter(|&&s| self.contacts(s as usize, |_, _, _| {}).contacts > 0)
+                    .map(|&s| self.particle_batch_key(self.ids[s as usize] as usize))
                     .collect(),
             ),
             Scheme::Sgd { batch, .. } | Scheme::Rcd { batch, .. } => return Batch::Probability(batch),
@@ -291,24 +315,33 @@ fn unit_scale<const D: usize>(v: &[f64; D]) -> f64 {
     if norm > 0.0 { 1.0 / norm } else { 0.0 }
 }
 
-/// Computes every particle's share of one iteration into `out`, by particle
-/// id; `by_slot` is scratch space.
+/// Computes the share of one iteration of the particles in `slots` into
+/// `results` (aligned with `slots`). Every particle outside `slots` must have
+/// no overlap: its share is zero.
 pub(crate) fn compute<const D: usize>(
     ctx: &Context<'_, D>,
     scheme: &Scheme,
-    by_slot: &mut Vec<Particle<D>>,
-    out: &mut Vec<Particle<D>>,
+    slots: &[u32],
+    results: &mut Vec<Particle<D>>,
 ) {
-    let batch = ctx.batch(scheme);
-    (0..ctx.x.len())
-        .into_par_iter()
+    let batch = ctx.batch(scheme, slots);
+    slots
+        .par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
-        .map(|s| ctx.particle(scheme, batch, s))
-        .collect_into_vec(by_slot);
-    out.clear();
-    out.resize(by_slot.len(), Particle::default());
-    for (p, &id) in by_slot.iter().zip(ctx.ids) {
-        out[id as usize] = *p;
+        .map(|&s| ctx.particle(scheme, batch, s as usize))
+        .collect_into_vec(results);
+}
+
+/// Marks (by id, in `mark`) every particle that overlaps one of `movers`
+/// (ids) in the current configuration.
+pub(crate) fn mark_overlapping<const D: usize>(ctx: &Context<'_, D>, movers: &[u32], mark: &mut [bool]) {
+    for &m in movers {
+        let s = ctx.cells.slot_of(m as usize);
+        ctx.cells.for_each_candidate::<D>(s, |t| {
+            if ctx.overlap(s, t) {
+                mark[ctx.ids[t] as usize] = true;
+            }
+        });
     }
 }
 
@@ -317,7 +350,10 @@ pub(crate) fn contacts_and_energy<const D: usize>(ctx: &Context<'_, D>) -> (Vec<
     let by_slot: Vec<(f64, u32)> = (0..ctx.x.len())
         .into_par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
-        .map(|s| ctx.contacts(s, |_, _, _| {}))
+        .map(|s| {
+            let scan = ctx.contacts(s, |_, _, _| {});
+            (scan.half_energy, scan.contacts)
+        })
         .collect();
     let mut per = vec![(0.0, 0); by_slot.len()];
     for (p, &id) in by_slot.iter().zip(ctx.ids) {
@@ -363,8 +399,8 @@ pub(crate) struct Scratch {
     d4: Buffers<4>,
 }
 
-/// Per-particle results by slot and by id.
-pub(crate) type Buffers<const D: usize> = (Vec<Particle<D>>, Vec<Particle<D>>);
+/// Per-particle results aligned with the visited slots.
+pub(crate) type Buffers<const D: usize> = Vec<Particle<D>>;
 
 /// The buffers of dimension `D` in a [`Scratch`].
 pub(crate) trait ScratchOf<const D: usize> {
