@@ -176,20 +176,20 @@ impl Simulation {
         let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
         step::compute(&ctx, &scheme, &set.slots, &mut results);
 
-        // (id, result) in id order, so that sums have the bits of a full scan.
+        // (id, result) in id order, so that sums have the bits of a full scan:
+        // a full scan's results are by slot, so id i is result slot_of(i).
         set.order.clear();
-        if everyone {
-            set.order.resize(n, (0, 0));
-            for (r, &s) in set.slots.iter().enumerate() {
-                let id = ctx.ids[s as usize];
-                set.order[id as usize] = (id, r as u32);
-            }
-        } else {
+        if !everyone {
             set.order.extend(set.slots.iter().enumerate().map(|(r, &s)| (ctx.ids[s as usize], r as u32)));
             set.order.sort_unstable();
         }
+        let visits = if everyone { n } else { set.order.len() };
+        let nth = |k: usize, cells: &CellList, order: &[(u32, u32)]| {
+            if everyone { (k as u32, cells.slot_of(k) as u32) } else { order[k] }
+        };
         let (mut active_particles, mut contact_ends, mut energy) = (0, 0usize, 0.0);
-        for &(_, r) in &set.order {
+        for k in 0..visits {
+            let (_, r) = nth(k, ctx.cells, &set.order);
             let p = &results[r as usize];
             active_particles += usize::from(p.contacts > 0);
             contact_ends += p.contacts as usize;
@@ -220,16 +220,21 @@ impl Simulation {
         set.visited.clear();
         set.touching.clear();
         set.movers.clear();
+        // Past this many, the next iteration scans everyone anyway.
+        let enough = n / ACTIVE_SET_FRACTION + 1;
         let bx = self.packing.periodic_box();
         let positions = self.packing.points_mut::<D>();
         let unwrapped = self.displacement.as_chunks_mut::<D>().0;
-        for &(id, r) in &set.order {
+        for k in 0..visits {
+            let (id, r) = nth(k, &self.cells, &set.order);
             let p = &results[r as usize];
             let i = id as usize;
-            set.visited.push(i as u32);
+            if !everyone {
+                set.visited.push(id);
+            }
             self.last_contacts[i] = p.contacts;
-            if p.touching {
-                set.touching.push(i as u32);
+            if p.touching && set.touching.len() < enough {
+                set.touching.push(id);
             }
             if stats.absorbed || p.dx.iter().all(|&c| c == 0.0) {
                 continue;
@@ -237,7 +242,9 @@ impl Simulation {
             let moved = p.dx.iter().map(|c| c * c).sum::<f64>().sqrt();
             self.last_moves[i] = moved;
             stats.max_displacement = stats.max_displacement.max(moved);
-            set.movers.push(i as u32);
+            if set.movers.len() < enough {
+                set.movers.push(id);
+            }
             for k in 0..D {
                 positions[i][k] = bx.wrap(positions[i][k] + p.dx[k]);
                 unwrapped[i][k] += p.dx[k];
