@@ -1,20 +1,11 @@
 //! An absorbed configuration never moves again, under any scheme: once no pair
 //! overlaps, every later iteration leaves every coordinate's bits unchanged.
 
-use absorb::sim::{BatchMode, Dynamics, Noise, Packing, Potential, Radii, Scheme, Simulation};
+mod common;
 
-fn every_scheme() -> Vec<Scheme> {
-    vec![
-        Scheme::BroPairwise { kick: 0.3 },
-        Scheme::BroPairwiseNonreciprocal { kick: 0.3 },
-        Scheme::BroParticle { kick: 0.3, normalized: true },
-        Scheme::Sgd { lr: 0.3, batch: 0.5, batch_mode: BatchMode::Fixed },
-        Scheme::Rcd { lr: 0.3, batch: 0.5, batch_mode: BatchMode::Probabilistic },
-        Scheme::Gd { lr: 0.3 },
-        Scheme::SaPairwise { noise: Noise::Sgd { lr: 0.3, batch: 0.5 }, h: 1.0 },
-        Scheme::SaParticle { noise: Noise::Bro { kick: 0.3 }, h: 0.5 },
-    ]
-}
+use common::every_scheme;
+
+use absorb::sim::{Dynamics, Packing, Potential, Radii, Scheme, Simulation};
 
 #[test]
 fn absorbed_runs_stay_put_under_every_scheme() {
@@ -32,7 +23,7 @@ fn absorbed_runs_stay_put_under_every_scheme() {
         assert!(absorbed, "phi = 0.25 in {dim}D should absorb within 5000 iterations");
         let at = sim.absorbed_at().expect("absorption recorded");
         let frozen = sim.packing().positions().to_vec();
-        for scheme in every_scheme() {
+        for scheme in every_scheme(0.3) {
             sim.set_scheme(scheme).unwrap();
             for _ in 0..20 {
                 let stats = sim.step();

@@ -4,22 +4,8 @@
 
 mod common;
 
-use absorb::sim::{BatchMode, Dynamics, Noise, Packing, Potential, Radii, Scheme, Simulation};
-use common::bits_hash;
-
-fn every_scheme() -> Vec<Scheme> {
-    vec![
-        Scheme::BroPairwise { kick: 0.1 },
-        Scheme::BroPairwiseNonreciprocal { kick: 0.1 },
-        Scheme::BroParticle { kick: 0.1, normalized: false },
-        Scheme::Sgd { lr: 0.1, batch: 0.5, batch_mode: BatchMode::Probabilistic },
-        Scheme::Sgd { lr: 0.1, batch: 0.5, batch_mode: BatchMode::Fixed },
-        Scheme::Rcd { lr: 0.1, batch: 0.5, batch_mode: BatchMode::Fixed },
-        Scheme::Gd { lr: 0.1 },
-        Scheme::SaPairwise { noise: Noise::Bro { kick: 0.1 }, h: 0.5 },
-        Scheme::SaParticle { noise: Noise::Sgd { lr: 0.1, batch: 0.5 }, h: 1.0 },
-    ]
-}
+use absorb::sim::{Dynamics, Packing, Potential, Radii, Scheme, Simulation};
+use common::{bits_hash, every_scheme};
 
 /// Hash of positions, unwrapped displacements and every step's energy after
 /// 30 iterations of N = 4000 in 3D, on a pool of `threads` workers.
@@ -36,7 +22,7 @@ fn trajectory_hash(scheme: Scheme, threads: usize) -> u64 {
 
 #[test]
 fn same_bits_with_one_two_and_eight_threads() {
-    for scheme in every_scheme() {
+    for scheme in every_scheme(0.1) {
         let one = trajectory_hash(scheme, 1);
         assert_eq!(one, trajectory_hash(scheme, 2), "{}: 2 threads differ from 1", scheme.name());
         assert_eq!(one, trajectory_hash(scheme, 8), "{}: 8 threads differ from 1", scheme.name());

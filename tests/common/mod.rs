@@ -73,3 +73,25 @@ pub fn bits_hash(values: &[f64]) -> u64 {
         v.to_bits().to_le_bytes().iter().fold(h, |h, &byte| (h ^ byte as u64).wrapping_mul(0x0100_0000_01b3))
     })
 }
+
+/// One variant of every scheme and option, with step size `step` (kick or
+/// learning rate) and batch fraction 0.4 (round(0.4 P) differs from floor
+/// and ceil for small P).
+pub fn every_scheme(step: f64) -> Vec<absorb::sim::Scheme> {
+    use absorb::sim::{BatchMode, Noise};
+    vec![
+        Scheme::BroPairwise { kick: step },
+        Scheme::BroPairwiseNonreciprocal { kick: step },
+        Scheme::BroParticle { kick: step, normalized: false },
+        Scheme::BroParticle { kick: step, normalized: true },
+        Scheme::Sgd { lr: step, batch: 0.4, batch_mode: BatchMode::Probabilistic },
+        Scheme::Sgd { lr: step, batch: 0.4, batch_mode: BatchMode::Fixed },
+        Scheme::Rcd { lr: step, batch: 0.4, batch_mode: BatchMode::Probabilistic },
+        Scheme::Rcd { lr: step, batch: 0.4, batch_mode: BatchMode::Fixed },
+        Scheme::Gd { lr: step },
+        Scheme::SaPairwise { noise: Noise::Bro { kick: step }, h: 1.0 },
+        Scheme::SaPairwise { noise: Noise::Sgd { lr: step, batch: 0.4 }, h: 0.5 },
+        Scheme::SaParticle { noise: Noise::Bro { kick: step }, h: 0.5 },
+        Scheme::SaParticle { noise: Noise::Sgd { lr: step, batch: 0.4 }, h: 1.0 },
+    ]
+}
