@@ -4,6 +4,7 @@
 pub mod camera;
 pub mod history;
 pub mod picture;
+pub mod plots;
 pub mod record;
 pub mod simulation;
 pub mod ui;

@@ -3,7 +3,6 @@
 //! the particle arrays.
 
 use super::camera::{CameraOptions, PanelInsets, ResetView};
-use super::history::History;
 use super::picture::{ColorMode, Legend};
 use super::record::{CaptureRequest, Recorder};
 use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
@@ -13,7 +12,6 @@ use crate::sim::{BatchMode, Dynamics, Potential, Scheme, SchemeParams};
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use egui_plot::{Line, Plot, PlotPoints, VLine};
 use std::path::PathBuf;
 
 /// Every key the window answers to, for the help overlay.
@@ -219,7 +217,7 @@ fn panels(
             .width();
         insets.right = egui::Panel::right("plots")
             .default_size(360.0)
-            .show(&mut root, |col| plots_ui(col, &p.history.0, &mut ui.log_y))
+            .show(&mut root, |col| super::plots::plots_ui(col, &p.history.0, &mut ui.log_y))
             .response
             .rect
             .width();
@@ -538,40 +536,6 @@ pub fn output_ui(
         ui.label(egui::RichText::new(m).small());
     }
     ui.add(egui::Slider::new(&mut state.ui_scale, 0.75..=2.5).text("panel size"));
-}
-
-/// Activity, energy and MSD against iteration, with markers where a parameter changed.
-pub fn plots_ui(ui: &mut egui::Ui, history: &History, log_y: &mut bool) {
-    ui.heading("Activity");
-    ui.checkbox(log_y, "logarithmic y");
-    let height = (ui.available_height() / 3.0 - 30.0).max(80.0);
-    let pts = history.points();
-    let series = |f: &dyn Fn(&super::history::Point) -> f64, log: bool| -> Vec<[f64; 2]> {
-        pts.iter()
-            .filter_map(|p| {
-                let y = f(p);
-                if log { (y > 0.0).then(|| [p.iteration, y.log10()]) } else { Some([p.iteration, y]) }
-            })
-            .collect()
-    };
-    let plot = |ui: &mut egui::Ui, id: &str, name: &str, data: Vec<[f64; 2]>| {
-        Plot::new(id.to_string()).height(height).allow_scroll(false).x_axis_label("iteration").y_axis_label(name).show(
-            ui,
-            |plot| {
-                plot.line(Line::new(name.to_string(), PlotPoints::from(data)));
-                for m in history.markers() {
-                    plot.vline(VLine::new(m.label.clone(), m.iteration).color(egui::Color32::from_gray(150)));
-                }
-            },
-        );
-    };
-    let log = *log_y;
-    let prefix = if log { "log10 " } else { "" };
-    plot(ui, "activity", &format!("{prefix}f_a"), series(&|p| p.activity, log));
-    ui.heading("Energy per particle");
-    plot(ui, "energy", &format!("{prefix}e"), series(&|p| p.energy, log));
-    ui.heading("Mean square displacement");
-    plot(ui, "msd", "MSD (d^2)", series(&|p| p.msd, false));
 }
 
 /// The key list.
