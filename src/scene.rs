@@ -29,6 +29,11 @@ pub struct Scene {
     pub phi: f64,
     /// Radius distribution (lengths in small diameters).
     pub radii: Radii,
+    /// Where the positions come from: `Random` (uniform, from the seed) or
+    /// `File("path.xyz")`, a frame written by absorb; a file fixes N, the
+    /// dimension, the radii and the box, and `n`, `dim`, `phi` and `radii`
+    /// are then ignored.
+    pub start: Start,
     /// Update scheme and its step size.
     pub scheme: Scheme,
     /// Exponent m of the pair potential: 1 linear (default), 2 harmonic, 2.5 Hertzian.
@@ -55,6 +60,7 @@ impl Default for Scene {
             n: 2000,
             phi: 0.5,
             radii: Radii::Monodisperse,
+            start: Start::Random,
             scheme: Scheme::default(),
             potential: Potential::LINEAR,
             overlap_tolerance: 0.0,
@@ -64,6 +70,17 @@ impl Default for Scene {
             view: View::default(),
         }
     }
+}
+
+/// Where a run's positions come from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Start {
+    /// Uniform random positions (overlaps allowed), from the seed.
+    #[default]
+    Random,
+    /// The first frame of an extended XYZ file written by absorb
+    /// (`final.xyz`, a recording); relative paths are from the working directory.
+    File(PathBuf),
 }
 
 /// An RGB colour, components in [0, 1].
@@ -174,10 +191,18 @@ impl Scene {
         Dynamics { scheme: self.scheme, potential: self.potential, overlap_tolerance: self.overlap_tolerance }
     }
 
-    /// The random initial configuration of this scene's seed.
+    /// The initial configuration: random from the seed, or read from the start file.
     pub fn packing(&self) -> Result<Packing> {
-        let radii = self.radii.generate(self.n, self.seed)?;
-        Packing::random(self.dim, radii, self.phi, self.seed)
+        match &self.start {
+            Start::Random => {
+                let radii = self.radii.generate(self.n, self.seed)?;
+                Packing::random(self.dim, radii, self.phi, self.seed)
+            }
+            Start::File(path) => {
+                let text = read(path)?;
+                crate::io::xyz::read_frame(&text, path)
+            }
+        }
     }
 
     /// A simulation at iteration 0 of this scene.

@@ -469,6 +469,8 @@ pub fn setup_ui(ui: &mut egui::Ui, state: &mut UiState, setup: &Setup, out: &mut
         scene.dim = pending.dim;
         scene.radii = pending.radii.clone();
         scene.seed = pending.seed;
+        // A new N or dimension means a new random start.
+        scene.start = crate::scene::Start::Random;
         out.push(SimCommand::Rebuild(Box::new(scene)));
     }
 }

@@ -37,3 +37,52 @@ pub fn write_frame(w: &mut dyn Write, packing: &Packing, contacts: &[u32], info:
     }
     Ok(())
 }
+
+/// Reads a frame written by [`write_frame`] (the first frame of a file):
+/// dimension, box side, radii and positions. Errors name the file and line.
+pub fn read_frame(text: &str, path: &std::path::Path) -> crate::Result<Packing> {
+    let bad = |line: usize, message: String| crate::Error::Parse { path: path.to_path_buf(), line, column: 1, message };
+    let mut lines = text.lines();
+    let n: usize = lines
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or_else(|| bad(1, "the first line must be the number of particles".into()))?;
+    let comment = lines.next().ok_or_else(|| bad(2, "missing comment line".into()))?;
+    if !comment.contains("Properties=species:S:1:pos:R:3:radius:R:1") {
+        return Err(bad(
+            2,
+            "expected Properties=species:S:1:pos:R:3:radius:R:1:... (a frame written by absorb)".into(),
+        ));
+    }
+    let lattice: Vec<f64> = comment
+        .split("Lattice=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|l| l.split_whitespace().filter_map(|v| v.parse().ok()).collect())
+        .unwrap_or_default();
+    if lattice.len() != 9 {
+        return Err(bad(2, "expected Lattice=\"L 0 0 0 L 0 0 0 L\"".into()));
+    }
+    let side = lattice[0];
+    let dim = comment
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("dim="))
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(if comment.contains("pbc=\"T T F\"") { 2 } else { 3 });
+    if dim > 3 {
+        return Err(bad(2, format!("dim={dim}: frames show only three coordinates; a 4D start cannot be read")));
+    }
+    let mut radii = Vec::with_capacity(n);
+    let mut positions = Vec::with_capacity(n * dim);
+    for k in 0..n {
+        let line = lines.next().ok_or_else(|| bad(3 + k, format!("expected {n} particle lines, found {k}")))?;
+        let words: Vec<f64> = line.split_whitespace().skip(1).take(4).filter_map(|w| w.parse().ok()).collect();
+        if words.len() != 4 {
+            return Err(bad(3 + k, format!("expected `X x y z radius ...`, found `{line}`")));
+        }
+        positions.extend_from_slice(&words[..dim]);
+        radii.push(words[3]);
+    }
+    Packing::new(dim, side, radii, positions)
+        .map_err(|e| crate::Error::InFile { path: path.to_path_buf(), error: Box::new(e) })
+}
