@@ -185,3 +185,29 @@ pub fn peak_rss() -> u64 {
         })
         .map_or(0, |kb| kb * 1024)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_measurement_prints_every_field_the_issue_names() {
+        let w = Workload { n: 2000, ..workloads(true)[0].clone() };
+        let m = measure(&w, 3, 1).unwrap();
+        assert_eq!(m.iterations, 3);
+        assert!(m.updates_per_s > 0.0 && m.ms_per_iter > 0.0 && m.activity > 0.5);
+        let json = m.to_json();
+        for key in ["workload", "dim", "n", "threads", "iterations", "updates_per_s", "ms_per_iter", "activity"] {
+            assert!(json.contains(&format!("\"{key}\": ")), "{key} missing from {json}");
+        }
+        assert!(json.starts_with('{') && json.ends_with('}'));
+    }
+
+    #[test]
+    fn a_tail_workload_times_only_the_approach_to_absorption() {
+        let w = Workload { n: 3000, ..workloads(true).into_iter().find(|w| w.name == "tail-3d").unwrap() };
+        let m = measure(&w, 5, 1).unwrap();
+        assert!(m.iterations > 0);
+        assert!(m.activity > 0.0 && m.activity <= 0.02, "timed activity {}", m.activity);
+    }
+}
