@@ -159,16 +159,12 @@ impl Simulation {
         } else {
             set.mark.clear();
             set.mark.resize(n, false);
-            let mut ids: Vec<u32> = Vec::with_capacity(set.touching.len() + set.movers.len());
             for &i in set.touching.iter().chain(&set.movers) {
-                if !std::mem::replace(&mut set.mark[i as usize], true) {
-                    ids.push(i);
-                }
+                set.mark[i as usize] = true;
             }
-            let before = ids.len();
+            // And whatever a mover overlaps now.
             step::mark_overlapping(&ctx, &set.movers, &mut set.mark);
-            // The marks set just now are the new overlaps of the movers.
-            ids.truncate(before);
+            // Visited in slot order, for memory locality.
             set.slots
                 .extend(set.mark.iter().enumerate().filter(|&(_, &m)| m).map(|(i, _)| ctx.cells.slot_of(i) as u32));
             set.slots.sort_unstable();
