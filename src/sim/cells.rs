@@ -266,8 +266,9 @@ fn contact_pairs_brute_d<const D: usize>(packing: &Packing) -> Vec<(usize, usize
     pairs
 }
 
+/// Whether two spheres with contact distance `sigma` overlap (minimum image).
 #[inline(always)]
-fn overlaps<const D: usize>(bx: PeriodicBox, xi: &[f64; D], xj: &[f64; D], sigma: f64) -> bool {
+pub(crate) fn overlaps<const D: usize>(bx: PeriodicBox, xi: &[f64; D], xj: &[f64; D], sigma: f64) -> bool {
     let r = bx.separation(xi, xj);
     r.iter().map(|c| c * c).sum::<f64>() < sigma * sigma
 }

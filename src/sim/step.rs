@@ -139,9 +139,7 @@ impl<const D: usize> Context<'_, D> {
     /// Whether the particle in slot `s` overlaps the one in slot `t`.
     #[inline(always)]
     fn overlap(&self, s: usize, t: usize) -> bool {
-        let r = self.bx.separation(&self.x[s], &self.x[t]);
-        let sigma = self.radii[s] + self.radii[t];
-        r.iter().map(|c| c * c).sum::<f64>() < sigma * sigma
+        super::cells::overlaps(self.bx, &self.x[s], &self.x[t], self.radii[s] + self.radii[t])
     }
 
     /// A random unit vector that separates two particles at the same point,
