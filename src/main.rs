@@ -241,19 +241,11 @@ fn run_headless(args: RunArgs) -> Result<()> {
 /// Checks the flags' own ranges, so that an error names the flag even where
 /// the scheme would not use it.
 fn check_flags(a: &RunArgs) -> Result<()> {
-    let step = |flag: &str, v: Option<f64>| match v {
-        Some(x) if !(x.is_finite() && x > 0.0) => {
-            Err(anyhow::anyhow!("{flag} = {x} is not allowed: a finite step size > 0, in diameters"))
-        }
-        _ => Ok(()),
-    };
-    step("--kick", a.kick)?;
-    step("--lr", a.lr)?;
-    if let Some(b) = a.batch
-        && !(b > 0.0 && b <= 1.0)
-    {
-        anyhow::bail!("--batch = {b} is not allowed: a batch fraction in (0, 1]");
-    }
+    use absorb::sim::scheme::{check_batch, check_step};
+    let as_flag = |e: absorb::Error| anyhow::anyhow!("--{e}");
+    a.kick.map_or(Ok(()), |x| check_step("kick", x)).map_err(as_flag)?;
+    a.lr.map_or(Ok(()), |x| check_step("lr", x)).map_err(as_flag)?;
+    a.batch.map_or(Ok(()), check_batch).map_err(as_flag)?;
     if a.threads == Some(0) {
         anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
     }

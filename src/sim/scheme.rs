@@ -350,7 +350,8 @@ impl Scheme {
     }
 }
 
-fn check_step(field: &str, value: f64) -> Result<()> {
+/// A step size (kick or learning rate) must be finite and > 0; the error names `field`.
+pub fn check_step(field: &str, value: f64) -> Result<()> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
@@ -358,6 +359,7 @@ fn check_step(field: &str, value: f64) -> Result<()> {
     }
 }
 
-fn check_batch(b: f64) -> Result<()> {
+/// A batch fraction must lie in (0, 1].
+pub fn check_batch(b: f64) -> Result<()> {
     if b > 0.0 && b <= 1.0 { Ok(()) } else { Err(Error::invalid("batch", b, "a batch fraction in (0, 1]")) }
 }
