@@ -182,8 +182,15 @@ impl Scene {
             return Err(Error::invalid("stall_tolerance", self.stall_tolerance, "a distance >= 0, in diameters"));
         }
         self.view.validate()?;
-        // The box side follows from n, radii and phi: check it fits now.
-        self.packing().map(|_| ())
+        match &self.start {
+            // The box side follows from n, radii and phi: check it without
+            // drawing the positions, which the run draws once.
+            Start::Random => {
+                let radii = self.radii.generate(self.n, self.seed)?;
+                crate::sim::packing::check_side(crate::sim::space::side_for_phi(self.dim, &radii, self.phi), &radii)
+            }
+            Start::File(_) => self.packing().map(|_| ()),
+        }
     }
 
     /// The dynamics the scene sets.

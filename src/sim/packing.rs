@@ -142,17 +142,7 @@ impl Packing {
         if let Some(x) = positions.iter().find(|x| !x.is_finite()) {
             return Err(Error::invalid("position", x, "finite coordinates"));
         }
-        let max_diameter = 2.0 * radii.iter().cloned().fold(0.0, f64::max);
-        if !(side.is_finite() && side >= MIN_SIDE_IN_DIAMETERS * max_diameter) {
-            return Err(Error::invalid(
-                "box side",
-                format!("{side:.4} diameters"),
-                format!(
-                    "at least {MIN_SIDE_IN_DIAMETERS} of the largest diameter ({max_diameter}): \
-                     use more particles or a lower phi"
-                ),
-            ));
-        }
+        check_side(side, &radii)?;
         let bx = PeriodicBox { side };
         for x in &mut positions {
             *x = bx.wrap(*x);
@@ -257,8 +247,7 @@ impl Packing {
         if !(factor.is_finite() && factor > 0.0) {
             return Err(Error::invalid("radius scale", factor, "a finite number > 0"));
         }
-        let max_diameter = self.max_diameter() * factor;
-        if self.bx.side < MIN_SIDE_IN_DIAMETERS * max_diameter {
+        if !fits_twice(self.bx.side, self.max_diameter() * factor) {
             return Err(Error::invalid(
                 "phi",
                 space::packing_fraction(self.dim, &self.radii, self.bx.side) * factor.powi(self.dim as i32),
@@ -270,6 +259,27 @@ impl Packing {
         }
         Ok(())
     }
+}
+
+/// The box holds the largest diameter at least twice.
+fn fits_twice(side: f64, max_diameter: f64) -> bool {
+    side.is_finite() && side >= MIN_SIDE_IN_DIAMETERS * max_diameter
+}
+
+/// Checks that a box of `side` is wide enough for spheres with these `radii`.
+pub fn check_side(side: f64, radii: &[f64]) -> Result<()> {
+    let max_diameter = 2.0 * radii.iter().cloned().fold(0.0, f64::max);
+    if fits_twice(side, max_diameter) {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "box side",
+        format!("{side:.4} diameters"),
+        format!(
+            "at least {MIN_SIDE_IN_DIAMETERS} of the largest diameter ({max_diameter}): \
+             use more particles or a lower phi"
+        ),
+    ))
 }
 
 fn check_dim(dim: usize) -> Result<()> {
