@@ -350,11 +350,11 @@ fn rebuild(scene: &Scene, sim: &mut Sim, last: &mut LastStats, history: &mut Plo
 /// A short label for a change of dynamics.
 pub fn describe(d: &Dynamics) -> String {
     let s = &d.scheme;
+    let params = s.params(Default::default());
     let step: Vec<String> = s
         .parameters()
         .iter()
         .map(|p| {
-            let params = s.params(Default::default());
             let v = match *p {
                 "kick" => params.kick,
                 "lr" => params.lr,
