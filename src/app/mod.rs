@@ -62,6 +62,7 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
              or headless with `xvfb-run -a absorb view ...`; `absorb run` needs no window"
         );
     }
+    keep_freed_memory();
     let plugin = SimulationPlugin::new(Setup { scene: options.scene.clone(), path: options.path.clone() })?;
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
@@ -86,6 +87,22 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
         app.insert_resource(FpsProbe { seconds, started: None, fps: Vec::new() }).add_systems(Last, measure_fps);
     }
     Ok(app.run())
+}
+
+/// Software renderers allocate and free large buffers every frame. glibc's
+/// default gives the freed pages back to the system at once and faults them in
+/// again on the next frame: with 10^4 spheres under Mesa's lavapipe that was a
+/// sixth of the main thread's time and 8.5 instead of 11 to 12 frames per second.
+/// Keeping freed memory for reuse costs nothing else; the picture's working set
+/// stays the same from frame to frame.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets two allocator thresholds; it takes no pointers
+    // and is called before the app starts its threads.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+    }
 }
 
 /// Frames before the frame rate is sampled: pipelines compile first.
