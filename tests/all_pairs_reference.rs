@@ -94,9 +94,9 @@ fn reference_step(
     let mut dx = vec![vec![0.0; dim]; n];
     // Adds s_i e to i and s_j (-e) to j.
     let push = |dx: &mut Vec<Vec<f64>>, p: &Pair, si: f64, sj: f64| {
-        for c in 0..dim {
-            dx[p.i][c] += si * p.e[c];
-            dx[p.j][c] -= sj * p.e[c];
+        for (c, e) in p.e.iter().enumerate() {
+            dx[p.i][c] += si * e;
+            dx[p.j][c] -= sj * e;
         }
     };
     // F_i = sum_j f_ij e_ij, and sum_j e_ij.
