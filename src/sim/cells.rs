@@ -134,39 +134,59 @@ impl CellList {
     /// offsets with axis 0 varying fastest, slots ascending within a cell.
     #[inline]
     pub fn for_each_candidate<const D: usize>(&self, s: usize, mut visit: impl FnMut(usize)) {
-        let c = self.coords_of_cell::<D>(self.slot_cell[s] as usize);
-        let n = self.per_side;
-        let mut range = |a: usize, b: usize| {
-            for t in self.start[a] as usize..self.start[b] as usize {
+        self.for_each_run::<D>(s, |run, _| {
+            for t in run {
                 if t != s {
                     visit(t);
                 }
             }
-        };
+        });
+    }
+
+    /// The candidates of [`Self::for_each_candidate`] as runs of consecutive
+    /// slots (slot s itself included), in the same order. With three or more
+    /// cells a side each run comes with the shift that turns `x_s - x_t` into
+    /// the minimum image for every t of the run closer than one cell along
+    /// each axis (0 or -/+ side per axis, the very numbers the minimum image
+    /// would add, so the bits are the same); with fewer cells, `None`: take the
+    /// minimum image of each pair.
+    #[inline(always)]
+    pub fn for_each_run<const D: usize>(
+        &self,
+        s: usize,
+        mut visit: impl FnMut(std::ops::Range<usize>, Option<[f64; D]>),
+    ) {
+        let c = self.coords_of_cell::<D>(self.slot_cell[s] as usize);
+        let n = self.per_side;
+        let slots = |a: usize, b: usize| self.start[a] as usize..self.start[b] as usize;
         if n < 3 {
             for off in self.offsets.chunks_exact(D) {
                 let mut cell = 0usize;
                 for k in (0..D).rev() {
                     cell = cell * n + wrap(c[k], off[k], n);
                 }
-                range(cell, cell + 1);
+                visit(slots(cell, cell + 1), None);
             }
             return;
         }
+        let side = self.cell_size * n as f64;
         // The three cells along axis 0 are one run of slots unless it wraps.
         for off in self.row_offsets.chunks_exact(D - 1) {
             let mut row = 0usize;
+            let mut shift = [0.0; D];
             for k in (1..D).rev() {
                 row = row * n + wrap(c[k], off[k - 1], n);
+                shift[k] = wrap_shift(c[k], off[k - 1], n, side);
             }
             let base = row * n;
             let x = c[0];
             if x >= 1 && x + 1 < n {
-                range(base + x - 1, base + x + 2);
+                visit(slots(base + x - 1, base + x + 2), Some(shift));
             } else {
                 for dx in [-1, 0, 1] {
                     let cell = base + wrap(x, dx, n);
-                    range(cell, cell + 1);
+                    shift[0] = wrap_shift(x, dx, n, side);
+                    visit(slots(cell, cell + 1), Some(shift));
                 }
             }
         }
@@ -198,6 +218,22 @@ fn wrap(c: usize, off: i64, n: usize) -> usize {
         (v - n as i64) as usize
     } else {
         v as usize
+    }
+}
+
+/// What the minimum image adds to x_s - x_t along one axis when t lies in
+/// the cell at offset `off` from s's cell `c` on a ring of n cells: +side when
+/// that cell is reached by wrapping below 0 (t's image sits below the box),
+/// -side when above, 0 otherwise.
+#[inline(always)]
+fn wrap_shift(c: usize, off: i64, n: usize, side: f64) -> f64 {
+    let v = c as i64 + off;
+    if v < 0 {
+        side
+    } else if v >= n as i64 {
+        -side
+    } else {
+        0.0
     }
 }
 

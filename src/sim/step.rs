@@ -18,6 +18,9 @@ use rayon::prelude::*;
 /// Below this many particles per task rayon's bookkeeping costs more than it saves.
 const MIN_PARTICLES_PER_TASK: usize = 256;
 
+/// Overlapping candidates a particle's scan collects before handling them.
+const FOUND_CAPACITY: usize = 64;
+
 /// A pair's or particle's place in a fixed-size batch: its random key, then
 /// its ids to break (astronomically rare) ties, so the choice is exact.
 type BatchKey = (u64, u32, u32);
@@ -115,8 +118,7 @@ impl<const D: usize> Context<'_, D> {
         let mut half_energy = 0.0;
         let mut count = 0;
         let mut touching = false;
-        self.cells.for_each_candidate::<D>(s, |t| {
-            let r = self.bx.separation(xi, &self.x[t]);
+        let mut pair = |t: usize, r: [f64; D]| {
             let r2: f64 = r.iter().map(|c| c * c).sum();
             let sigma = ri + self.radii[t];
             if r2 >= sigma * sigma {
@@ -132,7 +134,39 @@ impl<const D: usize> Context<'_, D> {
             let j = self.ids[t] as usize;
             let e = if dist > 0.0 { r.map(|c| c / dist) } else { self.coincident_direction(i, j) };
             active(j, &e, self.potential.force(dist, sigma));
+        };
+        // Two passes: a branch-free sweep of the candidates keeps the slots
+        // that overlap s (a particle has a few among dozens of candidates,
+        // and a branch on each would be mispredicted at every overlap), then
+        // the overlaps are handled in the order found. Their minimum image
+        // is the one the sweep's cell shifts gave, bit for bit.
+        let mut found = [0u32; FOUND_CAPACITY];
+        let mut len = 0;
+        let mut handle = |found: &[u32]| {
+            for &t in found {
+                pair(t as usize, self.bx.separation(xi, &self.x[t as usize]));
+            }
+        };
+        self.cells.for_each_run::<D>(s, |run, shift| {
+            let end = run.end;
+            for chunk in run.step_by(FOUND_CAPACITY).map(|a| a..(a + FOUND_CAPACITY).min(end)) {
+                if len + chunk.len() > FOUND_CAPACITY {
+                    handle(&found[..len]);
+                    len = 0;
+                }
+                for t in chunk {
+                    let r: [f64; D] = match shift {
+                        Some(shift) => std::array::from_fn(|k| (xi[k] - self.x[t][k]) + shift[k]),
+                        None => self.bx.separation(xi, &self.x[t]),
+                    };
+                    let r2: f64 = r.iter().map(|c| c * c).sum();
+                    let sigma = ri + self.radii[t];
+                    found[len] = t as u32;
+                    len += usize::from((r2 < sigma * sigma) & (t != s));
+                }
+            }
         });
+        handle(&found[..len]);
         Scan { half_energy, contacts: count, touching }
     }
 
