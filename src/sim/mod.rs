@@ -181,7 +181,7 @@ impl Simulation {
         // scattered over the slots); the active set sorts its few (id, result).
         set.order.clear();
         if everyone {
-            let cells = &*ctx.cells;
+            let cells = ctx.cells;
             (0..n)
                 .into_par_iter()
                 .with_min_len(PARTICLES_PER_GATHER)
