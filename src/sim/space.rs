@@ -41,12 +41,13 @@ impl PeriodicBox {
     #[inline(always)]
     pub fn image<const D: usize>(&self, mut r: [f64; D]) -> [f64; D] {
         let half = 0.5 * self.side;
+        // Written with selects, not branches: neighbour sweeps call this for
+        // dozens of candidates per particle. Adding or subtracting 0.0 leaves
+        // every value but the sign of a zero unchanged.
         for c in &mut r {
-            if *c > half {
-                *c -= self.side;
-            } else if *c < -half {
-                *c += self.side;
-            }
+            let down = if *c > half { self.side } else { 0.0 };
+            let up = if *c < -half { self.side } else { 0.0 };
+            *c = *c - down + up;
         }
         r
     }

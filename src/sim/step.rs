@@ -135,25 +135,40 @@ impl<const D: usize> Context<'_, D> {
             let e = if dist > 0.0 { r.map(|c| c / dist) } else { self.coincident_direction(i, j) };
             active(j, &e, self.potential.force(dist, sigma));
         };
-        // Two passes: a branch-free sweep of the candidates keeps the slots
-        // that overlap s (a particle has a few among dozens of candidates,
-        // and a branch on each would be mispredicted at every overlap), then
-        // the overlaps are handled in the order found. Their minimum image
-        // is the one the sweep's cell shifts gave, bit for bit.
+        self.overlapping(s, |found| {
+            for &key in found {
+                let t = key as u32 as usize;
+                pair(t, self.bx.separation(xi, &self.x[t]));
+            }
+        });
+        Scan { half_energy, contacts: count, touching }
+    }
+
+    /// Calls `visit` once with the particles that overlap the one in slot
+    /// `s`, as `id << 32 | slot`, ascending: by neighbour id, whatever the
+    /// layout of the cells, so that sums over neighbours have the same bits
+    /// however the cell list was built.
+    ///
+    /// A branch-free sweep of the candidates keeps the overlapping ones (a
+    /// particle has a few among dozens of candidates, and a branch on each
+    /// would be mispredicted at every overlap).
+    #[inline(always)]
+    fn overlapping(&self, s: usize, visit: impl FnOnce(&[u64])) {
+        let xi = &self.x[s];
+        let ri = self.radii[s];
         let mut found = [0u32; FOUND_CAPACITY];
         let mut len = 0;
-        let mut handle = |found: &[u32]| {
-            for &t in found {
-                pair(t as usize, self.bx.separation(xi, &self.x[t as usize]));
-            }
-        };
+        // Only a crowd of more than FOUND_CAPACITY candidates at once lands here.
+        let mut spill = Vec::new();
         self.cells.for_each_run::<D>(s, |run, shift| {
             let end = run.end;
             for chunk in run.step_by(FOUND_CAPACITY).map(|a| a..(a + FOUND_CAPACITY).min(end)) {
                 if len + chunk.len() > FOUND_CAPACITY {
-                    handle(&found[..len]);
+                    spill.extend_from_slice(&found[..len]);
                     len = 0;
                 }
+                // In registers: the count is the loop's only carried dependency.
+                let mut l = len;
                 for t in chunk {
                     let r: [f64; D] = match shift {
                         Some(shift) => std::array::from_fn(|k| (xi[k] - self.x[t][k]) + shift[k]),
@@ -161,19 +176,27 @@ impl<const D: usize> Context<'_, D> {
                     };
                     let r2: f64 = r.iter().map(|c| c * c).sum();
                     let sigma = ri + self.radii[t];
-                    found[len] = t as u32;
-                    len += usize::from((r2 < sigma * sigma) & (t != s));
+                    found[l] = t as u32;
+                    l += usize::from((r2 < sigma * sigma) & (t != s));
                 }
+                len = l;
             }
         });
-        handle(&found[..len]);
-        Scan { half_energy, contacts: count, touching }
-    }
-
-    /// Whether the particle in slot `s` overlaps the one in slot `t`.
-    #[inline(always)]
-    fn overlap(&self, s: usize, t: usize) -> bool {
-        super::cells::overlaps(self.bx, &self.x[s], &self.x[t], self.radii[s] + self.radii[t])
+        let key = |&t: &u32| (u64::from(self.ids[t as usize]) << 32) | u64::from(t);
+        if spill.is_empty() {
+            let mut keys = [0u64; FOUND_CAPACITY];
+            for (k, t) in keys.iter_mut().zip(&found[..len]) {
+                *k = key(t);
+            }
+            let mut sorted = [0u64; FOUND_CAPACITY];
+            rank_sort(&keys[..len], &mut sorted);
+            visit(&sorted[..len]);
+        } else {
+            spill.extend_from_slice(&found[..len]);
+            let mut keys: Vec<u64> = spill.iter().map(key).collect();
+            keys.sort_unstable();
+            visit(&keys);
+        }
     }
 
     /// A random unit vector that separates two particles at the same point,
@@ -263,7 +286,12 @@ impl<const D: usize> Context<'_, D> {
                 }
                 out
             }
-            Scheme::Gd { lr } => self.contacts(s, |_, e, f| add(&mut dx, lr * f, e)),
+            Scheme::Gd { lr } => {
+                let mut force = [0.0; D];
+                let out = self.contacts(s, |_, e, f| add(&mut force, f, e));
+                add(&mut dx, lr, &force);
+                out
+            }
             Scheme::SaPairwise { noise, h } => {
                 let (mu, sd) = noise.moments();
                 let (mu, sd) = (mu * h, sd * h.sqrt());
@@ -333,6 +361,18 @@ fn select_smallest(mut keys: Vec<BatchKey>, b: f64) -> Batch {
     Batch::UpTo(*last)
 }
 
+/// The distinct `keys` in ascending order, into `out`: each key's place is
+/// the number of smaller keys. Quadratic, but without a data-dependent branch,
+/// which for a particle's handful of overlaps beats any comparison sort (those
+/// mispredict about every other comparison).
+#[inline(always)]
+fn rank_sort(keys: &[u64], out: &mut [u64]) {
+    for &k in keys {
+        let rank: usize = keys.iter().map(|&other| usize::from(other < k)).sum();
+        out[rank] = k;
+    }
+}
+
 #[inline(always)]
 fn add<const D: usize>(acc: &mut [f64; D], scale: f64, v: &[f64; D]) {
     for k in 0..D {
@@ -367,13 +407,17 @@ pub(crate) fn compute<const D: usize>(
 /// Marks (by id, in `mark`) every particle that overlaps one of `movers`
 /// (ids) in the current configuration.
 pub(crate) fn mark_overlapping<const D: usize>(ctx: &Context<'_, D>, movers: &[u32], mark: &mut [bool]) {
-    for &m in movers {
-        let s = ctx.cells.slot_of(m as usize);
-        ctx.cells.for_each_candidate::<D>(s, |t| {
-            if ctx.overlap(s, t) {
-                mark[ctx.ids[t] as usize] = true;
-            }
-        });
+    let found: Vec<u32> = movers
+        .par_iter()
+        .with_min_len(MIN_PARTICLES_PER_TASK)
+        .fold(Vec::new, |mut ids, &m| {
+            ctx.overlapping(ctx.cells.slot_of(m as usize), |found| ids.extend(found.iter().map(|&k| (k >> 32) as u32)));
+            ids
+        })
+        .flatten_iter()
+        .collect();
+    for id in found {
+        mark[id as usize] = true;
     }
 }
 
