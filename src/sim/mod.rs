@@ -82,6 +82,8 @@ pub struct Simulation {
     /// |dx| of each particle in the last iteration, in diameters.
     last_moves: Vec<f64>,
     cells: CellList,
+    /// The cells no longer bin the current positions and radii.
+    cells_stale: bool,
     scratch: step::Scratch,
     /// The work of the next iteration: see [`ActiveSet`].
     active_set: ActiveSet,
@@ -106,8 +108,10 @@ struct ActiveSet {
     visited: Vec<u32>,
     /// The last iteration visited every particle.
     visited_all: bool,
-    /// Scratch: which ids are visited next, and the slots visited.
+    /// Scratch: which ids are visited next (all false between iterations),
+    /// the ids set in it, and the slots visited.
     mark: Vec<bool>,
+    chosen: Vec<u32>,
     slots: Vec<u32>,
     order: Vec<(u32, u32)>,
 }
@@ -135,6 +139,7 @@ impl Simulation {
             last_contacts: vec![0; n],
             last_moves: vec![0.0; n],
             cells: CellList::default(),
+            cells_stale: true,
             scratch: step::Scratch::default(),
             active_set: ActiveSet { stale: true, ..ActiveSet::default() },
         })
@@ -151,26 +156,40 @@ impl Simulation {
     {
         let Dynamics { scheme, potential, overlap_tolerance } = self.dynamics;
         let msd = self.msd();
-        let ctx =
-            step::context::<D>(&self.packing, &mut self.cells, potential, overlap_tolerance, self.seed, self.iteration);
         let n = self.packing.len();
-        let set = &mut self.active_set;
+        let set = &self.active_set;
         let everyone =
             set.stale || set.always_full || (set.touching.len() + set.movers.len()) * ACTIVE_SET_FRACTION > n;
+        self.bin::<D>();
+        let ctx = step::context_over::<D>(
+            &self.packing,
+            &self.cells,
+            potential,
+            overlap_tolerance,
+            self.seed,
+            self.iteration,
+        );
+        let set = &mut self.active_set;
         set.slots.clear();
         if everyone {
             set.slots.extend(0..n as u32);
         } else {
-            set.mark.clear();
+            // `mark` is all false between iterations; `chosen` lists what is set.
             set.mark.resize(n, false);
-            for &i in set.touching.iter().chain(&set.movers) {
-                set.mark[i as usize] = true;
+            set.chosen.clear();
+            let overlapped = step::overlapping_ids(&ctx, &set.movers);
+            // The touching, the movers and whatever a mover overlaps now.
+            for &i in set.touching.iter().chain(&set.movers).chain(&overlapped) {
+                if !set.mark[i as usize] {
+                    set.mark[i as usize] = true;
+                    set.chosen.push(i);
+                }
             }
-            // And whatever a mover overlaps now.
-            step::mark_overlapping(&ctx, &set.movers, &mut set.mark);
+            for &i in &set.chosen {
+                set.mark[i as usize] = false;
+            }
             // Visited in slot order, for memory locality.
-            set.slots
-                .extend(set.mark.iter().enumerate().filter(|&(_, &m)| m).map(|(i, _)| ctx.cells.slot_of(i) as u32));
+            set.slots.extend(set.chosen.iter().map(|&i| ctx.cells.slot_of(i as usize) as u32));
             set.slots.sort_unstable();
         }
         let [mut results, mut by_id] = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
@@ -256,6 +275,7 @@ impl Simulation {
                 positions[i][k] = bx.wrap(positions[i][k] + p.dx[k]);
                 unwrapped[i][k] += p.dx[k];
             }
+            self.cells_stale = true;
         }
         set.visited_all = everyone;
         set.stale = false;
@@ -267,12 +287,23 @@ impl Simulation {
         stats
     }
 
+    /// Bins the particles anew if anything moved or the radii changed since
+    /// the last time (an absorbed configuration keeps its cells).
+    fn bin<const D: usize>(&mut self) {
+        if self.cells_stale {
+            let p = &self.packing;
+            self.cells.rebuild(p.points::<D>(), p.radii(), p.periodic_box(), p.max_diameter());
+            self.cells_stale = false;
+        }
+    }
+
     /// Active contacts of each particle and the total energy U of the current
     /// configuration, without moving it.
     pub fn contacts(&mut self) -> (Vec<u32>, f64) {
         let Dynamics { potential, overlap_tolerance, .. } = self.dynamics;
         crate::with_dim!(self.packing.dim(), D, {
-            let ctx = step::context::<D>(&self.packing, &mut self.cells, potential, overlap_tolerance, self.seed, 0);
+            self.bin::<D>();
+            let ctx = step::context_over::<D>(&self.packing, &self.cells, potential, overlap_tolerance, self.seed, 0);
             step::contacts_and_energy(&ctx)
         })
     }
@@ -360,6 +391,7 @@ impl Simulation {
         self.packing.scale_radii(factor)?;
         self.absorbed_at = None;
         self.active_set.stale = true;
+        self.cells_stale = true;
         Ok(())
     }
 }

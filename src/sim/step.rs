@@ -404,10 +404,10 @@ pub(crate) fn compute<const D: usize>(
         .collect_into_vec(results);
 }
 
-/// Marks (by id, in `mark`) every particle that overlaps one of `movers`
-/// (ids) in the current configuration.
-pub(crate) fn mark_overlapping<const D: usize>(ctx: &Context<'_, D>, movers: &[u32], mark: &mut [bool]) {
-    let found: Vec<u32> = movers
+/// The ids of the particles that overlap one of `movers` (ids) in the
+/// current configuration, with repeats.
+pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u32]) -> Vec<u32> {
+    movers
         .par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
         .fold(Vec::new, |mut ids, &m| {
@@ -415,10 +415,7 @@ pub(crate) fn mark_overlapping<const D: usize>(ctx: &Context<'_, D>, movers: &[u
             ids
         })
         .flatten_iter()
-        .collect();
-    for id in found {
-        mark[id as usize] = true;
-    }
+        .collect()
 }
 
 /// Energy U and active contacts of each particle (by id), without moving anything.
@@ -449,14 +446,25 @@ pub(crate) fn context<'a, const D: usize>(
     seed: u64,
     iteration: u64,
 ) -> Context<'a, D> {
-    let bx = packing.periodic_box();
-    cells.rebuild(packing.points::<D>(), packing.radii(), bx, packing.max_diameter());
-    let cells: &'a CellList = cells;
+    cells.rebuild(packing.points::<D>(), packing.radii(), packing.periodic_box(), packing.max_diameter());
+    context_over(packing, cells, potential, overlap_tolerance, seed, iteration)
+}
+
+/// The context over `packing` with `cells` as they are: their positions must
+/// be the packing's, and every particle close enough to its cell.
+pub(crate) fn context_over<'a, const D: usize>(
+    packing: &Packing,
+    cells: &'a CellList,
+    potential: Potential,
+    overlap_tolerance: f64,
+    seed: u64,
+    iteration: u64,
+) -> Context<'a, D> {
     Context {
         x: cells.sorted_points(),
         radii: cells.sorted_radii(),
         ids: cells.ids(),
-        bx,
+        bx: packing.periodic_box(),
         cells,
         potential,
         active_below: 1.0 - overlap_tolerance,
