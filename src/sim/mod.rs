@@ -14,7 +14,6 @@ use crate::error::{Error, Result};
 use cells::CellList;
 pub use packing::{Packing, Radii};
 pub use potential::Potential;
-use rayon::prelude::*;
 pub use scheme::{BatchMode, Noise, Scheme, SchemeParams};
 
 /// How particles move: the scheme, the pair potential and the overlap
@@ -121,9 +120,6 @@ struct ActiveSet {
 /// visiting everyone.
 const ACTIVE_SET_FRACTION: usize = 4;
 
-/// Results gathered into id order per rayon task.
-const PARTICLES_PER_GATHER: usize = 4096;
-
 impl Simulation {
     /// A run from `packing` with `dynamics`; `seed` keys every random number.
     pub fn new(packing: Packing, dynamics: Dynamics, seed: u64) -> Result<Self> {
@@ -192,30 +188,25 @@ impl Simulation {
             set.slots.extend(set.chosen.iter().map(|&i| ctx.cells.slot_of(i as usize) as u32));
             set.slots.sort_unstable();
         }
-        let [mut results, mut by_id] = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
+        let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
         step::compute(&ctx, &scheme, &set.slots, &mut results);
 
-        // The results in id order, so that sums have the bits of any layout
-        // of the cells. A full scan gathers them (in parallel: the reads are
-        // scattered over the slots); the active set sorts its few (id, result).
+        // (id, result) in id order, so that sums have the bits of any layout
+        // of the cells: a full scan's results are by slot, so id i is result
+        // slot_of(i) (a scattered read, but a gathered copy would cost 40
+        // bytes a particle); the active set sorts its few.
         set.order.clear();
-        if everyone {
-            let cells = ctx.cells;
-            (0..n)
-                .into_par_iter()
-                .with_min_len(PARTICLES_PER_GATHER)
-                .map(|id| results[cells.slot_of(id)])
-                .collect_into_vec(&mut by_id);
-            std::mem::swap(&mut results, &mut by_id);
-        } else {
+        if !everyone {
             set.order.extend(set.slots.iter().enumerate().map(|(r, &s)| (ctx.ids[s as usize], r as u32)));
             set.order.sort_unstable();
         }
         let visits = if everyone { n } else { set.order.len() };
-        let nth = |k: usize, order: &[(u32, u32)]| if everyone { (k as u32, k as u32) } else { order[k] };
+        let nth = |k: usize, cells: &CellList, order: &[(u32, u32)]| {
+            if everyone { (k as u32, cells.slot_of(k) as u32) } else { order[k] }
+        };
         let (mut active_particles, mut contact_ends, mut energy) = (0, 0usize, 0.0);
         for k in 0..visits {
-            let (_, r) = nth(k, &set.order);
+            let (_, r) = nth(k, ctx.cells, &set.order);
             let p = &results[r as usize];
             active_particles += usize::from(p.contacts > 0);
             contact_ends += p.contacts as usize;
@@ -252,7 +243,7 @@ impl Simulation {
         let positions = self.packing.points_mut::<D>();
         let unwrapped = self.displacement.as_chunks_mut::<D>().0;
         for k in 0..visits {
-            let (id, r) = nth(k, &set.order);
+            let (id, r) = nth(k, &self.cells, &set.order);
             let p = &results[r as usize];
             let i = id as usize;
             if !everyone {
@@ -282,7 +273,7 @@ impl Simulation {
         if stats.absorbed {
             self.absorbed_at.get_or_insert(self.iteration);
         }
-        *step::ScratchOf::<D>::buffers(&mut self.scratch) = [results, by_id];
+        *step::ScratchOf::<D>::buffers(&mut self.scratch) = results;
         self.iteration += 1;
         stats
     }

@@ -483,9 +483,8 @@ pub(crate) struct Scratch {
     d4: Buffers<4>,
 }
 
-/// Per-particle results: aligned with the visited slots, and a second
-/// buffer they are gathered into in id order.
-pub(crate) type Buffers<const D: usize> = [Vec<Particle<D>>; 2];
+/// Per-particle results aligned with the visited slots.
+pub(crate) type Buffers<const D: usize> = Vec<Particle<D>>;
 
 /// The buffers of dimension `D` in a [`Scratch`].
 pub(crate) trait ScratchOf<const D: usize> {
