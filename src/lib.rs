@@ -4,7 +4,8 @@
 //! Spheres in a periodic box stand for neural manifolds; SGD, random
 //! coordinate descent and biased random organization push overlapping spheres
 //! apart. Below a critical packing fraction phi_c they settle (absorbed), above
-//! it they stay active. `sim` is the core (no engine, no files), `scene` the
+//! it they stay active. `sim` is the core (no engine, no files), `analysis` the
+//! measurements over many runs (finite-size scaling), `scene` the
 //! RON scene format, `io` the writers, `run` the headless driver, `app` (feature `gui`)
 //! the Bevy visualizer.
 //!
@@ -24,6 +25,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod analysis;
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod bench;
