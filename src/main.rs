@@ -25,6 +25,102 @@ enum Command {
     View(ViewArgs),
     /// Time the core on fixed workloads; prints one JSON object per line.
     Bench(BenchArgs),
+    /// Run a grid of state points headless (`absorb sweep --phi ... --out DIR`),
+    /// or gather finished sweeps into one table (`absorb sweep merge DIR...`).
+    Sweep(SweepCommand),
+    /// Measurements over many runs: finite-size-scaling collapse.
+    #[command(subcommand)]
+    Analyze(AnalyzeCommand),
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, allow_negative_numbers = true)]
+struct SweepCommand {
+    #[command(subcommand)]
+    action: Option<SweepAction>,
+    #[command(flatten)]
+    run: SweepArgs,
+}
+
+#[derive(Subcommand)]
+enum SweepAction {
+    /// Gather the finished points of sweep directories into one CSV table.
+    Merge {
+        /// Sweep directories (each with a points/ folder), for example the shards of one sweep.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the table goes (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// Scene every point starts from (default: the built-in default scene).
+    scene: Option<String>,
+    /// Scheme names, comma-separated (default: the scene's).
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    scheme: Vec<String>,
+    /// Kick sizes eps, for the schemes that take one (default: the scene's).
+    #[arg(long, value_name = "EPS", value_delimiter = ',')]
+    kick: Vec<f64>,
+    /// Learning rates alpha, for the schemes that take one (default: the scene's).
+    #[arg(long, value_name = "ALPHA", value_delimiter = ',')]
+    lr: Vec<f64>,
+    /// Batch fractions b, for the schemes that take one (default: the scene's).
+    #[arg(long, value_name = "B", value_delimiter = ',')]
+    batch: Vec<f64>,
+    /// Fixed-size batches (round(b P) pairs).
+    #[arg(long)]
+    fixed_batch: bool,
+    /// Packing fractions: values and FROM:TO:STEP ranges, comma-separated (default: the scene's).
+    #[arg(long, value_name = "PHI", value_delimiter = ',')]
+    phi: Vec<String>,
+    /// Particle numbers, comma-separated (default: the scene's).
+    #[arg(long = "n", value_name = "N", value_delimiter = ',')]
+    n: Vec<usize>,
+    /// Runs per parameter set, each with its own seed.
+    #[arg(long, value_name = "R", default_value_t = 1)]
+    replicates: u32,
+    /// Base seed the points' seeds derive from (default: the scene's).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Iterations at most per run (default: the scene's).
+    #[arg(long, value_name = "T")]
+    steps: Option<u64>,
+    /// Report the MSD after these iterations, comma-separated.
+    #[arg(long, value_name = "K", value_delimiter = ',')]
+    msd_at: Vec<u64>,
+    /// Run the points whose place in the sorted list is I modulo K (default:
+    /// from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT when set, else all).
+    #[arg(long, value_name = "I/K")]
+    shard: Option<String>,
+    /// Worker threads.
+    #[arg(long, value_name = "K")]
+    threads: Option<usize>,
+    /// Sweep directory: one folder per point under DIR/points.
+    #[arg(long, value_name = "DIR", default_value = "sweep")]
+    out: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum AnalyzeCommand {
+    /// Finite-size-scaling collapse of a table with columns L,phi,y,dy: prints
+    /// phi_c, nu_perp and the exponent of y with errors, and the quality S.
+    Collapse {
+        /// CSV table with a header naming (at least) the columns L, phi, y and dy.
+        file: PathBuf,
+        /// Fixed exponents of a universality class, or free (all three fitted).
+        #[arg(long, value_name = "SET", default_value = "free")]
+        exponents: String,
+        /// Column holding y (for example f_inf of a merged sweep).
+        #[arg(long, value_name = "COLUMN", default_value = "y")]
+        y: String,
+        /// Column holding the error of y (for example f_inf_error).
+        #[arg(long, value_name = "COLUMN", default_value = "dy")]
+        dy: String,
+    },
 }
 
 #[derive(Args)]
@@ -131,6 +227,11 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Run(args)) => run_headless(args),
         Some(Command::View(args)) => view(args),
         Some(Command::Bench(args)) => bench(args),
+        Some(Command::Sweep(SweepCommand { action: Some(SweepAction::Merge { dirs, out }), .. })) => merge(&dirs, out),
+        Some(Command::Sweep(SweepCommand { run, .. })) => sweep(run),
+        Some(Command::Analyze(AnalyzeCommand::Collapse { file, exponents, y, dy })) => {
+            collapse(&file, &exponents, &y, &dy)
+        }
         None => view(ViewArgs::default()),
     }
 }
@@ -156,6 +257,138 @@ fn bench(args: BenchArgs) -> Result<()> {
         }
         Ok(())
     })
+}
+
+fn sweep(args: SweepArgs) -> Result<()> {
+    use absorb::analysis::sweep::{self, Grid, Shard};
+    let (scene, _, _) = load_scene(&args.scene, true)?;
+    let params = scene.scheme.params(Default::default());
+    let or = |given: Vec<f64>, default: f64| if given.is_empty() { vec![default] } else { given };
+    let mut phis = Vec::new();
+    for item in &args.phi {
+        phis.extend(parse_values(item).map_err(|e| anyhow::anyhow!("--phi = {item} is not allowed: {e}"))?);
+    }
+    if args.threads == Some(0) {
+        anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
+    }
+    let grid = Grid {
+        schemes: if args.scheme.is_empty() { vec![scene.scheme.name().to_string()] } else { args.scheme },
+        kicks: or(args.kick, params.kick),
+        lrs: or(args.lr, params.lr),
+        batches: or(args.batch, params.batch),
+        fixed_batch: args.fixed_batch || params.batch_mode == BatchMode::Fixed,
+        phis: if phis.is_empty() { vec![scene.phi] } else { phis },
+        ns: if args.n.is_empty() { vec![scene.n] } else { args.n },
+        replicates: args.replicates,
+        base_seed: args.seed.unwrap_or(scene.seed),
+        steps: args.steps.unwrap_or(scene.steps),
+        msd_at: args.msd_at,
+        base: scene,
+    };
+    let shard = match &args.shard {
+        Some(text) => Shard::parse(text)?,
+        None => Shard::from_slurm(|name| std::env::var(name).ok())?.unwrap_or(Shard::ALL),
+    };
+    let points = grid.points()?;
+    let mine = shard.select(&points).len();
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(mine as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} points, {msg} [{elapsed} < {eta}]")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("starting worker threads")?;
+    let done = pool.install(|| {
+        sweep::run(&grid, &args.out, shard, |point, outcome| {
+            if let Some(bar) = &bar {
+                bar.inc(1);
+                bar.set_message(format!("last {}: f_inf = {:.4}", point.id(), outcome.f_inf));
+            }
+        })
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    println!(
+        "{} points of {} in shard {}/{}: {} run now, {} finished before; results in {}",
+        mine,
+        points.len(),
+        shard.index,
+        shard.count,
+        done.ran,
+        done.skipped,
+        args.out.join(sweep::POINTS_DIR).display()
+    );
+    Ok(())
+}
+
+/// A number, or FROM:TO:STEP (TO included when the steps land on it).
+fn parse_values(item: &str) -> std::result::Result<Vec<f64>, String> {
+    let number = |t: &str| t.trim().parse::<f64>().map_err(|_| format!("`{t}` is not a number"));
+    let parts: Vec<&str> = item.split(':').collect();
+    match parts.as_slice() {
+        [one] => Ok(vec![number(one)?]),
+        [from, to, step] => {
+            let (from, to, step) = (number(from)?, number(to)?, number(step)?);
+            if !(step > 0.0 && to >= from && ((to - from) / step) < 1e6) {
+                return Err("a range FROM:TO:STEP needs STEP > 0 and TO >= FROM".into());
+            }
+            let count = ((to - from) / step + 1e-9).floor() as usize + 1;
+            // Rounded to 12 digits, so 0.55 + 3 * 0.01 is written 0.58.
+            Ok((0..count).map(|k| ((from + k as f64 * step) * 1e12).round() / 1e12).collect())
+        }
+        _ => Err("a number or FROM:TO:STEP".into()),
+    }
+}
+
+fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
+    use absorb::analysis::sweep;
+    let (rows, unfinished) = sweep::gather(dirs)?;
+    match &out {
+        Some(path) => {
+            absorb::io::write_atomically(path, |w| sweep::write_csv(&rows, w).map_err(std::io::Error::other))?
+        }
+        None => sweep::write_csv(&rows, std::io::stdout().lock())?,
+    }
+    eprintln!(
+        "{} finished points{}{}",
+        rows.len(),
+        if unfinished > 0 { format!(", {unfinished} unfinished left out") } else { String::new() },
+        out.map_or(String::new(), |p| format!("; wrote {}", p.display()))
+    );
+    Ok(())
+}
+
+fn collapse(file: &std::path::Path, exponents: &str, y: &str, dy: &str) -> Result<()> {
+    use absorb::analysis::collapse::{self, Free, Scaling};
+    let data = collapse::read_table(file, y, dy)?;
+    let (free, fixed) = match exponents {
+        "free" => (Free::All, Scaling { phi_c: 0.0, nu: 0.6, kappa: 1.0 }),
+        other => (
+            Free::PhiC,
+            collapse::exponents(other).ok_or_else(|| {
+                anyhow::anyhow!("--exponents = {other} is not allowed: manna-3d, manna-2d, mean-field or free")
+            })?,
+        ),
+    };
+    let phis: Vec<f64> = data.rows.iter().map(|r| r[1]).collect();
+    let start = Scaling { phi_c: phis.iter().sum::<f64>() / phis.len().max(1) as f64, ..fixed };
+    let span =
+        phis.iter().cloned().fold(f64::NEG_INFINITY, f64::max) - phis.iter().cloned().fold(f64::INFINITY, f64::min);
+    let steps = Scaling { phi_c: 0.1 * span.max(1e-6), nu: 0.1, kappa: 0.2 };
+    let fit = collapse::fit(&data, start, steps, free).with_context(|| format!("collapsing {}", file.display()))?;
+    let (b, e) = (fit.best, fit.errors);
+    println!("phi_c = {:.5} +- {:.5}", b.phi_c, e.phi_c);
+    let fixed_note = |err: f64| if err == 0.0 { " (fixed)".to_string() } else { format!(" +- {err:.4}") };
+    println!("nu_perp = {:.4}{}", b.nu, fixed_note(e.nu));
+    println!("exponent of y (y L^kappa) = {:.4}{}", b.kappa, fixed_note(e.kappa));
+    println!("quality S = {:.3} ({} sizes, {} points)", fit.quality, data.sizes().len(), data.rows.len());
+    Ok(())
 }
 
 /// Loads the scene named on the command line, or the built-in default;

@@ -170,6 +170,58 @@ impl Data {
     }
 }
 
+/// The exponents of a universality class (MODEL.md, Lubeck 2004) for
+/// f_inf: nu_perp and kappa = beta / nu_perp. Names: `manna-3d`, `manna-2d`,
+/// `mean-field`.
+pub fn exponents(name: &str) -> Option<Scaling> {
+    let (beta, nu) = match name {
+        "manna-3d" => (0.840, 0.593),
+        "manna-2d" => (0.639, 0.799),
+        "mean-field" => (1.0, 0.5),
+        _ => return None,
+    };
+    Some(Scaling { phi_c: f64::NAN, nu, kappa: beta / nu })
+}
+
+/// Reads the columns L, phi, `y` and `dy` of a CSV table with a header.
+pub fn read_table(path: &std::path::Path, y: &str, dy: &str) -> Result<Data> {
+    let in_file = |error: Error| Error::InFile { path: path.to_path_buf(), error: Box::new(error) };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(path, io),
+        other => in_file(Error::invalid("table", format!("{other:?}"), "a CSV table with a header")),
+    })?;
+    let header = reader
+        .headers()
+        .map_err(|e| in_file(Error::invalid("header", e, "a CSV header line naming the columns")))?
+        .clone();
+    let names = ["L", "phi", y, dy];
+    let mut columns = [0usize; 4];
+    for (slot, name) in columns.iter_mut().zip(names) {
+        *slot = header.iter().position(|h| h.trim() == name).ok_or_else(|| {
+            in_file(Error::invalid(
+                format!("column {name}"),
+                "missing",
+                format!("a header with L, phi, {y} and {dy} (found: {})", header.iter().collect::<Vec<_>>().join(", ")),
+            ))
+        })?;
+    }
+    let mut rows = Vec::new();
+    for (k, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| in_file(Error::invalid(format!("row {}", k + 1), e, "a complete CSV row")))?;
+        let mut row = [0.0; 4];
+        for ((value, &column), name) in row.iter_mut().zip(&columns).zip(names) {
+            let text = record.get(column).unwrap_or("").trim();
+            *value = text.parse().map_err(|_| {
+                in_file(Error::invalid(format!("row {}: {name}", k + 1), format!("`{text}`"), "a number"))
+            })?;
+        }
+        rows.push(row);
+    }
+    let data = Data { rows };
+    data.validate().map_err(in_file)?;
+    Ok(data)
+}
+
 /// Which scaling parameters a fit varies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Free {

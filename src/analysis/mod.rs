@@ -2,3 +2,4 @@
 //! (issue 5).
 
 pub mod collapse;
+pub mod sweep;

@@ -1,0 +1,171 @@
+//! `absorb sweep`: a grid of state points, each in its own directory with
+//! value.json and result.json; resumes without redoing finished points;
+//! shards that merge to the table of the whole sweep; refuses a directory
+//! written by another version.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn absorb(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_absorb"))
+        .args(args)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .output()
+        .expect("absorb runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("absorb-sweep-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// 2 schemes x 3 phi x 2 replicates of N = 60 in 3D, 300 iterations at most:
+/// below and above phi_c, so some points absorb and some stay active.
+/// Flags in `extra` replace those of the same name.
+fn sweep(out: &Path, extra: &[&str]) -> std::process::Output {
+    let base = [
+        ("--scheme", "bro-pairwise,sgd"),
+        ("--kick", "0.1"),
+        ("--lr", "0.1"),
+        ("--batch", "0.5"),
+        ("--phi", "0.3:0.7:0.2"),
+        ("--n", "60"),
+        ("--replicates", "2"),
+        ("--steps", "300"),
+        ("--msd-at", "10,100"),
+        ("--seed", "5"),
+        ("--out", out.to_str().unwrap()),
+    ];
+    let mut args = vec!["sweep"];
+    for (flag, value) in base {
+        if !extra.contains(&flag) {
+            args.extend([flag, value]);
+        }
+    }
+    args.extend_from_slice(extra);
+    absorb(&args)
+}
+
+fn merged(dirs: &[&Path]) -> String {
+    let mut args = vec!["sweep", "merge"];
+    args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+    let o = absorb(&args);
+    assert!(o.status.success(), "merge failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn points(dir: &Path) -> Vec<PathBuf> {
+    let mut p: Vec<PathBuf> = std::fs::read_dir(dir.join("points")).unwrap().map(|e| e.unwrap().path()).collect();
+    p.sort();
+    p
+}
+
+#[test]
+fn a_sweep_writes_one_directory_per_point_and_merges_to_one_table() {
+    let dir = scratch("whole");
+    let o = sweep(&dir, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("12 points of 12") && said.contains("12 run now"), "{said}");
+    let places = points(&dir);
+    assert_eq!(places.len(), 12);
+    for place in &places {
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(place.join("value.json")).unwrap()).unwrap();
+        let result: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(place.join("result.json")).unwrap()).unwrap();
+        assert_eq!(value["n"], 60);
+        assert!(value["seed"].is_u64());
+        assert!(result["f_inf"].is_f64() && result["msd"].as_array().unwrap().len() == 2, "{result}");
+    }
+    let table = merged(&[&dir]);
+    let mut lines = table.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("id,scheme,kick,lr,batch,") && header.ends_with("msd_10,msd_100"), "{header}");
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 12);
+    let column = |name: &str| header.split(',').position(|h| h == name).unwrap();
+    // phi = 0.3 absorbs within 300 iterations, phi = 0.7 cannot (above random close packing).
+    for row in &rows {
+        let (phi, absorbed) = (row[column("phi")], row[column("absorbed")]);
+        match phi {
+            "0.3" => assert_eq!(absorbed, "true", "{row:?}"),
+            "0.7" => assert_eq!(absorbed, "false", "{row:?}"),
+            _ => {}
+        }
+    }
+    // Replicates differ in seed; the seeds depend only on the parameters.
+    let seeds: std::collections::HashSet<&str> = rows.iter().map(|r| r[column("seed")]).collect();
+    assert_eq!(seeds.len(), 12);
+    let again = scratch("again");
+    assert!(sweep(&again, &[]).status.success());
+    assert_eq!(merged(&[&again]), table, "the same sweep twice gives the same table");
+}
+
+#[test]
+fn shards_merge_to_the_whole_sweep_and_an_interrupted_sweep_resumes() {
+    let whole = scratch("unsharded");
+    assert!(sweep(&whole, &[]).status.success());
+    let (a, b, c) = (scratch("shard0"), scratch("shard1"), scratch("shard2"));
+    for (dir, shard) in [(&a, "0/3"), (&b, "1/3"), (&c, "2/3")] {
+        let o = sweep(dir, &["--shard", shard]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(points(dir).len(), 4);
+    }
+    assert_eq!(merged(&[&a, &b, &c]), merged(&[&whole]));
+
+    // Interrupted: one point lost its result. Rerunning runs only that one
+    // and leaves the finished ones untouched.
+    let lost = &points(&whole)[5];
+    std::fs::remove_file(lost.join("result.json")).unwrap();
+    let kept = points(&whole)[0].join("result.json");
+    let before = std::fs::read(&kept).unwrap();
+    let o = sweep(&whole, &[]);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("1 run now, 11 finished before"), "{said}");
+    assert_eq!(std::fs::read(&kept).unwrap(), before);
+    assert_eq!(merged(&[&whole]), merged(&[&a, &b, &c]));
+}
+
+#[test]
+fn a_directory_of_another_version_or_sweep_is_refused() {
+    let dir = scratch("foreign");
+    assert!(sweep(&dir, &["--shard", "0/6"]).status.success());
+    let value = points(&dir)[0].join("value.json");
+    let text = std::fs::read_to_string(&value).unwrap().replace("\"format\": 1", "\"format\": 0");
+    std::fs::write(&value, text).unwrap();
+    for o in [sweep(&dir, &["--shard", "0/6"]), absorb(&["sweep", "merge", dir.to_str().unwrap()])] {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success());
+        assert!(err.contains(value.to_str().unwrap()), "the message names the file: {err}");
+    }
+    // Another sweep's settings in the same directory: refused, nothing overwritten.
+    let result = points(&dir)[1].join("result.json");
+    let before = std::fs::read(&result).unwrap();
+    let o = sweep(&dir, &["--shard", "0/6", "--seed", "6"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("use a new --out directory"));
+    assert_eq!(std::fs::read(&result).unwrap(), before);
+}
+
+#[test]
+fn bad_sweep_flags_are_named() {
+    let dir = scratch("bad");
+    for (extra, flag) in [
+        (vec!["--shard", "3/2"], "--shard"),
+        (vec!["--phi", "0.7:0.3:0.1"], "--phi"),
+        (vec!["--phi", "1.5"], "--phi"),
+        (vec!["--scheme", "adam"], "--scheme"),
+        (vec!["--kick", "-1"], "--kick"),
+        (vec!["--replicates", "0"], "--replicates"),
+    ] {
+        let o = sweep(&dir, &extra);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{extra:?} was accepted");
+        assert!(err.contains(flag), "{extra:?}: {err}");
+    }
+    let o = absorb(&["sweep", "merge", "/nonexistent/sweep"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/sweep/points"));
+}
