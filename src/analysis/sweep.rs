@@ -573,7 +573,18 @@ mod tests {
     #[test]
     fn block_error_of_a_constant_plateau_is_zero() {
         let series = vec![0.3; 200];
-        assert_eq!(block_error(&series, 0.5), 0.0);
+        assert!(block_error(&series, 0.5).abs() < 1e-15);
         assert!(block_error(&[0.3; 5], 0.5).is_nan());
+    }
+
+    #[test]
+    fn block_error_of_independent_noise_is_its_standard_error() {
+        // 2000 samples, the last 1000 averaged: sigma / sqrt(1000) = 0.00316.
+        // Ten blocks estimate it to about 1/sqrt(18) = 24%; allowed 50%.
+        let mut noise = rng::Stream::new(3);
+        let series: Vec<f64> = (0..2000).map(|_| 0.4 + 0.1 * noise.normal()).collect();
+        let want = 0.1 / 1000f64.sqrt();
+        let got = block_error(&series, 0.5);
+        assert!((got / want - 1.0).abs() < 0.5, "block error {got}, expected about {want}");
     }
 }
