@@ -106,6 +106,19 @@ struct SweepArgs {
 
 #[derive(Subcommand)]
 enum AnalyzeCommand {
+    /// phi_c of each scheme, step size and N in a merged sweep: the phi where
+    /// half the runs are absorbed, and a fit of f_inf = A (phi - phi_c)^beta.
+    Critical {
+        /// Table written by `absorb sweep merge`.
+        file: PathBuf,
+        /// Fix beta (for example 0.84, the 3D Manna value) instead of fitting it.
+        #[arg(long, value_name = "BETA")]
+        beta: Option<f64>,
+        /// Fit only the packing fractions whose mean surviving activity is at
+        /// most this (the power law holds near phi_c; far above, f_inf -> 1).
+        #[arg(long, value_name = "F", default_value_t = absorb::analysis::critical::DEFAULT_MAX_ACTIVITY)]
+        max_activity: f64,
+    },
     /// Finite-size-scaling collapse of a table with columns L,phi,y,dy: prints
     /// phi_c, nu_perp and the exponent of y with errors, and the quality S.
     Collapse {
@@ -229,6 +242,9 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Bench(args)) => bench(args),
         Some(Command::Sweep(SweepCommand { action: Some(SweepAction::Merge { dirs, out }), .. })) => merge(&dirs, out),
         Some(Command::Sweep(SweepCommand { run, .. })) => sweep(run),
+        Some(Command::Analyze(AnalyzeCommand::Critical { file, beta, max_activity })) => {
+            critical(&file, beta, max_activity)
+        }
         Some(Command::Analyze(AnalyzeCommand::Collapse { file, exponents, y, dy })) => {
             collapse(&file, &exponents, &y, &dy)
         }
@@ -361,6 +377,44 @@ fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
         if unfinished > 0 { format!(", {unfinished} unfinished left out") } else { String::new() },
         out.map_or(String::new(), |p| format!("; wrote {}", p.display()))
     );
+    Ok(())
+}
+
+fn critical(file: &std::path::Path, beta: Option<f64>, max_activity: f64) -> Result<()> {
+    use absorb::analysis::critical;
+    if let Some(b) = beta
+        && !(b.is_finite() && b > 0.0)
+    {
+        anyhow::bail!("--beta = {b} is not allowed: an exponent > 0");
+    }
+    if !(max_activity > 0.0 && max_activity <= 1.0) {
+        anyhow::bail!("--max-activity = {max_activity} is not allowed: an activity in (0, 1]");
+    }
+    let runs = critical::read_runs(file)?;
+    for e in critical::estimate(&runs, beta, max_activity) {
+        println!("{}:", e.group);
+        let levels: Vec<String> =
+            e.levels.iter().map(|l| format!("{} ({}/{} absorbed)", l.phi, l.absorbed, l.runs)).collect();
+        println!("  runs at phi: {}", levels.join(", "));
+        match e.half_absorbed {
+            Some((phi, lo, hi)) => println!("  half the runs absorbed at phi = {phi:.4} (between {lo} and {hi})"),
+            None => println!("  the absorbed fraction never crosses one half in this range of phi"),
+        }
+        match e.power_law {
+            Ok(p) => {
+                let beta = if p.beta.1 == 0.0 {
+                    format!("{} (fixed)", p.beta.0)
+                } else {
+                    format!("{:.3} +- {:.3}", p.beta.0, p.beta.1)
+                };
+                println!(
+                    "  f_inf = A (phi - phi_c)^beta: phi_c = {:.4} +- {:.4}, beta = {beta}, A = {:.3} +- {:.3}, chi2/dof = {:.2} ({} phi)",
+                    p.phi_c.0, p.phi_c.1, p.amplitude.0, p.amplitude.1, p.chi2_per_dof, p.points
+                );
+            }
+            Err(why) => println!("  no power-law fit: {why}"),
+        }
+    }
     Ok(())
 }
 

@@ -169,3 +169,54 @@ fn bad_sweep_flags_are_named() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/sweep/points"));
 }
+
+#[test]
+fn analyze_critical_finds_where_half_the_runs_absorb() {
+    let dir = scratch("critical");
+    let table = dir.join("table.csv");
+    let o = sweep(&dir, &["--scheme", "bro-pairwise", "--phi", "0.40:0.70:0.04", "--n", "400", "--steps", "3000"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = absorb(&["sweep", "merge", dir.to_str().unwrap(), "--out", table.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = absorb(&["analyze", "critical", table.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(said.starts_with("bro-pairwise kick=0.1 potential=1 dim=3 n=400:"), "{said}");
+    // BRO with eps = 0.1 in 3D: phi_c about 0.55 (0.5525 measured at N = 2000).
+    let phi: f64 = said
+        .split("half the runs absorbed at phi = ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no half-absorbed phi in: {said}"));
+    assert!((0.50..0.60).contains(&phi), "{said}");
+}
+
+#[test]
+fn analyze_names_the_file_and_what_is_wrong_in_it() {
+    let dir = scratch("tables");
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let cases = [
+        (vec!["analyze", "collapse"], write("no-dy.csv", "L,phi,y\n8,0.6,0.1\n"), "column dy"),
+        (vec!["analyze", "collapse"], write("nan.csv", "L,phi,y,dy\n8,0.6,NaN,0.01\n16,0.6,0.1,0.01\n"), "row 1: y"),
+        (
+            vec!["analyze", "collapse"],
+            write("one-size.csv", "L,phi,y,dy\n8,0.6,0.1,0.01\n8,0.7,0.2,0.01\n"),
+            "two different L",
+        ),
+        (vec!["analyze", "critical"], write("not-a-sweep.csv", "L,phi,y,dy\n8,0.6,0.1,0.01\n"), "column scheme"),
+    ];
+    for (command, path, wrong) in cases {
+        let mut args = command.clone();
+        args.push(&path);
+        let o = absorb(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{path} was accepted");
+        assert!(err.contains(&path) && err.contains(wrong), "{path}: {err}");
+    }
+}

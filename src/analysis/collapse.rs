@@ -339,7 +339,7 @@ pub fn nelder_mead(
 /// Errors of the parameters at the minimum `p` of `f`: the covariance 2 H^-1
 /// of the Hessian H (by central differences), so one error raises f by one
 /// along its own direction (Houdayer and Hartmann's recipe, as pyfssa).
-fn curvature_errors(f: &impl Fn(&[f64]) -> f64, p: &[f64], scales: &[f64]) -> Vec<f64> {
+pub(crate) fn curvature_errors(f: &impl Fn(&[f64]) -> f64, p: &[f64], scales: &[f64]) -> Vec<f64> {
     let n = p.len();
     let h: Vec<f64> = scales.iter().map(|s| 1e-2 * s.abs().max(1e-6)).collect();
     let at = |shifts: &[(usize, f64)]| {

@@ -1,5 +1,6 @@
-//! Many runs: finite-size scaling now; sweeps and phi_c estimates to come
-//! (issue 5).
+//! Many runs: sweeps of state points, phi_c from a merged sweep, and the
+//! finite-size-scaling collapse.
 
 pub mod collapse;
+pub mod critical;
 pub mod sweep;
