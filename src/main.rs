@@ -133,6 +133,9 @@ enum AnalyzeCommand {
         /// Column holding the error of y (for example f_inf_error).
         #[arg(long, value_name = "COLUMN", default_value = "dy")]
         dy: String,
+        /// Picture of the collapsed data (default: the table's name with .collapse.png).
+        #[arg(long, value_name = "PATH")]
+        png: Option<PathBuf>,
     },
 }
 
@@ -245,8 +248,9 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Analyze(AnalyzeCommand::Critical { file, beta, max_activity })) => {
             critical(&file, beta, max_activity)
         }
-        Some(Command::Analyze(AnalyzeCommand::Collapse { file, exponents, y, dy })) => {
-            collapse(&file, &exponents, &y, &dy)
+        Some(Command::Analyze(AnalyzeCommand::Collapse { file, exponents, y, dy, png })) => {
+            let png = png.unwrap_or_else(|| file.with_extension("collapse.png"));
+            collapse(&file, &exponents, &y, &dy, &png)
         }
         None => view(ViewArgs::default()),
     }
@@ -418,7 +422,7 @@ fn critical(file: &std::path::Path, beta: Option<f64>, max_activity: f64) -> Res
     Ok(())
 }
 
-fn collapse(file: &std::path::Path, exponents: &str, y: &str, dy: &str) -> Result<()> {
+fn collapse(file: &std::path::Path, exponents: &str, y: &str, dy: &str, png: &std::path::Path) -> Result<()> {
     use absorb::analysis::collapse::{self, Free, Scaling};
     let data = collapse::read_table(file, y, dy)?;
     let (free, fixed) = match exponents {
@@ -442,6 +446,25 @@ fn collapse(file: &std::path::Path, exponents: &str, y: &str, dy: &str) -> Resul
     println!("nu_perp = {:.4}{}", b.nu, fixed_note(e.nu));
     println!("exponent of y (y L^kappa) = {:.4}{}", b.kappa, fixed_note(e.kappa));
     println!("quality S = {:.3} ({} sizes, {} points)", fit.quality, data.sizes().len(), data.rows.len());
+    let figure = absorb::analysis::plot::Figure {
+        title: format!(
+            "collapse: phi_c = {:.4}, nu_perp = {:.3}, kappa = {:.3}, S = {:.2}",
+            b.phi_c, b.nu, b.kappa, fit.quality
+        ),
+        x_label: "(phi - phi_c) L^(1/nu_perp)   (L in diameters)".into(),
+        y_label: format!("{y} L^kappa"),
+        series: data
+            .sizes()
+            .into_iter()
+            .zip(data.scaled(b))
+            .map(|(l, c)| absorb::analysis::plot::Series {
+                label: format!("L = {l:.1}"),
+                points: c.x.iter().zip(&c.y).zip(&c.dy).map(|((&x, &y), &e)| (x, y, e)).collect(),
+            })
+            .collect(),
+    };
+    figure.save_png(png)?;
+    println!("wrote {}", png.display());
     Ok(())
 }
 

@@ -90,3 +90,33 @@ fn a_collapse_needs_two_sizes_and_finite_numbers() {
     let message = nan.validate().unwrap_err().to_string();
     assert!(message.contains("row 1: y") && message.contains("finite"), "{message}");
 }
+
+#[test]
+fn the_command_prints_the_fit_and_draws_the_collapse() {
+    let dir = std::env::temp_dir().join(format!("absorb-collapse-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let table = dir.join("fss.csv");
+    let mut text = String::from("L,phi,y,dy\n");
+    for [l, phi, y, dy] in synthetic(Scaling { phi_c: 0.62, nu: 0.593, kappa: 1.42 }).rows {
+        text.push_str(&format!("{l},{phi},{y},{dy}\n"));
+    }
+    std::fs::write(&table, text).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_absorb"))
+        .args(["analyze", "collapse", table.to_str().unwrap(), "--exponents", "manna-3d"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let phi_c: f64 = said
+        .lines()
+        .find_map(|l| l.strip_prefix("phi_c = "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no phi_c in: {said}"));
+    assert!((phi_c - 0.62).abs() < 0.002, "{said}");
+    assert!(said.contains("nu_perp = 0.5930 (fixed)"), "{said}");
+    let png = dir.join("fss.collapse.png");
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.len() > 10_000 && bytes.starts_with(b"\x89PNG"), "{} bytes", bytes.len());
+}

@@ -3,4 +3,5 @@
 
 pub mod collapse;
 pub mod critical;
+pub mod plot;
 pub mod sweep;
