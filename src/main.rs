@@ -80,9 +80,9 @@ struct SweepArgs {
     /// Particle numbers, comma-separated (default: the scene's).
     #[arg(long = "n", value_name = "N", value_delimiter = ',')]
     n: Vec<usize>,
-    /// Runs per parameter set, each with its own seed.
-    #[arg(long, value_name = "R", default_value_t = 1)]
-    replicates: u32,
+    /// Runs per parameter set, each with its own seed (default 1).
+    #[arg(long, value_name = "R")]
+    replicates: Option<u32>,
     /// Base seed the points' seeds derive from (default: the scene's).
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
@@ -92,6 +92,15 @@ struct SweepArgs {
     /// Report the MSD after these iterations, comma-separated.
     #[arg(long, value_name = "K", value_delimiter = ',')]
     msd_at: Vec<u64>,
+    /// Measure S(k) of each final configuration for 0 < |n| <= MAX_N (k = 2 pi n / L).
+    #[arg(long, value_name = "MAX_N")]
+    structure_factor: Option<usize>,
+    /// Measure the flatness <dU> of each final configuration from M perturbations.
+    #[arg(long, value_name = "M")]
+    flatness: Option<usize>,
+    /// Sweep file (RON) holding the grid; flags given as well replace its fields.
+    #[arg(long, value_name = "FILE")]
+    grid: Option<PathBuf>,
     /// Run the points whose place in the sorted list is I modulo K (default:
     /// from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT when set, else all).
     #[arg(long, value_name = "I/K")]
@@ -280,29 +289,54 @@ fn bench(args: BenchArgs) -> Result<()> {
 }
 
 fn sweep(args: SweepArgs) -> Result<()> {
-    use absorb::analysis::sweep::{self, Grid, Shard};
-    let (scene, _, _) = load_scene(&args.scene, true)?;
+    use absorb::analysis::sweep::{self, Grid, Shard, SweepFile};
+    let file = match &args.grid {
+        Some(path) => SweepFile::load(path)?,
+        None => SweepFile::default(),
+    };
+    let scene_name = args.scene.clone().or(file.scene.clone());
+    let (scene, _, _) = load_scene(&scene_name, true)?;
     let params = scene.scheme.params(Default::default());
-    let or = |given: Vec<f64>, default: f64| if given.is_empty() { vec![default] } else { given };
+    // A flag replaces the file's field; either replaces the scene's value.
+    let pick = |flag: Vec<f64>, field: &[f64], default: f64| {
+        if !flag.is_empty() {
+            flag
+        } else if !field.is_empty() {
+            field.to_vec()
+        } else {
+            vec![default]
+        }
+    };
     let mut phis = Vec::new();
     for item in &args.phi {
         phis.extend(parse_values(item).map_err(|e| anyhow::anyhow!("--phi = {item} is not allowed: {e}"))?);
     }
+    if args.phi.is_empty() {
+        phis.extend(&file.phis);
+        for &(from, to, step) in &file.phi_ranges {
+            phis.extend(sweep::phi_range(from, to, step)?);
+        }
+    }
     if args.threads == Some(0) {
         anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
     }
+    let or_file = |flag: Vec<String>, field: Vec<String>| if flag.is_empty() { field } else { flag };
+    let schemes = or_file(args.scheme, file.schemes);
+    let ns = if !args.n.is_empty() { args.n } else { file.ns };
     let grid = Grid {
-        schemes: if args.scheme.is_empty() { vec![scene.scheme.name().to_string()] } else { args.scheme },
-        kicks: or(args.kick, params.kick),
-        lrs: or(args.lr, params.lr),
-        batches: or(args.batch, params.batch),
-        fixed_batch: args.fixed_batch || params.batch_mode == BatchMode::Fixed,
+        schemes: if schemes.is_empty() { vec![scene.scheme.name().to_string()] } else { schemes },
+        kicks: pick(args.kick, &file.kicks, params.kick),
+        lrs: pick(args.lr, &file.lrs, params.lr),
+        batches: pick(args.batch, &file.batches, params.batch),
+        fixed_batch: args.fixed_batch || file.fixed_batch || params.batch_mode == BatchMode::Fixed,
         phis: if phis.is_empty() { vec![scene.phi] } else { phis },
-        ns: if args.n.is_empty() { vec![scene.n] } else { args.n },
-        replicates: args.replicates,
-        base_seed: args.seed.unwrap_or(scene.seed),
-        steps: args.steps.unwrap_or(scene.steps),
-        msd_at: args.msd_at,
+        ns: if ns.is_empty() { vec![scene.n] } else { ns },
+        replicates: args.replicates.or(file.replicates).unwrap_or(1),
+        base_seed: args.seed.or(file.seed).unwrap_or(scene.seed),
+        steps: args.steps.or(file.steps).unwrap_or(scene.steps),
+        msd_at: if args.msd_at.is_empty() { file.msd_at } else { args.msd_at },
+        structure_factor: args.structure_factor.or(file.structure_factor),
+        flatness: args.flatness.or(file.flatness),
         base: scene,
     };
     let shard = match &args.shard {
@@ -353,15 +387,8 @@ fn parse_values(item: &str) -> std::result::Result<Vec<f64>, String> {
     let parts: Vec<&str> = item.split(':').collect();
     match parts.as_slice() {
         [one] => Ok(vec![number(one)?]),
-        [from, to, step] => {
-            let (from, to, step) = (number(from)?, number(to)?, number(step)?);
-            if !(step > 0.0 && to >= from && ((to - from) / step) < 1e6) {
-                return Err("a range FROM:TO:STEP needs STEP > 0 and TO >= FROM".into());
-            }
-            let count = ((to - from) / step + 1e-9).floor() as usize + 1;
-            // Rounded to 12 digits, so 0.55 + 3 * 0.01 is written 0.58.
-            Ok((0..count).map(|k| ((from + k as f64 * step) * 1e12).round() / 1e12).collect())
-        }
+        [from, to, step] => absorb::analysis::sweep::phi_range(number(from)?, number(to)?, number(step)?)
+            .map_err(|_| "a range FROM:TO:STEP needs STEP > 0 and TO >= FROM".to_string()),
         _ => Err("a number or FROM:TO:STEP".into()),
     }
 }

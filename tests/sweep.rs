@@ -220,3 +220,50 @@ fn analyze_names_the_file_and_what_is_wrong_in_it() {
         assert!(err.contains(&path) && err.contains(wrong), "{path}: {err}");
     }
 }
+
+#[test]
+fn a_sweep_file_sets_the_grid_and_points_can_measure_s_of_k_and_flatness() {
+    let dir = scratch("file");
+    std::fs::create_dir_all(&dir).unwrap();
+    let grid = dir.join("grid.ron");
+    std::fs::write(
+        &grid,
+        "(\n    schemes: [\"rcd\"],\n    lrs: [0.1],\n    batches: [0.5],\n    phi_ranges: [(0.3, 0.4, 0.1)],\n    \
+         ns: [80],\n    steps: 500,\n    structure_factor: 3,\n    flatness: 40,\n)\n",
+    )
+    .unwrap();
+    let out = dir.join("sweep");
+    let o = absorb(&["sweep", "--grid", grid.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let places = points(&out);
+    assert_eq!(places.len(), 2, "rcd, lr 0.1, b 0.5, phi 0.3 and 0.4");
+    for place in &places {
+        assert!(place.file_name().unwrap().to_str().unwrap().starts_with("rcd_lr0.1_batch0.5_d3_n80_phi0."));
+        let result: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(place.join("result.json")).unwrap()).unwrap();
+        let shells = result["structure_factor"].as_array().unwrap();
+        assert_eq!(shells.len(), 3, "{result}");
+        assert!(shells.iter().all(|s| s[1].as_f64().unwrap() >= 0.0));
+        // Absorbed packings: every perturbation creates overlaps, <dU> > 0.
+        assert_eq!(result["absorbed"], true, "{result}");
+        assert!(result["flatness"]["per_particle"].as_f64().unwrap() > 0.0, "{result}");
+        assert_eq!(result["flatness"]["samples"], 40);
+    }
+    let table = merged(&[&out]);
+    let header = table.lines().next().unwrap();
+    let column = header.split(',').position(|h| h == "flatness").unwrap();
+    assert!(table.lines().skip(1).all(|row| !row.split(',').nth(column).unwrap().is_empty()), "{table}");
+
+    // A flag replaces the file's field.
+    let other = dir.join("other");
+    let o = absorb(&["sweep", "--grid", grid.to_str().unwrap(), "--n", "40", "--out", other.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(points(&other).iter().all(|p| p.to_str().unwrap().contains("_n40_")));
+
+    let bad = dir.join("bad.ron");
+    std::fs::write(&bad, "(\n    schemes: [\"sgd\"],\n    learning_rate: [0.1],\n)\n").unwrap();
+    let o = absorb(&["sweep", "--grid", bad.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains(&format!("{}:3:", bad.display())) && err.contains("learning_rate"), "{err}");
+}

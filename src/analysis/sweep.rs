@@ -57,6 +57,28 @@ pub struct Point {
     pub steps: u64,
     /// Iterations after which the MSD is reported.
     pub msd_at: Vec<u64>,
+    /// S(k) of the final configuration for 0 < |n| <= this (k = 2 pi n / L), if set.
+    #[serde(default)]
+    pub structure_factor: Option<usize>,
+    /// Flatness <dU> of the final configuration from this many perturbations, if set.
+    #[serde(default)]
+    pub flatness: Option<usize>,
+}
+
+/// The flatness of a point's final configuration (MODEL.md): random
+/// perturbations of deviation sigma_p per coordinate raise the energy by <dU>.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Flatness {
+    /// <dU> / N.
+    pub per_particle: f64,
+    /// Its standard error.
+    pub error: f64,
+    /// <dU> / (N sigma_p^2).
+    pub per_particle_per_variance: f64,
+    /// sigma_p, in diameters.
+    pub sigma_p: f64,
+    /// Perturbations M.
+    pub samples: usize,
 }
 
 /// What a finished point measured.
@@ -79,6 +101,12 @@ pub struct Outcome {
     /// MSD after each of the point's `msd_at` iterations (the final value
     /// where the run stopped earlier: an absorbed packing no longer moves).
     pub msd: Vec<f64>,
+    /// S(k) of the final configuration in shells: (|k| in 1/diameter, S, error).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub structure_factor: Vec<(f64, f64, f64)>,
+    /// Flatness of the final configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flatness: Option<Flatness>,
     /// Wall-clock seconds (not part of the merged table: it varies).
     pub seconds: f64,
 }
@@ -110,6 +138,10 @@ pub struct Grid {
     pub steps: u64,
     /// Iterations after which the MSD is reported.
     pub msd_at: Vec<u64>,
+    /// Measure S(k) up to this |n| at the end of each run.
+    pub structure_factor: Option<usize>,
+    /// Measure the flatness with this many perturbations at the end of each run.
+    pub flatness: Option<usize>,
 }
 
 impl Grid {
@@ -132,6 +164,12 @@ impl Grid {
         }
         if self.replicates == 0 {
             return Err(Error::invalid("--replicates", 0, "at least 1 run per parameter set"));
+        }
+        if self.structure_factor == Some(0) {
+            return Err(Error::invalid("--structure-factor", 0, "a largest |n| >= 1 (k = 2 pi n / L)"));
+        }
+        if self.flatness.is_some_and(|m| m < 2) {
+            return Err(Error::invalid("--flatness", self.flatness.unwrap_or(0), "at least 2 perturbations"));
         }
         let mut points = Vec::new();
         for name in &self.schemes {
@@ -170,6 +208,8 @@ impl Grid {
                                         seed: 0,
                                         steps: self.steps,
                                         msd_at: self.msd_at.clone(),
+                                        structure_factor: self.structure_factor,
+                                        flatness: self.flatness,
                                     };
                                     point.seed = rng::mix(self.base_seed ^ fnv1a(point.id().as_bytes()));
                                     point.scene(&self.base)?;
@@ -196,6 +236,87 @@ fn as_flag(e: Error) -> Error {
         }
         other => other,
     }
+}
+
+/// A sweep file (RON): the grid, field by field as the flags of `absorb
+/// sweep` (a flag given as well replaces the field). Every field may be left
+/// out; the scene fills what the sweep does not set.
+///
+/// ```ron
+/// (
+///     scene: "default",
+///     schemes: ["sgd", "rcd"],
+///     lrs: [0.05],
+///     batches: [0.25, 0.5, 1.0],
+///     phi_ranges: [(0.55, 0.65, 0.005)],
+///     ns: [1000, 4000],
+///     replicates: 4,
+///     steps: 20000,
+///     msd_at: [100, 1000],
+/// )
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SweepFile {
+    /// Scene file or name in scenes/.
+    pub scene: Option<String>,
+    /// Scheme names.
+    pub schemes: Vec<String>,
+    /// Kick sizes.
+    pub kicks: Vec<f64>,
+    /// Learning rates.
+    pub lrs: Vec<f64>,
+    /// Batch fractions.
+    pub batches: Vec<f64>,
+    /// Fixed-size batches.
+    pub fixed_batch: bool,
+    /// Packing fractions.
+    pub phis: Vec<f64>,
+    /// Ranges of packing fractions (from, to, step), to included.
+    pub phi_ranges: Vec<(f64, f64, f64)>,
+    /// Particle numbers.
+    pub ns: Vec<usize>,
+    /// Runs per parameter set.
+    pub replicates: Option<u32>,
+    /// Base seed.
+    pub seed: Option<u64>,
+    /// Iterations at most per run.
+    pub steps: Option<u64>,
+    /// Iterations after which the MSD is reported.
+    pub msd_at: Vec<u64>,
+    /// S(k) up to this |n| at the end of each run.
+    pub structure_factor: Option<usize>,
+    /// Flatness from this many perturbations at the end of each run.
+    pub flatness: Option<usize>,
+}
+
+impl SweepFile {
+    /// Reads and parses a sweep file; errors name the file, line and column.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        // `steps: 500` rather than `steps: Some(500)`.
+        let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        options.from_str(&text).map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            line: e.span.start.line,
+            column: e.span.start.col,
+            message: e.code.to_string(),
+        })
+    }
+}
+
+/// The values of `from:to:step`, `to` included when the steps land on it
+/// (rounded to 12 digits, so 0.55 + 3 * 0.01 is 0.58).
+pub fn phi_range(from: f64, to: f64, step: f64) -> Result<Vec<f64>> {
+    if !(step > 0.0 && to >= from && (to - from) / step < 1e6) {
+        return Err(Error::invalid(
+            "--phi",
+            format!("{from}:{to}:{step}"),
+            "a range FROM:TO:STEP with STEP > 0 and TO >= FROM",
+        ));
+    }
+    let count = ((to - from) / step + 1e-9).floor() as usize + 1;
+    Ok((0..count).map(|k| ((from + k as f64 * step) * 1e12).round() / 1e12).collect())
 }
 
 /// FNV-1a: a hash of the point's parameters that every platform computes alike.
@@ -271,6 +392,29 @@ impl Point {
         // Not reached: the run stopped first, and nothing moves after that.
         let final_msd = sim.msd();
         let msd = msd.into_iter().map(|m| m.unwrap_or(final_msd)).collect();
+        let structure_factor = self
+            .structure_factor
+            .map(|max_n| {
+                observe::structure_factor(sim.packing(), max_n)
+                    .into_iter()
+                    .map(|shell| (shell.k, shell.s, shell.error))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let flatness = match self.flatness {
+            Some(samples) => {
+                let sigma_p = observe::FLATNESS_SIGMA;
+                let f = observe::flatness(sim.packing(), scene.potential, samples, sigma_p, self.seed)?;
+                Some(Flatness {
+                    per_particle: f.per_particle,
+                    error: f.error / sim.packing().len() as f64,
+                    per_particle_per_variance: f.per_particle_per_variance,
+                    sigma_p,
+                    samples,
+                })
+            }
+            None => None,
+        };
         let relaxation = observe::relaxation(&activity, PLATEAU_FRACTION);
         let f_inf_error = if relaxation.absorbed { 0.0 } else { block_error(&activity, PLATEAU_FRACTION) };
         Ok(Outcome {
@@ -282,6 +426,8 @@ impl Point {
             energy: last.map_or(0.0, |s| s.energy),
             iterations: activity.len() as u64,
             msd,
+            structure_factor,
+            flatness,
             seconds: started.elapsed().as_secs_f64(),
         })
     }
@@ -507,6 +653,8 @@ pub fn write_csv(rows: &[Row], w: impl Write) -> Result<()> {
         "f_inf_error",
         "e",
         "iterations",
+        "flatness",
+        "flatness_error",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -540,6 +688,8 @@ pub fn write_csv(rows: &[Row], w: impl Write) -> Result<()> {
             o.f_inf_error.to_string(),
             o.energy.to_string(),
             o.iterations.to_string(),
+            o.flatness.as_ref().map_or(String::new(), |f| f.per_particle.to_string()),
+            o.flatness.as_ref().map_or(String::new(), |f| f.error.to_string()),
         ];
         record.extend(o.msd.iter().map(|m| m.to_string()));
         out.write_record(&record).map_err(fail)?;
