@@ -8,6 +8,9 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod measure;
+use measure::{AnalyzeCommand, SweepAction, SweepCommand};
+
 /// Watch, steer and measure the absorbing phase transition of SGD.
 #[derive(Parser)]
 #[command(name = "absorb", version, about)]
@@ -31,121 +34,6 @@ enum Command {
     /// Measurements over many runs: finite-size-scaling collapse.
     #[command(subcommand)]
     Analyze(AnalyzeCommand),
-}
-
-#[derive(Args)]
-#[command(args_conflicts_with_subcommands = true, allow_negative_numbers = true)]
-struct SweepCommand {
-    #[command(subcommand)]
-    action: Option<SweepAction>,
-    #[command(flatten)]
-    run: SweepArgs,
-}
-
-#[derive(Subcommand)]
-enum SweepAction {
-    /// Gather the finished points of sweep directories into one CSV table.
-    Merge {
-        /// Sweep directories (each with a points/ folder), for example the shards of one sweep.
-        #[arg(required = true)]
-        dirs: Vec<PathBuf>,
-        /// Where the table goes (default: standard output).
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
-}
-
-#[derive(Args)]
-struct SweepArgs {
-    /// Scene every point starts from (default: the built-in default scene).
-    scene: Option<String>,
-    /// Scheme names, comma-separated (default: the scene's).
-    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
-    scheme: Vec<String>,
-    /// Kick sizes eps, for the schemes that take one (default: the scene's).
-    #[arg(long, value_name = "EPS", value_delimiter = ',')]
-    kick: Vec<f64>,
-    /// Learning rates alpha, for the schemes that take one (default: the scene's).
-    #[arg(long, value_name = "ALPHA", value_delimiter = ',')]
-    lr: Vec<f64>,
-    /// Batch fractions b, for the schemes that take one (default: the scene's).
-    #[arg(long, value_name = "B", value_delimiter = ',')]
-    batch: Vec<f64>,
-    /// Fixed-size batches (round(b P) pairs).
-    #[arg(long)]
-    fixed_batch: bool,
-    /// Packing fractions: values and FROM:TO:STEP ranges, comma-separated (default: the scene's).
-    #[arg(long, value_name = "PHI", value_delimiter = ',')]
-    phi: Vec<String>,
-    /// Particle numbers, comma-separated (default: the scene's).
-    #[arg(long = "n", value_name = "N", value_delimiter = ',')]
-    n: Vec<usize>,
-    /// Runs per parameter set, each with its own seed (default 1).
-    #[arg(long, value_name = "R")]
-    replicates: Option<u32>,
-    /// Base seed the points' seeds derive from (default: the scene's).
-    #[arg(long, value_name = "S")]
-    seed: Option<u64>,
-    /// Iterations at most per run (default: the scene's).
-    #[arg(long, value_name = "T")]
-    steps: Option<u64>,
-    /// Report the MSD after these iterations, comma-separated.
-    #[arg(long, value_name = "K", value_delimiter = ',')]
-    msd_at: Vec<u64>,
-    /// Measure S(k) of each final configuration for 0 < |n| <= MAX_N (k = 2 pi n / L).
-    #[arg(long, value_name = "MAX_N")]
-    structure_factor: Option<usize>,
-    /// Measure the flatness <dU> of each final configuration from M perturbations.
-    #[arg(long, value_name = "M")]
-    flatness: Option<usize>,
-    /// Sweep file (RON) holding the grid; flags given as well replace its fields.
-    #[arg(long, value_name = "FILE")]
-    grid: Option<PathBuf>,
-    /// Run the points whose place in the sorted list is I modulo K (default:
-    /// from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT when set, else all).
-    #[arg(long, value_name = "I/K")]
-    shard: Option<String>,
-    /// Worker threads.
-    #[arg(long, value_name = "K")]
-    threads: Option<usize>,
-    /// Sweep directory: one folder per point under DIR/points.
-    #[arg(long, value_name = "DIR", default_value = "sweep")]
-    out: PathBuf,
-}
-
-#[derive(Subcommand)]
-enum AnalyzeCommand {
-    /// phi_c of each scheme, step size and N in a merged sweep: the phi where
-    /// half the runs are absorbed, and a fit of f_inf = A (phi - phi_c)^beta.
-    Critical {
-        /// Table written by `absorb sweep merge`.
-        file: PathBuf,
-        /// Fix beta (for example 0.84, the 3D Manna value) instead of fitting it.
-        #[arg(long, value_name = "BETA")]
-        beta: Option<f64>,
-        /// Fit only the packing fractions whose mean surviving activity is at
-        /// most this (the power law holds near phi_c; far above, f_inf -> 1).
-        #[arg(long, value_name = "F", default_value_t = absorb::analysis::critical::DEFAULT_MAX_ACTIVITY)]
-        max_activity: f64,
-    },
-    /// Finite-size-scaling collapse of a table with columns L,phi,y,dy: prints
-    /// phi_c, nu_perp and the exponent of y with errors, and the quality S.
-    Collapse {
-        /// CSV table with a header naming (at least) the columns L, phi, y and dy.
-        file: PathBuf,
-        /// Fixed exponents of a universality class, or free (all three fitted).
-        #[arg(long, value_name = "SET", default_value = "free")]
-        exponents: String,
-        /// Column holding y (for example f_inf of a merged sweep).
-        #[arg(long, value_name = "COLUMN", default_value = "y")]
-        y: String,
-        /// Column holding the error of y (for example f_inf_error).
-        #[arg(long, value_name = "COLUMN", default_value = "dy")]
-        dy: String,
-        /// Picture of the collapsed data (default: the table's name with .collapse.png).
-        #[arg(long, value_name = "PATH")]
-        png: Option<PathBuf>,
-    },
 }
 
 #[derive(Args)]
@@ -252,14 +140,16 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Run(args)) => run_headless(args),
         Some(Command::View(args)) => view(args),
         Some(Command::Bench(args)) => bench(args),
-        Some(Command::Sweep(SweepCommand { action: Some(SweepAction::Merge { dirs, out }), .. })) => merge(&dirs, out),
-        Some(Command::Sweep(SweepCommand { run, .. })) => sweep(run),
+        Some(Command::Sweep(SweepCommand { action: Some(SweepAction::Merge { dirs, out }), .. })) => {
+            measure::merge(&dirs, out)
+        }
+        Some(Command::Sweep(SweepCommand { run, .. })) => measure::sweep(run),
         Some(Command::Analyze(AnalyzeCommand::Critical { file, beta, max_activity })) => {
-            critical(&file, beta, max_activity)
+            measure::critical(&file, beta, max_activity)
         }
         Some(Command::Analyze(AnalyzeCommand::Collapse { file, exponents, y, dy, png })) => {
             let png = png.unwrap_or_else(|| file.with_extension("collapse.png"));
-            collapse(&file, &exponents, &y, &dy, &png)
+            measure::collapse(&file, &exponents, &y, &dy, &png)
         }
         None => view(ViewArgs::default()),
     }
@@ -288,216 +178,9 @@ fn bench(args: BenchArgs) -> Result<()> {
     })
 }
 
-fn sweep(args: SweepArgs) -> Result<()> {
-    use absorb::analysis::sweep::{self, Grid, Shard, SweepFile};
-    let file = match &args.grid {
-        Some(path) => SweepFile::load(path)?,
-        None => SweepFile::default(),
-    };
-    let scene_name = args.scene.clone().or(file.scene.clone());
-    let (scene, _, _) = load_scene(&scene_name, true)?;
-    let params = scene.scheme.params(Default::default());
-    // A flag replaces the file's field; either replaces the scene's value.
-    let pick = |flag: Vec<f64>, field: &[f64], default: f64| {
-        if !flag.is_empty() {
-            flag
-        } else if !field.is_empty() {
-            field.to_vec()
-        } else {
-            vec![default]
-        }
-    };
-    let mut phis = Vec::new();
-    for item in &args.phi {
-        phis.extend(parse_values(item).map_err(|e| anyhow::anyhow!("--phi = {item} is not allowed: {e}"))?);
-    }
-    if args.phi.is_empty() {
-        phis.extend(&file.phis);
-        for &(from, to, step) in &file.phi_ranges {
-            phis.extend(sweep::phi_range(from, to, step)?);
-        }
-    }
-    if args.threads == Some(0) {
-        anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
-    }
-    let or_file = |flag: Vec<String>, field: Vec<String>| if flag.is_empty() { field } else { flag };
-    let schemes = or_file(args.scheme, file.schemes);
-    let ns = if !args.n.is_empty() { args.n } else { file.ns };
-    let grid = Grid {
-        schemes: if schemes.is_empty() { vec![scene.scheme.name().to_string()] } else { schemes },
-        kicks: pick(args.kick, &file.kicks, params.kick),
-        lrs: pick(args.lr, &file.lrs, params.lr),
-        batches: pick(args.batch, &file.batches, params.batch),
-        fixed_batch: args.fixed_batch || file.fixed_batch || params.batch_mode == BatchMode::Fixed,
-        phis: if phis.is_empty() { vec![scene.phi] } else { phis },
-        ns: if ns.is_empty() { vec![scene.n] } else { ns },
-        replicates: args.replicates.or(file.replicates).unwrap_or(1),
-        base_seed: args.seed.or(file.seed).unwrap_or(scene.seed),
-        steps: args.steps.or(file.steps).unwrap_or(scene.steps),
-        msd_at: if args.msd_at.is_empty() { file.msd_at } else { args.msd_at },
-        structure_factor: args.structure_factor.or(file.structure_factor),
-        flatness: args.flatness.or(file.flatness),
-        base: scene,
-    };
-    let shard = match &args.shard {
-        Some(text) => Shard::parse(text)?,
-        None => Shard::from_slurm(|name| std::env::var(name).ok())?.unwrap_or(Shard::ALL),
-    };
-    let points = grid.points()?;
-    let mine = shard.select(&points).len();
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(mine as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} points, {msg} [{elapsed} < {eta}]")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .context("starting worker threads")?;
-    let done = pool.install(|| {
-        sweep::run(&grid, &args.out, shard, |point, outcome| {
-            if let Some(bar) = &bar {
-                bar.inc(1);
-                bar.set_message(format!("last {}: f_inf = {:.4}", point.id(), outcome.f_inf));
-            }
-        })
-    })?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    println!(
-        "{} points of {} in shard {}/{}: {} run now, {} finished before; results in {}",
-        mine,
-        points.len(),
-        shard.index,
-        shard.count,
-        done.ran,
-        done.skipped,
-        args.out.join(sweep::POINTS_DIR).display()
-    );
-    Ok(())
-}
-
-/// A number, or FROM:TO:STEP (TO included when the steps land on it).
-fn parse_values(item: &str) -> std::result::Result<Vec<f64>, String> {
-    let number = |t: &str| t.trim().parse::<f64>().map_err(|_| format!("`{t}` is not a number"));
-    let parts: Vec<&str> = item.split(':').collect();
-    match parts.as_slice() {
-        [one] => Ok(vec![number(one)?]),
-        [from, to, step] => absorb::analysis::sweep::phi_range(number(from)?, number(to)?, number(step)?)
-            .map_err(|_| "a range FROM:TO:STEP needs STEP > 0 and TO >= FROM".to_string()),
-        _ => Err("a number or FROM:TO:STEP".into()),
-    }
-}
-
-fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
-    use absorb::analysis::sweep;
-    let (rows, unfinished) = sweep::gather(dirs)?;
-    match &out {
-        Some(path) => {
-            absorb::io::write_atomically(path, |w| sweep::write_csv(&rows, w).map_err(std::io::Error::other))?
-        }
-        None => sweep::write_csv(&rows, std::io::stdout().lock())?,
-    }
-    eprintln!(
-        "{} finished points{}{}",
-        rows.len(),
-        if unfinished > 0 { format!(", {unfinished} unfinished left out") } else { String::new() },
-        out.map_or(String::new(), |p| format!("; wrote {}", p.display()))
-    );
-    Ok(())
-}
-
-fn critical(file: &std::path::Path, beta: Option<f64>, max_activity: f64) -> Result<()> {
-    use absorb::analysis::critical;
-    if let Some(b) = beta
-        && !(b.is_finite() && b > 0.0)
-    {
-        anyhow::bail!("--beta = {b} is not allowed: an exponent > 0");
-    }
-    if !(max_activity > 0.0 && max_activity <= 1.0) {
-        anyhow::bail!("--max-activity = {max_activity} is not allowed: an activity in (0, 1]");
-    }
-    let runs = critical::read_runs(file)?;
-    for e in critical::estimate(&runs, beta, max_activity) {
-        println!("{}:", e.group);
-        let levels: Vec<String> =
-            e.levels.iter().map(|l| format!("{} ({}/{} absorbed)", l.phi, l.absorbed, l.runs)).collect();
-        println!("  runs at phi: {}", levels.join(", "));
-        match e.half_absorbed {
-            Some((phi, lo, hi)) => println!("  half the runs absorbed at phi = {phi:.4} (between {lo} and {hi})"),
-            None => println!("  the absorbed fraction never crosses one half in this range of phi"),
-        }
-        match e.power_law {
-            Ok(p) => {
-                let beta = if p.beta.1 == 0.0 {
-                    format!("{} (fixed)", p.beta.0)
-                } else {
-                    format!("{:.3} +- {:.3}", p.beta.0, p.beta.1)
-                };
-                println!(
-                    "  f_inf = A (phi - phi_c)^beta: phi_c = {:.4} +- {:.4}, beta = {beta}, A = {:.3} +- {:.3}, chi2/dof = {:.2} ({} phi)",
-                    p.phi_c.0, p.phi_c.1, p.amplitude.0, p.amplitude.1, p.chi2_per_dof, p.points
-                );
-            }
-            Err(why) => println!("  no power-law fit: {why}"),
-        }
-    }
-    Ok(())
-}
-
-fn collapse(file: &std::path::Path, exponents: &str, y: &str, dy: &str, png: &std::path::Path) -> Result<()> {
-    use absorb::analysis::collapse::{self, Free, Scaling};
-    let data = collapse::read_table(file, y, dy)?;
-    let (free, fixed) = match exponents {
-        "free" => (Free::All, Scaling { phi_c: 0.0, nu: 0.6, kappa: 1.0 }),
-        other => (
-            Free::PhiC,
-            collapse::exponents(other).ok_or_else(|| {
-                anyhow::anyhow!("--exponents = {other} is not allowed: manna-3d, manna-2d, mean-field or free")
-            })?,
-        ),
-    };
-    let phis: Vec<f64> = data.rows.iter().map(|r| r[1]).collect();
-    let start = Scaling { phi_c: phis.iter().sum::<f64>() / phis.len().max(1) as f64, ..fixed };
-    let span =
-        phis.iter().cloned().fold(f64::NEG_INFINITY, f64::max) - phis.iter().cloned().fold(f64::INFINITY, f64::min);
-    let steps = Scaling { phi_c: 0.1 * span.max(1e-6), nu: 0.1, kappa: 0.2 };
-    let fit = collapse::fit(&data, start, steps, free).with_context(|| format!("collapsing {}", file.display()))?;
-    let (b, e) = (fit.best, fit.errors);
-    println!("phi_c = {:.5} +- {:.5}", b.phi_c, e.phi_c);
-    let fixed_note = |err: f64| if err == 0.0 { " (fixed)".to_string() } else { format!(" +- {err:.4}") };
-    println!("nu_perp = {:.4}{}", b.nu, fixed_note(e.nu));
-    println!("exponent of y (y L^kappa) = {:.4}{}", b.kappa, fixed_note(e.kappa));
-    println!("quality S = {:.3} ({} sizes, {} points)", fit.quality, data.sizes().len(), data.rows.len());
-    let figure = absorb::analysis::plot::Figure {
-        title: format!(
-            "collapse: phi_c = {:.4}, nu_perp = {:.3}, kappa = {:.3}, S = {:.2}",
-            b.phi_c, b.nu, b.kappa, fit.quality
-        ),
-        x_label: "(phi - phi_c) L^(1/nu_perp)   (L in diameters)".into(),
-        y_label: format!("{y} L^kappa"),
-        series: data
-            .sizes()
-            .into_iter()
-            .zip(data.scaled(b))
-            .map(|(l, c)| absorb::analysis::plot::Series {
-                label: format!("L = {l:.1}"),
-                points: c.x.iter().zip(&c.y).zip(&c.dy).map(|((&x, &y), &e)| (x, y, e)).collect(),
-            })
-            .collect(),
-    };
-    figure.save_png(png)?;
-    println!("wrote {}", png.display());
-    Ok(())
-}
-
 /// Loads the scene named on the command line, or the built-in default;
 /// `checked` validates its values too.
-fn load_scene(given: &Option<String>, checked: bool) -> Result<(Scene, String, PathBuf)> {
+pub(crate) fn load_scene(given: &Option<String>, checked: bool) -> Result<(Scene, String, PathBuf)> {
     Ok(match given {
         None => (Scene::default_scene()?, "default".to_string(), PathBuf::from("scenes/default.ron")),
         Some(given) => {

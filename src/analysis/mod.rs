@@ -3,5 +3,6 @@
 
 pub mod collapse;
 pub mod critical;
+pub mod merge;
 pub mod plot;
 pub mod sweep;
