@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod measure;
-use measure::{AnalyzeCommand, SweepAction, SweepCommand};
+use measure::{AnalyzeCommand, FigureCommand, SweepAction, SweepCommand};
 
 /// Watch, steer and measure the absorbing phase transition of SGD.
 #[derive(Parser)]
@@ -34,6 +34,9 @@ enum Command {
     /// Measurements over many runs: finite-size-scaling collapse.
     #[command(subcommand)]
     Analyze(AnalyzeCommand),
+    /// The paper's figures at laptop scale: a PNG and the CSV behind it.
+    #[command(subcommand)]
+    Figure(FigureCommand),
 }
 
 #[derive(Args)]
@@ -144,6 +147,7 @@ fn run(cli: Cli) -> Result<()> {
             measure::merge(&dirs, out)
         }
         Some(Command::Sweep(SweepCommand { run, .. })) => measure::sweep(run),
+        Some(Command::Figure(command)) => measure::figure(command),
         Some(Command::Analyze(AnalyzeCommand::Critical { file, beta, max_activity })) => {
             measure::critical(&file, beta, max_activity)
         }

@@ -3,6 +3,7 @@
 
 pub mod collapse;
 pub mod critical;
+pub mod figures;
 pub mod merge;
 pub mod plot;
 pub mod sweep;

@@ -4,6 +4,7 @@
 //! assets/fonts), so no system fonts are needed.
 
 use crate::error::{Error, Result};
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use std::path::Path;
 use std::sync::Once;
@@ -52,6 +53,10 @@ pub struct Figure {
     pub x_label: String,
     /// y axis label, with its unit.
     pub y_label: String,
+    /// Logarithmic x axis (x > 0).
+    pub log_x: bool,
+    /// Logarithmic y axis (y > 0; error bars reaching 0 are cut there).
+    pub log_y: bool,
     /// The data.
     pub series: Vec<Series>,
 }
@@ -65,55 +70,38 @@ impl Figure {
         if points().next().is_none() {
             return Err(Error::invalid("figure", &self.title, "at least one point to draw"));
         }
-        let range = |values: Vec<f64>| {
+        if points().any(|p| self.log_x && p.0 <= 0.0 || self.log_y && p.1 <= 0.0) {
+            return Err(Error::invalid("figure", &self.title, "positive values on a logarithmic axis"));
+        }
+        let range = |values: Vec<f64>, log: bool| {
             let lo = values.iter().cloned().fold(f64::INFINITY, f64::min);
             let hi = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            if log {
+                return (lo / 1.25)..(hi * 1.25);
+            }
             let pad = 0.05 * (hi - lo).max(1e-12 * hi.abs().max(1.0));
             (lo - pad)..(hi + pad)
         };
-        let xs = range(points().map(|p| p.0).collect());
-        let ys = range(points().flat_map(|p| [p.1 - p.2, p.1 + p.2]).collect());
+        let xs = range(points().map(|p| p.0).collect(), self.log_x);
+        let low = |p: &(f64, f64, f64)| if self.log_y && p.1 - p.2 <= 0.0 { p.1 / 2.0 } else { p.1 - p.2 };
+        let ys = range(points().flat_map(|p| [low(p), p.1 + p.2]).collect(), self.log_y);
         let name = path.file_name().map_or("figure.png".into(), |n| n.to_string_lossy().into_owned());
         // The encoder picks PNG by the extension: the temporary name keeps it.
         let tmp = path.with_file_name(format!(".{name}.tmp.png"));
-        let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let drawn = {
             let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-            root.fill(&WHITE)?;
-            let mut chart = ChartBuilder::on(&root)
-                .caption(&self.title, ("sans-serif", 26))
-                .margin(20)
-                .x_label_area_size(60)
-                .y_label_area_size(90)
-                .build_cartesian_2d(xs.clone(), ys.clone())?;
-            chart
-                .configure_mesh()
-                .x_desc(&self.x_label)
-                .y_desc(&self.y_label)
-                .label_style(("sans-serif", 18))
-                .axis_desc_style(("sans-serif", 20))
-                .light_line_style(WHITE.mix(0.0))
-                .draw()?;
-            for (k, series) in self.series.iter().enumerate() {
-                let color = PALETTE[k % PALETTE.len()];
-                chart.draw_series(
-                    series.points.iter().map(|&(x, y, e)| ErrorBar::new_vertical(x, y - e, y, y + e, color, 8)),
-                )?;
-                chart
-                    .draw_series(series.points.iter().map(|&(x, y, _)| Circle::new((x, y), 4, color.filled())))?
-                    .label(series.label.as_str())
-                    .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+            // Log axes get ticks at 1, 2 and 5 times powers of ten.
+            let log = |r: std::ops::Range<f64>| {
+                let ticks = log_ticks(r.start, r.end);
+                r.log_scale().with_key_points(ticks)
+            };
+            match (self.log_x, self.log_y) {
+                (false, false) => self.draw(&root, xs, ys),
+                (true, false) => self.draw(&root, log(xs), ys),
+                (false, true) => self.draw(&root, xs, log(ys)),
+                (true, true) => self.draw(&root, log(xs), log(ys)),
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 18))
-                .draw()?;
-            root.present()?;
-            Ok(())
         };
-        let drawn = draw();
         if let Err(e) = drawn {
             let _ = std::fs::remove_file(&tmp);
             return Err(Error::io(path, std::io::Error::other(e.to_string())));
@@ -123,11 +111,93 @@ impl Figure {
             Error::io(path, e)
         })
     }
+
+    fn draw<X, Y>(
+        &self,
+        root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+        xs: X,
+        ys: Y,
+    ) -> std::result::Result<(), Box<dyn std::error::Error>>
+    where
+        X: AsRangedCoord<Value = f64>,
+        Y: AsRangedCoord<Value = f64>,
+        X::CoordDescType: ValueFormatter<f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 26))
+            .margin(20)
+            .x_label_area_size(60)
+            .y_label_area_size(90)
+            .build_cartesian_2d(xs, ys)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .label_style(("sans-serif", 18))
+            .axis_desc_style(("sans-serif", 20))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        for (k, series) in self.series.iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            let low = |y: f64, e: f64| if self.log_y && y - e <= 0.0 { y / 2.0 } else { y - e };
+            chart.draw_series(
+                series.points.iter().map(|&(x, y, e)| ErrorBar::new_vertical(x, low(y, e), y, y + e, color, 8)),
+            )?;
+            // Shapes as well as colours, so that series on top of each other
+            // stay apart and print in grey.
+            let at = series.points.iter().map(|&(x, y, _)| (x, y));
+            let drawn = match k % 3 {
+                0 => chart.draw_series(at.map(|p| Circle::new(p, 6, color.filled())))?,
+                1 => chart.draw_series(at.map(|p| TriangleMarker::new(p, 7, color.filled())))?,
+                _ => chart.draw_series(at.map(|p| Cross::new(p, 6, color.stroke_width(2))))?,
+            };
+            drawn.label(series.label.as_str()).legend(move |(x, y)| -> DynElement<'static, BitMapBackend<'_>, (i32, i32)> {
+                match k % 3 {
+                    0 => Circle::new((x + 10, y), 6, color.filled()).into_dyn(),
+                    1 => TriangleMarker::new((x + 10, y), 7, color.filled()).into_dyn(),
+                    _ => Cross::new((x + 10, y), 6, color.stroke_width(2)).into_dyn(),
+                }
+            });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 18))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    }
+}
+
+/// 1, 2 and 5 times the powers of ten within [lo, hi], or every integer
+/// multiple where that leaves fewer than three.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let decades = lo.log10().floor() as i32..=hi.log10().ceil() as i32;
+    let pick = |multiples: &[f64]| -> Vec<f64> {
+        decades
+            .clone()
+            // Divided, not multiplied, below 1: 3 / 10 is the double nearest 0.3.
+            .flat_map(|e| multiples.iter().map(move |m| if e < 0 { m / 10f64.powi(-e) } else { m * 10f64.powi(e) }))
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
+    };
+    let ticks = pick(&[1.0, 2.0, 5.0]);
+    if ticks.len() >= 3 { ticks } else { pick(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_ticks_are_one_two_five() {
+        assert_eq!(log_ticks(0.004, 0.25), vec![0.005, 0.01, 0.02, 0.05, 0.1, 0.2]);
+        assert_eq!(log_ticks(0.25, 0.9), vec![0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+    }
 
     #[test]
     fn the_embedded_font_is_a_font() {
