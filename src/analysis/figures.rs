@@ -103,8 +103,14 @@ impl MsdVsStep {
             .zip(msds.chunks(reps))
             .map(|(job, m)| {
                 let mean = m.iter().sum::<f64>() / reps as f64;
-                let var = if reps > 1 { m.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (reps - 1) as f64 } else { 0.0 };
-                MsdPoint { scheme: matched(job[0].1)[job[0].0].name(), kick: job[0].1, msd: mean, error: (var / reps as f64).sqrt() }
+                let var =
+                    if reps > 1 { m.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (reps - 1) as f64 } else { 0.0 };
+                MsdPoint {
+                    scheme: matched(job[0].1)[job[0].0].name(),
+                    kick: job[0].1,
+                    msd: mean,
+                    error: (var / reps as f64).sqrt(),
+                }
             })
             .collect())
     }

@@ -153,13 +153,15 @@ impl Figure {
                 1 => chart.draw_series(at.map(|p| TriangleMarker::new(p, 7, color.filled())))?,
                 _ => chart.draw_series(at.map(|p| Cross::new(p, 6, color.stroke_width(2))))?,
             };
-            drawn.label(series.label.as_str()).legend(move |(x, y)| -> DynElement<'static, BitMapBackend<'_>, (i32, i32)> {
-                match k % 3 {
-                    0 => Circle::new((x + 10, y), 6, color.filled()).into_dyn(),
-                    1 => TriangleMarker::new((x + 10, y), 7, color.filled()).into_dyn(),
-                    _ => Cross::new((x + 10, y), 6, color.stroke_width(2)).into_dyn(),
-                }
-            });
+            drawn.label(series.label.as_str()).legend(
+                move |(x, y)| -> DynElement<'static, BitMapBackend<'_>, (i32, i32)> {
+                    match k % 3 {
+                        0 => Circle::new((x + 10, y), 6, color.filled()).into_dyn(),
+                        1 => TriangleMarker::new((x + 10, y), 7, color.filled()).into_dyn(),
+                        _ => Cross::new((x + 10, y), 6, color.stroke_width(2)).into_dyn(),
+                    }
+                },
+            );
         }
         chart
             .configure_series_labels()
