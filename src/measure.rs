@@ -109,38 +109,81 @@ pub enum FigureCommand {
         #[arg(long, value_name = "R")]
         replicates: Option<u64>,
     },
+    /// Fig. 5b: phi_c against the step size for pairwise BRO, SGD and RCD, by
+    /// bisection on where half the runs absorb.
+    PhiCVsStep {
+        /// Folder for phi-c-vs-step.csv and phi-c-vs-step.png.
+        #[arg(long, value_name = "DIR", default_value = "figures")]
+        out: PathBuf,
+        /// Particles.
+        #[arg(long = "n", value_name = "N")]
+        n: Option<usize>,
+        /// Iterations a run has to absorb.
+        #[arg(long, value_name = "K")]
+        iterations: Option<u64>,
+        /// Runs at each packing fraction tried.
+        #[arg(long, value_name = "R")]
+        replicates: Option<u64>,
+        /// Bisection steps.
+        #[arg(long, value_name = "B")]
+        bisections: Option<u32>,
+    },
 }
 
 /// Runs a figure command.
 pub fn figure(command: FigureCommand) -> Result<()> {
-    use absorb::analysis::figures::MsdVsStep;
-    let FigureCommand::MsdVsStep { out, n, phi, iterations, replicates } = command;
-    let defaults = MsdVsStep::default();
-    let spec = MsdVsStep {
-        n: n.unwrap_or(defaults.n),
-        phi: phi.unwrap_or(defaults.phi),
-        iterations: iterations.unwrap_or(defaults.iterations),
-        replicates: replicates.unwrap_or(defaults.replicates),
-        ..defaults
-    };
-    if spec.replicates == 0 || spec.iterations == 0 {
-        anyhow::bail!("--replicates and --iterations must be at least 1");
-    }
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    use absorb::analysis::figures::{MsdVsStep, PhiCVsStep};
     let started = std::time::Instant::now();
-    let points = spec.run()?;
-    let table = out.join("msd-vs-step.csv");
+    let (out, name, header, rows, picture) = match command {
+        FigureCommand::MsdVsStep { out, n, phi, iterations, replicates } => {
+            let d = MsdVsStep::default();
+            let spec = MsdVsStep {
+                n: n.unwrap_or(d.n),
+                phi: phi.unwrap_or(d.phi),
+                iterations: iterations.unwrap_or(d.iterations),
+                replicates: replicates.unwrap_or(d.replicates),
+                ..d
+            };
+            if spec.replicates == 0 || spec.iterations == 0 {
+                anyhow::bail!("--replicates and --iterations must be at least 1");
+            }
+            let points = spec.run()?;
+            let rows: Vec<String> =
+                points.iter().map(|p| format!("{},{},{},{}", p.scheme, p.kick, p.msd, p.error)).collect();
+            (out, "msd-vs-step", "scheme,kick,msd,msd_error", rows, spec.figure(&points))
+        }
+        FigureCommand::PhiCVsStep { out, n, iterations, replicates, bisections } => {
+            let d = PhiCVsStep::default();
+            let spec = PhiCVsStep {
+                n: n.unwrap_or(d.n),
+                iterations: iterations.unwrap_or(d.iterations),
+                replicates: replicates.unwrap_or(d.replicates),
+                bisections: bisections.unwrap_or(d.bisections),
+                ..d
+            };
+            if spec.replicates == 0 || spec.iterations == 0 || spec.bisections == 0 {
+                anyhow::bail!("--replicates, --iterations and --bisections must be at least 1");
+            }
+            let points = spec.run()?;
+            let rows: Vec<String> =
+                points.iter().map(|p| format!("{},{},{},{}", p.scheme, p.step, p.phi_c, p.error)).collect();
+            (out, "phi-c-vs-step", "scheme,step,phi_c,phi_c_error", rows, spec.figure(&points))
+        }
+    };
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let table = out.join(format!("{name}.csv"));
     absorb::io::write_atomically(&table, |w| {
-        writeln!(w, "scheme,kick,msd,msd_error")?;
-        for p in &points {
-            writeln!(w, "{},{},{},{}", p.scheme, p.kick, p.msd, p.error)?;
+        writeln!(w, "{header}")?;
+        for row in &rows {
+            writeln!(w, "{row}")?;
         }
         Ok(())
     })?;
-    let png = out.join("msd-vs-step.png");
-    spec.figure(&points).save_png(&png)?;
-    for p in &points {
-        println!("{:<13} eps = {:<6} MSD = {:.4e} +- {:.1e}", p.scheme, p.kick, p.msd, p.error);
+    let png = out.join(format!("{name}.png"));
+    picture.save_png(&png)?;
+    println!("{header}");
+    for row in &rows {
+        println!("{row}");
     }
     println!("wrote {} and {} in {:.0} s", table.display(), png.display(), started.elapsed().as_secs_f64());
     Ok(())
@@ -375,6 +418,7 @@ pub fn collapse(file: &std::path::Path, exponents: &str, y: &str, dy: &str, png:
         y_label: format!("{y} L^kappa"),
         log_x: false,
         log_y: false,
+        legend_right: false,
         series: data
             .sizes()
             .into_iter()

@@ -57,6 +57,9 @@ pub struct Figure {
     pub log_x: bool,
     /// Logarithmic y axis (y > 0; error bars reaching 0 are cut there).
     pub log_y: bool,
+    /// The legend goes in the upper right corner instead of the upper left
+    /// (for data that falls from left to right).
+    pub legend_right: bool,
     /// The data.
     pub series: Vec<Series>,
 }
@@ -165,7 +168,7 @@ impl Figure {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(if self.legend_right { SeriesLabelPosition::UpperRight } else { SeriesLabelPosition::UpperLeft })
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font(("sans-serif", 18))
