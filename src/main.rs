@@ -148,6 +148,9 @@ fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Sweep(SweepCommand { run, .. })) => measure::sweep(run),
         Some(Command::Figure(command)) => measure::figure(command),
+        Some(Command::Analyze(AnalyzeCommand::Table { file, family, out })) => {
+            measure::table(&file, family.as_deref(), out.as_deref())
+        }
         Some(Command::Analyze(AnalyzeCommand::Critical { file, beta, max_activity })) => {
             measure::critical(&file, beta, max_activity)
         }

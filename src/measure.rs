@@ -191,6 +191,21 @@ pub fn figure(command: FigureCommand) -> Result<()> {
 
 #[derive(Subcommand)]
 pub enum AnalyzeCommand {
+    /// The finite-size-scaling table of a merged sweep: for one family
+    /// (scheme, step, batch, potential, d), the surviving runs' mean f_inf and
+    /// its error at each L and phi, as the columns L,phi,y,dy that
+    /// `analyze collapse` reads.
+    Table {
+        /// Table written by `absorb sweep merge`.
+        file: PathBuf,
+        /// The family to keep, as `analyze critical` names it without n=
+        /// (needed when the sweep holds more than one).
+        #[arg(long, value_name = "LABEL")]
+        family: Option<String>,
+        /// Where the table goes (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// phi_c of each scheme, step size and N in a merged sweep: the phi where
     /// half the runs are absorbed, and a fit of f_inf = A (phi - phi_c)^beta.
     Critical {
@@ -344,6 +359,35 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
         if unfinished > 0 { format!(", {unfinished} unfinished left out") } else { String::new() },
         out.map_or(String::new(), |p| format!("; wrote {}", p.display()))
     );
+    Ok(())
+}
+
+pub fn table(file: &std::path::Path, family: Option<&str>, out: Option<&std::path::Path>) -> Result<()> {
+    use absorb::analysis::critical;
+    let rows = critical::scaling_table(&critical::read_runs(file)?);
+    let mut families: Vec<&str> = rows.iter().map(|r| r.family.as_str()).collect();
+    families.dedup();
+    let chosen = match family {
+        Some(f) if families.contains(&f) => f.to_string(),
+        Some(f) => anyhow::bail!("--family = {f} is not allowed: one of {}", families.join("; ")),
+        None if families.len() == 1 => families[0].to_string(),
+        None if families.is_empty() => anyhow::bail!("{}: no packing fraction has a surviving run", file.display()),
+        None => anyhow::bail!(
+            "{} holds several families: choose one with --family ({})",
+            file.display(),
+            families.join("; ")
+        ),
+    };
+    let text: String = std::iter::once("L,phi,y,dy\n".to_string())
+        .chain(rows.iter().filter(|r| r.family == chosen).map(|r| format!("{},{},{},{}\n", r.side, r.phi, r.y, r.dy)))
+        .collect();
+    match out {
+        Some(path) => {
+            absorb::io::write_atomically(path, |w| w.write_all(text.as_bytes()))?;
+            eprintln!("wrote {} ({chosen})", path.display());
+        }
+        None => print!("{text}"),
+    }
     Ok(())
 }
 

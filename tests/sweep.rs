@@ -267,3 +267,28 @@ fn a_sweep_file_sets_the_grid_and_points_can_measure_s_of_k_and_flatness() {
     assert!(!o.status.success());
     assert!(err.contains(&format!("{}:3:", bad.display())) && err.contains("learning_rate"), "{err}");
 }
+
+#[test]
+fn analyze_table_turns_a_merged_sweep_into_the_collapse_input() {
+    let dir = scratch("table");
+    let merged_file = dir.join("merged.csv");
+    let o = sweep(&dir, &["--scheme", "bro-pairwise", "--phi", "0.6:0.7:0.05", "--n", "60,120"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = absorb(&["sweep", "merge", dir.to_str().unwrap(), "--out", merged_file.to_str().unwrap()]);
+    assert!(o.status.success());
+    let o = absorb(&["analyze", "table", merged_file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let table = String::from_utf8(o.stdout).unwrap();
+    let mut lines = table.lines();
+    assert_eq!(lines.next(), Some("L,phi,y,dy"));
+    let rows: Vec<Vec<f64>> = lines.map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    // Above phi_c every run survives: 3 phi x 2 N, one box side per N.
+    assert_eq!(rows.len(), 6, "{table}");
+    let mut sides: Vec<f64> = rows.iter().map(|r| r[0]).collect();
+    sides.dedup();
+    assert_eq!(sides.len(), 2, "{table}");
+    assert!(rows.iter().all(|r| r[2] > 0.0 && r[2] <= 1.0 && r[3] > 0.0), "{table}");
+    let o = absorb(&["analyze", "table", merged_file.to_str().unwrap(), "--family", "sgd"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bro-pairwise kick=0.1 potential=1 dim=3"));
+}

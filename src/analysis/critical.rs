@@ -12,6 +12,10 @@ use std::path::Path;
 pub struct Run {
     /// The scheme, its step size and batch, the potential, d and N, as a label.
     pub group: String,
+    /// The same without N: the runs a finite-size collapse puts together.
+    pub family: String,
+    /// Box side L, in diameters.
+    pub side: f64,
     /// Packing fraction.
     pub phi: f64,
     /// Reached f_a = 0.
@@ -27,6 +31,8 @@ pub struct Run {
 pub struct Level {
     /// Packing fraction.
     pub phi: f64,
+    /// Mean box side of the runs, in diameters.
+    pub side: f64,
     /// Runs at this phi.
     pub runs: usize,
     /// Of which absorbed.
@@ -73,7 +79,7 @@ pub fn read_runs(path: &Path) -> Result<Vec<Run>> {
     })?;
     let header = reader.headers().map_err(|e| in_file(Error::invalid("header", e, "a CSV header line")))?.clone();
     let label_columns = ["scheme", "kick", "lr", "batch", "fixed_batch", "potential", "dim", "n"];
-    let value_columns = ["phi", "absorbed", "f_inf", "f_inf_error"];
+    let value_columns = ["phi", "absorbed", "f_inf", "f_inf_error", "L"];
     let find = |name: &str| {
         header.iter().position(|h| h == name).ok_or_else(|| {
             in_file(Error::invalid(
@@ -90,13 +96,17 @@ pub fn read_runs(path: &Path) -> Result<Vec<Run>> {
         let row = k + 1;
         let record = record.map_err(|e| in_file(Error::invalid(format!("row {row}"), e, "a complete CSV row")))?;
         let field = |c: usize| record.get(c).unwrap_or("").trim();
-        let group = label_columns
-            .iter()
-            .zip(&labels)
-            .filter(|(_, c)| !field(**c).is_empty() && field(**c) != "false")
-            .map(|(name, c)| if *name == "scheme" { field(*c).to_string() } else { format!("{name}={}", field(*c)) })
-            .collect::<Vec<_>>()
-            .join(" ");
+        let label = |with_n: bool| {
+            label_columns
+                .iter()
+                .zip(&labels)
+                .filter(|(name, c)| (with_n || **name != "n") && !field(**c).is_empty() && field(**c) != "false")
+                .map(
+                    |(name, c)| if *name == "scheme" { field(*c).to_string() } else { format!("{name}={}", field(*c)) },
+                )
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         let number = |c: usize, name: &str| {
             field(c).parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
                 in_file(Error::invalid(format!("row {row}: {name}"), format!("`{}`", field(c)), "a finite number"))
@@ -108,7 +118,9 @@ pub fn read_runs(path: &Path) -> Result<Vec<Run>> {
             other => return Err(in_file(Error::invalid(format!("row {row}: absorbed"), other, "true or false"))),
         };
         runs.push(Run {
-            group,
+            group: label(true),
+            family: label(false),
+            side: number(values[4], "L")?,
             phi: number(values[0], "phi")?,
             absorbed,
             f_inf: number(values[2], "f_inf")?,
@@ -148,6 +160,51 @@ pub fn estimate(runs: &[Run], beta: Option<f64>, max_activity: f64) -> Vec<Estim
         .collect()
 }
 
+/// One row of a finite-size-scaling table: the surviving runs' mean
+/// activity at one (L, phi) of a family.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScalingRow {
+    /// The family (scheme, step, batch, potential, d).
+    pub family: String,
+    /// Box side L of the family at this N (mean over its runs), in diameters.
+    pub side: f64,
+    /// Packing fraction.
+    pub phi: f64,
+    /// Mean f_inf of the surviving runs.
+    pub y: f64,
+    /// Its error.
+    pub dy: f64,
+}
+
+/// The table `absorb analyze collapse` reads, from the runs of a merged
+/// sweep: one row per family, N and phi with at least one surviving run.
+pub fn scaling_table(runs: &[Run]) -> Vec<ScalingRow> {
+    let mut groups: BTreeMap<&str, Vec<&Run>> = BTreeMap::new();
+    for run in runs {
+        groups.entry(&run.group).or_default().push(run);
+    }
+    let mut rows: Vec<ScalingRow> = groups
+        .into_values()
+        .flat_map(|runs| {
+            let family = runs[0].family.clone();
+            // At fixed N the box side changes a little with phi: the size of
+            // the group is its mean side, one L for all its points.
+            let side = runs.iter().map(|r| r.side).sum::<f64>() / runs.len() as f64;
+            levels(&runs).into_iter().filter_map(move |l| {
+                l.active.filter(|&(_, e)| e > 0.0).map(|(y, dy)| ScalingRow {
+                    family: family.clone(),
+                    side,
+                    phi: l.phi,
+                    y,
+                    dy,
+                })
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| a.family.cmp(&b.family).then(a.side.total_cmp(&b.side)).then(a.phi.total_cmp(&b.phi)));
+    rows
+}
+
 fn levels(runs: &[&Run]) -> Vec<Level> {
     let mut by_phi: BTreeMap<u64, Vec<&Run>> = BTreeMap::new();
     for run in runs {
@@ -170,7 +227,8 @@ fn levels(runs: &[&Run]) -> Vec<Level> {
                 let own = survivors.iter().map(|r| r.f_inf_error.powi(2)).sum::<f64>().sqrt() / k;
                 (mean, spread.max(if own.is_nan() { 0.0 } else { own }))
             });
-            Level { phi: runs[0].phi, runs: runs.len(), absorbed: runs.len() - survivors.len(), active }
+            let side = runs.iter().map(|r| r.side).sum::<f64>() / runs.len() as f64;
+            Level { phi: runs[0].phi, side, runs: runs.len(), absorbed: runs.len() - survivors.len(), active }
         })
         .collect()
 }
@@ -249,7 +307,15 @@ mod tests {
                 let absorbed = clean == 0.0;
                 let f_inf = if absorbed { 0.0 } else { clean * (1.0 + 0.02 * noise.normal()) };
                 let f_inf_error = if absorbed { 0.0 } else { 0.02 * clean };
-                runs.push(Run { group: "sgd lr=0.05".into(), phi, absorbed, f_inf, f_inf_error });
+                runs.push(Run {
+                    group: "sgd lr=0.05 n=1000".into(),
+                    family: "sgd lr=0.05".into(),
+                    side: 10.0,
+                    phi,
+                    absorbed,
+                    f_inf,
+                    f_inf_error,
+                });
             }
         }
         runs
