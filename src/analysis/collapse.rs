@@ -185,40 +185,20 @@ pub fn exponents(name: &str) -> Option<Scaling> {
 
 /// Reads the columns L, phi, `y` and `dy` of a CSV table with a header.
 pub fn read_table(path: &std::path::Path, y: &str, dy: &str) -> Result<Data> {
-    let in_file = |error: Error| Error::InFile { path: path.to_path_buf(), error: Box::new(error) };
-    let mut reader = csv::Reader::from_path(path).map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(path, io),
-        other => in_file(Error::invalid("table", format!("{other:?}"), "a CSV table with a header")),
-    })?;
-    let header = reader
-        .headers()
-        .map_err(|e| in_file(Error::invalid("header", e, "a CSV header line naming the columns")))?
-        .clone();
+    let table = crate::io::table::Table::read(path, "a CSV table with a header")?;
     let names = ["L", "phi", y, dy];
-    let mut columns = [0usize; 4];
-    for (slot, name) in columns.iter_mut().zip(names) {
-        *slot = header.iter().position(|h| h.trim() == name).ok_or_else(|| {
-            in_file(Error::invalid(
-                format!("column {name}"),
-                "missing",
-                format!("a header with L, phi, {y} and {dy} (found: {})", header.iter().collect::<Vec<_>>().join(", ")),
-            ))
-        })?;
-    }
+    let expected = format!("a header with L, phi, {y} and {dy}");
+    let columns: Vec<usize> = names.iter().map(|name| table.column(name, &expected)).collect::<Result<_>>()?;
     let mut rows = Vec::new();
-    for (k, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| in_file(Error::invalid(format!("row {}", k + 1), e, "a complete CSV row")))?;
-        let mut row = [0.0; 4];
-        for ((value, &column), name) in row.iter_mut().zip(&columns).zip(names) {
-            let text = record.get(column).unwrap_or("").trim();
-            *value = text.parse().map_err(|_| {
-                in_file(Error::invalid(format!("row {}: {name}", k + 1), format!("`{text}`"), "a number"))
-            })?;
+    for row in table.rows() {
+        let mut values = [0.0; 4];
+        for ((value, &column), name) in values.iter_mut().zip(&columns).zip(names) {
+            *value = row.number(column, name)?;
         }
-        rows.push(row);
+        rows.push(values);
     }
     let data = Data { rows };
-    data.validate().map_err(in_file)?;
+    data.validate().map_err(|e| table.error(e))?;
     Ok(data)
 }
 

@@ -4,6 +4,7 @@
 
 use super::collapse::{curvature_errors, nelder_mead};
 use crate::error::{Error, Result};
+use crate::io::table::Table;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -72,63 +73,44 @@ pub struct Estimate {
 
 /// Reads the runs of a table written by `absorb sweep merge`.
 pub fn read_runs(path: &Path) -> Result<Vec<Run>> {
-    let in_file = |error: Error| Error::InFile { path: path.to_path_buf(), error: Box::new(error) };
-    let mut reader = csv::Reader::from_path(path).map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(path, io),
-        other => in_file(Error::invalid("table", format!("{other:?}"), "a CSV table written by absorb sweep merge")),
-    })?;
-    let header = reader.headers().map_err(|e| in_file(Error::invalid("header", e, "a CSV header line")))?.clone();
+    let table = Table::read(path, "a CSV table written by absorb sweep merge")?;
     let label_columns = ["scheme", "kick", "lr", "batch", "fixed_batch", "potential", "dim", "n"];
     let value_columns = ["phi", "absorbed", "f_inf", "f_inf_error", "L"];
-    let find = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            in_file(Error::invalid(
-                format!("column {name}"),
-                "missing",
-                "the columns of a table from absorb sweep merge",
-            ))
-        })
-    };
-    let labels: Vec<usize> = label_columns.iter().map(|c| find(c)).collect::<Result<_>>()?;
-    let values: Vec<usize> = value_columns.iter().map(|c| find(c)).collect::<Result<_>>()?;
+    let expected = "the columns of a table from absorb sweep merge";
+    let labels: Vec<usize> = label_columns.iter().map(|c| table.column(c, expected)).collect::<Result<_>>()?;
+    let values: Vec<usize> = value_columns.iter().map(|c| table.column(c, expected)).collect::<Result<_>>()?;
     let mut runs = Vec::new();
-    for (k, record) in reader.records().enumerate() {
-        let row = k + 1;
-        let record = record.map_err(|e| in_file(Error::invalid(format!("row {row}"), e, "a complete CSV row")))?;
-        let field = |c: usize| record.get(c).unwrap_or("").trim();
+    for row in table.rows() {
         let label = |with_n: bool| {
             label_columns
                 .iter()
                 .zip(&labels)
-                .filter(|(name, c)| (with_n || **name != "n") && !field(**c).is_empty() && field(**c) != "false")
+                .filter(|(name, c)| (with_n || **name != "n") && !row.text(**c).is_empty() && row.text(**c) != "false")
                 .map(
-                    |(name, c)| if *name == "scheme" { field(*c).to_string() } else { format!("{name}={}", field(*c)) },
+                    |(name, c)| {
+                        if *name == "scheme" { row.text(*c).to_string() } else { format!("{name}={}", row.text(*c)) }
+                    },
                 )
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let number = |c: usize, name: &str| {
-            field(c).parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
-                in_file(Error::invalid(format!("row {row}: {name}"), format!("`{}`", field(c)), "a finite number"))
-            })
-        };
-        let absorbed = match field(values[1]) {
+        let absorbed = match row.text(values[1]) {
             "true" => true,
             "false" => false,
-            other => return Err(in_file(Error::invalid(format!("row {row}: absorbed"), other, "true or false"))),
+            other => return Err(row.error("absorbed", other, "true or false")),
         };
         runs.push(Run {
             group: label(true),
             family: label(false),
-            side: number(values[4], "L")?,
-            phi: number(values[0], "phi")?,
+            side: row.number(values[4], "L")?,
+            phi: row.number(values[0], "phi")?,
             absorbed,
-            f_inf: number(values[2], "f_inf")?,
-            f_inf_error: if absorbed { 0.0 } else { number(values[3], "f_inf_error").unwrap_or(f64::NAN) },
+            f_inf: row.number(values[2], "f_inf")?,
+            f_inf_error: if absorbed { 0.0 } else { row.number(values[3], "f_inf_error").unwrap_or(f64::NAN) },
         });
     }
     if runs.is_empty() {
-        return Err(in_file(Error::invalid("rows", 0, "at least one run")));
+        return Err(table.error(Error::invalid("rows", 0, "at least one run")));
     }
     Ok(runs)
 }
@@ -142,11 +124,7 @@ pub const DEFAULT_MAX_ACTIVITY: f64 = 0.5;
 /// power law (None: fitted), which is fitted to the packing fractions whose
 /// mean surviving activity is at most `max_activity`.
 pub fn estimate(runs: &[Run], beta: Option<f64>, max_activity: f64) -> Vec<Estimate> {
-    let mut groups: BTreeMap<&str, Vec<&Run>> = BTreeMap::new();
-    for run in runs {
-        groups.entry(&run.group).or_default().push(run);
-    }
-    groups
+    by_group(runs)
         .into_iter()
         .map(|(group, runs)| {
             let levels = levels(&runs);
@@ -179,11 +157,7 @@ pub struct ScalingRow {
 /// The table `absorb analyze collapse` reads, from the runs of a merged
 /// sweep: one row per family, N and phi with at least one surviving run.
 pub fn scaling_table(runs: &[Run]) -> Vec<ScalingRow> {
-    let mut groups: BTreeMap<&str, Vec<&Run>> = BTreeMap::new();
-    for run in runs {
-        groups.entry(&run.group).or_default().push(run);
-    }
-    let mut rows: Vec<ScalingRow> = groups
+    let mut rows: Vec<ScalingRow> = by_group(runs)
         .into_values()
         .flat_map(|runs| {
             let family = runs[0].family.clone();
@@ -203,6 +177,15 @@ pub fn scaling_table(runs: &[Run]) -> Vec<ScalingRow> {
         .collect();
     rows.sort_by(|a, b| a.family.cmp(&b.family).then(a.side.total_cmp(&b.side)).then(a.phi.total_cmp(&b.phi)));
     rows
+}
+
+/// The runs of each group, groups in label order.
+fn by_group(runs: &[Run]) -> BTreeMap<&str, Vec<&Run>> {
+    let mut groups: BTreeMap<&str, Vec<&Run>> = BTreeMap::new();
+    for run in runs {
+        groups.entry(&run.group).or_default().push(run);
+    }
+    groups
 }
 
 fn levels(runs: &[&Run]) -> Vec<Level> {
