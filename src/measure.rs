@@ -128,13 +128,86 @@ pub enum FigureCommand {
         #[arg(long, value_name = "B")]
         bisections: Option<u32>,
     },
+    /// Fig. 3: f_inf and tau of SGD against phi for several N and batch
+    /// fractions, and their collapse with the 3D Manna exponents. The runs
+    /// go to DIR/activity-vs-phi-runs; run again to resume.
+    ActivityVsPhi {
+        /// Folder for activity-vs-phi.csv, activity-vs-phi-collapse.csv and activity-vs-phi.png.
+        #[arg(long, value_name = "DIR", default_value = "figures")]
+        out: PathBuf,
+        /// Particle numbers, comma-separated.
+        #[arg(long = "n", value_name = "N", value_delimiter = ',')]
+        n: Vec<usize>,
+        /// Batch fractions, comma-separated.
+        #[arg(long, value_name = "B", value_delimiter = ',')]
+        batch: Vec<f64>,
+        /// Learning rate alpha.
+        #[arg(long, value_name = "ALPHA")]
+        lr: Option<f64>,
+        /// Packing fractions: values and FROM:TO:STEP ranges, comma-separated.
+        #[arg(long, value_name = "PHI", value_delimiter = ',')]
+        phi: Vec<String>,
+        /// Runs per N, b and phi.
+        #[arg(long, value_name = "R")]
+        replicates: Option<u32>,
+        /// Iterations at most per run.
+        #[arg(long, value_name = "T")]
+        steps: Option<u64>,
+    },
+    /// Fig. 4b: flatness <dU>/(N sigma_p^2) of the steady state against the
+    /// batch fraction, SGD and RCD, at several phi above phi_c. The runs go
+    /// to DIR/flatness-vs-batch-runs; run again to resume.
+    FlatnessVsBatch {
+        /// Folder for flatness-vs-batch.csv and flatness-vs-batch.png.
+        #[arg(long, value_name = "DIR", default_value = "figures")]
+        out: PathBuf,
+        /// Particles.
+        #[arg(long = "n", value_name = "N")]
+        n: Option<usize>,
+        /// Batch fractions, comma-separated.
+        #[arg(long, value_name = "B", value_delimiter = ',')]
+        batch: Vec<f64>,
+        /// Learning rate alpha.
+        #[arg(long, value_name = "ALPHA")]
+        lr: Option<f64>,
+        /// Packing fractions: values and FROM:TO:STEP ranges, comma-separated.
+        #[arg(long, value_name = "PHI", value_delimiter = ',')]
+        phi: Vec<String>,
+        /// Runs per scheme, b and phi.
+        #[arg(long, value_name = "R")]
+        replicates: Option<u32>,
+        /// Iterations before the flatness is measured.
+        #[arg(long, value_name = "T")]
+        steps: Option<u64>,
+        /// Perturbations per configuration.
+        #[arg(long, value_name = "M")]
+        samples: Option<usize>,
+    },
+}
+
+/// What a figure command writes: CSV tables and the picture's panels.
+struct FigureOutput {
+    /// (file stem, header, rows); the first is printed as well.
+    tables: Vec<(&'static str, &'static str, Vec<String>)>,
+    /// File stem of the PNG.
+    name: &'static str,
+    /// Panels, `columns` to a row.
+    panels: Vec<absorb::analysis::plot::Figure>,
+    columns: usize,
 }
 
 /// Runs a figure command.
 pub fn figure(command: FigureCommand) -> Result<()> {
-    use absorb::analysis::figures::{MsdVsStep, PhiCVsStep};
+    use absorb::analysis::figures::{ActivityVsPhi, FlatnessVsBatch, MsdVsStep, PhiCVsStep};
+    use absorb::analysis::plot;
     let started = std::time::Instant::now();
-    let (out, name, header, rows, picture) = match command {
+    let single = |name, header, rows, figure| FigureOutput {
+        tables: vec![(name, header, rows)],
+        name,
+        panels: vec![figure],
+        columns: 1,
+    };
+    let (out, output) = match command {
         FigureCommand::MsdVsStep { out, n, phi, iterations, replicates } => {
             let d = MsdVsStep::default();
             let spec = MsdVsStep {
@@ -150,7 +223,7 @@ pub fn figure(command: FigureCommand) -> Result<()> {
             let points = spec.run()?;
             let rows: Vec<String> =
                 points.iter().map(|p| format!("{},{},{},{}", p.scheme, p.kick, p.msd, p.error)).collect();
-            (out, "msd-vs-step", "scheme,kick,msd,msd_error", rows, spec.figure(&points))
+            (out, single("msd-vs-step", "scheme,kick,msd,msd_error", rows, spec.figure(&points)))
         }
         FigureCommand::PhiCVsStep { out, n, iterations, replicates, bisections } => {
             let d = PhiCVsStep::default();
@@ -167,26 +240,163 @@ pub fn figure(command: FigureCommand) -> Result<()> {
             let points = spec.run()?;
             let rows: Vec<String> =
                 points.iter().map(|p| format!("{},{},{},{}", p.scheme, p.step, p.phi_c, p.error)).collect();
-            (out, "phi-c-vs-step", "scheme,step,phi_c,phi_c_error", rows, spec.figure(&points))
+            (out, single("phi-c-vs-step", "scheme,step,phi_c,phi_c_error", rows, spec.figure(&points)))
+        }
+        FigureCommand::ActivityVsPhi { out, n, batch, lr, phi, replicates, steps } => {
+            let d = ActivityVsPhi::default();
+            let spec = ActivityVsPhi {
+                ns: if n.is_empty() { d.ns.clone() } else { n },
+                batches: if batch.is_empty() { d.batches.clone() } else { batch },
+                lr: lr.unwrap_or(d.lr),
+                phis: if phi.is_empty() { d.phis.clone() } else { parse_phis(&phi)? },
+                replicates: replicates.unwrap_or(d.replicates),
+                steps: steps.unwrap_or(d.steps),
+                ..d
+            };
+            let runs = out.join("activity-vs-phi-runs");
+            let result = with_progress(spec.grid().points()?.len(), |tick| spec.run(&runs, tick))?;
+            let option = |v: Option<(f64, f64)>| v.map_or(",".to_string(), |(y, e)| format!("{y},{e}"));
+            let levels = result
+                .levels
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{},{},{},{},{},{},{},{}",
+                        l.batch,
+                        l.n,
+                        l.side,
+                        l.phi,
+                        l.runs,
+                        l.absorbed,
+                        option(l.f_inf),
+                        option(l.tau)
+                    )
+                })
+                .collect();
+            let fits = result
+                .collapses
+                .iter()
+                .map(|c| match &c.fit {
+                    Ok(f) => format!(
+                        "{},{},{},{},{},{},{},",
+                        c.batch, c.observable, f.best.phi_c, f.errors.phi_c, f.best.nu, f.best.kappa, f.quality
+                    ),
+                    Err(why) => format!("{},{},,,,,,\"{}\"", c.batch, c.observable, why.replace('"', "'")),
+                })
+                .collect();
+            let output = FigureOutput {
+                tables: vec![
+                    (
+                        "activity-vs-phi-collapse",
+                        "batch,observable,phi_c,phi_c_error,nu_perp,kappa,quality,why_none",
+                        fits,
+                    ),
+                    ("activity-vs-phi", "batch,n,L,phi,runs,absorbed,f_inf,f_inf_error,tau,tau_error", levels),
+                ],
+                name: "activity-vs-phi",
+                panels: spec.figures(&result),
+                columns: 4,
+            };
+            (out, output)
+        }
+        FigureCommand::FlatnessVsBatch { out, n, batch, lr, phi, replicates, steps, samples } => {
+            let d = FlatnessVsBatch::default();
+            let spec = FlatnessVsBatch {
+                n: n.unwrap_or(d.n),
+                batches: if batch.is_empty() { d.batches.clone() } else { batch },
+                lr: lr.unwrap_or(d.lr),
+                phis: if phi.is_empty() { d.phis.clone() } else { parse_phis(&phi)? },
+                replicates: replicates.unwrap_or(d.replicates),
+                steps: steps.unwrap_or(d.steps),
+                samples: samples.unwrap_or(d.samples),
+                ..d
+            };
+            let runs = out.join("flatness-vs-batch-runs");
+            let points = with_progress(spec.grid().points()?.len(), |tick| spec.run(&runs, tick))?;
+            let rows = points
+                .iter()
+                .map(|p| {
+                    let (f, e) =
+                        p.flatness.map_or((String::new(), String::new()), |(f, e)| (f.to_string(), e.to_string()));
+                    format!("{},{},{},{},{},{},{f},{e}", p.scheme, p.batch, p.phi, p.runs, p.absorbed, p.f_inf)
+                })
+                .collect();
+            let output = FigureOutput {
+                tables: vec![(
+                    "flatness-vs-batch",
+                    "scheme,batch,phi,runs,absorbed,f_inf,flatness,flatness_error",
+                    rows,
+                )],
+                name: "flatness-vs-batch",
+                panels: spec.figures(&points),
+                columns: spec.phis.len().min(3),
+            };
+            (out, output)
         }
     };
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let table = out.join(format!("{name}.csv"));
-    absorb::io::write_atomically(&table, |w| {
-        writeln!(w, "{header}")?;
-        for row in &rows {
-            writeln!(w, "{row}")?;
-        }
-        Ok(())
-    })?;
-    let png = out.join(format!("{name}.png"));
-    picture.save_png(&png)?;
-    println!("{header}");
-    for row in &rows {
-        println!("{row}");
+    let mut written = Vec::new();
+    for (name, header, rows) in &output.tables {
+        let table = out.join(format!("{name}.csv"));
+        absorb::io::write_atomically(&table, |w| {
+            writeln!(w, "{header}")?;
+            for row in rows {
+                writeln!(w, "{row}")?;
+            }
+            Ok(())
+        })?;
+        written.push(table.display().to_string());
     }
-    println!("wrote {} and {} in {:.0} s", table.display(), png.display(), started.elapsed().as_secs_f64());
+    let png = out.join(format!("{}.png", output.name));
+    let panel = if output.panels.len() == 1 { plot::SIZE } else { plot::PANEL };
+    plot::save_panels(&output.panels, output.columns, panel, &png)?;
+    if let Some((_, header, rows)) = output.tables.first() {
+        println!("{header}");
+        for row in rows {
+            println!("{row}");
+        }
+    }
+    written.push(png.display().to_string());
+    println!("wrote {} in {:.0} s", written.join(", "), started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Packing fractions from values and FROM:TO:STEP ranges.
+fn parse_phis(items: &[String]) -> Result<Vec<f64>> {
+    let mut phis = Vec::new();
+    for item in items {
+        phis.extend(parse_values(item).map_err(|e| anyhow::anyhow!("--phi = {item} is not allowed: {e}"))?);
+    }
+    Ok(phis)
+}
+
+/// Runs `work` with a progress bar of `total` runs on a terminal; `work`
+/// calls the function it is given once per finished run.
+fn with_progress<T>(
+    total: usize,
+    work: impl FnOnce(
+        &(dyn Fn(&absorb::analysis::sweep::Point, &absorb::analysis::sweep::Outcome) + Sync),
+    ) -> absorb::error::Result<T>,
+) -> Result<T> {
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} points, {msg} [{elapsed} < {eta}]")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let tick = |point: &absorb::analysis::sweep::Point, outcome: &absorb::analysis::sweep::Outcome| {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+            bar.set_message(format!("last {}: f_inf = {:.4}", point.id(), outcome.f_inf));
+        }
+    };
+    let result = work(&tick);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(result?)
 }
 
 #[derive(Subcommand)]
@@ -258,10 +468,7 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
             vec![default]
         }
     };
-    let mut phis = Vec::new();
-    for item in &args.phi {
-        phis.extend(parse_values(item).map_err(|e| anyhow::anyhow!("--phi = {item} is not allowed: {e}"))?);
-    }
+    let mut phis = parse_phis(&args.phi)?;
     if args.phi.is_empty() {
         phis.extend(&file.phis);
         for &(from, to, step) in &file.phi_ranges {
@@ -296,29 +503,11 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     };
     let points = grid.points()?;
     let mine = shard.select(&points).len();
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(mine as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} points, {msg} [{elapsed} < {eta}]")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
-    let done = pool.install(|| {
-        sweep::run(&grid, &args.out, shard, |point, outcome| {
-            if let Some(bar) = &bar {
-                bar.inc(1);
-                bar.set_message(format!("last {}: f_inf = {:.4}", point.id(), outcome.f_inf));
-            }
-        })
-    })?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let done = with_progress(mine, |tick| pool.install(|| sweep::run(&grid, &args.out, shard, tick)))?;
     println!(
         "{} points of {} in shard {}/{}: {} run now, {} finished before; results in {}",
         mine,

@@ -197,23 +197,30 @@ fn levels(runs: &[&Run]) -> Vec<Level> {
     by_phi
         .into_values()
         .map(|runs| {
-            let survivors: Vec<&&Run> = runs.iter().filter(|r| !r.absorbed).collect();
-            let k = survivors.len() as f64;
-            let active = (!survivors.is_empty()).then(|| {
-                let mean = survivors.iter().map(|r| r.f_inf).sum::<f64>() / k;
-                // The spread between runs, or each run's own error if that is larger.
-                let spread = if survivors.len() > 1 {
-                    (survivors.iter().map(|r| (r.f_inf - mean).powi(2)).sum::<f64>() / (k - 1.0) / k).sqrt()
-                } else {
-                    0.0
-                };
-                let own = survivors.iter().map(|r| r.f_inf_error.powi(2)).sum::<f64>().sqrt() / k;
-                (mean, spread.max(if own.is_nan() { 0.0 } else { own }))
-            });
+            let survivors: Vec<(f64, f64)> =
+                runs.iter().filter(|r| !r.absorbed).map(|r| (r.f_inf, r.f_inf_error)).collect();
+            let active = survivors_mean(&survivors);
             let side = runs.iter().map(|r| r.side).sum::<f64>() / runs.len() as f64;
             Level { phi: runs[0].phi, side, runs: runs.len(), absorbed: runs.len() - survivors.len(), active }
         })
         .collect()
+}
+
+/// The mean activity of surviving runs, given as (f_inf, its error), and
+/// its error: the spread between the runs, or the runs' own errors if
+/// those are larger (None: no survivor).
+pub fn survivors_mean(survivors: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let k = survivors.len() as f64;
+    (!survivors.is_empty()).then(|| {
+        let mean = survivors.iter().map(|r| r.0).sum::<f64>() / k;
+        let spread = if survivors.len() > 1 {
+            (survivors.iter().map(|r| (r.0 - mean).powi(2)).sum::<f64>() / (k - 1.0) / k).sqrt()
+        } else {
+            0.0
+        };
+        let own = survivors.iter().map(|r| r.1.powi(2)).sum::<f64>().sqrt() / k;
+        (mean, spread.max(if own.is_nan() { 0.0 } else { own }))
+    })
 }
 
 fn half_absorbed(levels: &[Level]) -> Option<(f64, f64, f64)> {

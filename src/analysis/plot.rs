@@ -19,8 +19,10 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(230, 159, 0),
 ];
 
-/// Figure size in pixels.
-const SIZE: (u32, u32) = (960, 680);
+/// Size of a one-panel figure, in pixels.
+pub const SIZE: (u32, u32) = (960, 680);
+/// Size of each panel of a figure with several, in pixels.
+pub const PANEL: (u32, u32) = (760, 560);
 
 static FONT: Once = Once::new();
 
@@ -68,14 +70,24 @@ impl Figure {
     /// Draws the figure into a PNG at `path` (written to a temporary file
     /// first, so an error leaves no half-drawn picture).
     pub fn save_png(&self, path: &Path) -> Result<()> {
-        register_font();
-        let points = || self.series.iter().flat_map(|s| s.points.iter());
-        if points().next().is_none() {
+        save_panels(std::slice::from_ref(self), 1, SIZE, path)
+    }
+
+    /// Checks that there is something to draw and that it fits the axes.
+    fn check(&self) -> Result<()> {
+        let mut points = self.series.iter().flat_map(|s| s.points.iter()).peekable();
+        if points.peek().is_none() {
             return Err(Error::invalid("figure", &self.title, "at least one point to draw"));
         }
-        if points().any(|p| self.log_x && p.0 <= 0.0 || self.log_y && p.1 <= 0.0) {
+        if points.any(|p| self.log_x && p.0 <= 0.0 || self.log_y && p.1 <= 0.0) {
             return Err(Error::invalid("figure", &self.title, "positive values on a logarithmic axis"));
         }
+        Ok(())
+    }
+
+    /// Draws the figure into `area`, with axes fitted to its points.
+    fn draw_in(&self, area: &Area<'_>) -> DrawResult {
+        let points = || self.series.iter().flat_map(|s| s.points.iter());
         let range = |values: Vec<f64>, log: bool| {
             let lo = values.iter().cloned().fold(f64::INFINITY, f64::min);
             let hi = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -88,39 +100,20 @@ impl Figure {
         let xs = range(points().map(|p| p.0).collect(), self.log_x);
         let low = |p: &(f64, f64, f64)| if self.log_y && p.1 - p.2 <= 0.0 { p.1 / 2.0 } else { p.1 - p.2 };
         let ys = range(points().flat_map(|p| [low(p), p.1 + p.2]).collect(), self.log_y);
-        let name = path.file_name().map_or("figure.png".into(), |n| n.to_string_lossy().into_owned());
-        // The encoder picks PNG by the extension: the temporary name keeps it.
-        let tmp = path.with_file_name(format!(".{name}.tmp.png"));
-        let drawn = {
-            let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-            // Log axes get ticks at 1, 2 and 5 times powers of ten.
-            let log = |r: std::ops::Range<f64>| {
-                let ticks = log_ticks(r.start, r.end);
-                r.log_scale().with_key_points(ticks)
-            };
-            match (self.log_x, self.log_y) {
-                (false, false) => self.draw(&root, xs, ys),
-                (true, false) => self.draw(&root, log(xs), ys),
-                (false, true) => self.draw(&root, xs, log(ys)),
-                (true, true) => self.draw(&root, log(xs), log(ys)),
-            }
+        // Log axes get ticks at 1, 2 and 5 times powers of ten.
+        let log = |r: std::ops::Range<f64>| {
+            let ticks = log_ticks(r.start, r.end);
+            r.log_scale().with_key_points(ticks)
         };
-        if let Err(e) = drawn {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(Error::io(path, std::io::Error::other(e.to_string())));
+        match (self.log_x, self.log_y) {
+            (false, false) => self.draw(area, xs, ys),
+            (true, false) => self.draw(area, log(xs), ys),
+            (false, true) => self.draw(area, xs, log(ys)),
+            (true, true) => self.draw(area, log(xs), log(ys)),
         }
-        std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(path, e)
-        })
     }
 
-    fn draw<X, Y>(
-        &self,
-        root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-        xs: X,
-        ys: Y,
-    ) -> std::result::Result<(), Box<dyn std::error::Error>>
+    fn draw<X, Y>(&self, root: &Area<'_>, xs: X, ys: Y) -> DrawResult
     where
         X: AsRangedCoord<Value = f64>,
         Y: AsRangedCoord<Value = f64>,
@@ -141,6 +134,8 @@ impl Figure {
             .label_style(("sans-serif", 18))
             .axis_desc_style(("sans-serif", 20))
             .light_line_style(WHITE.mix(0.0))
+            .x_label_formatter(&|v| tick_label(*v))
+            .y_label_formatter(&|v| tick_label(*v))
             .draw()?;
         for (k, series) in self.series.iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
@@ -173,9 +168,64 @@ impl Figure {
             .border_style(BLACK)
             .label_font(("sans-serif", 18))
             .draw()?;
-        root.present()?;
         Ok(())
     }
+}
+
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+/// Draws `figures` as panels of `panel` pixels each, `columns` to a row, into
+/// one PNG at `path` (written to a temporary file first, so an error leaves
+/// no half-drawn picture).
+pub fn save_panels(figures: &[Figure], columns: usize, panel: (u32, u32), path: &Path) -> Result<()> {
+    register_font();
+    if figures.is_empty() || columns == 0 {
+        return Err(Error::invalid("figure panels", figures.len(), "at least one panel in at least one column"));
+    }
+    for figure in figures {
+        figure.check()?;
+    }
+    let rows = figures.len().div_ceil(columns);
+    let size = (panel.0 * columns.min(figures.len()) as u32, panel.1 * rows as u32);
+    let name = path.file_name().map_or("figure.png".into(), |n| n.to_string_lossy().into_owned());
+    // The encoder picks PNG by the extension: the temporary name keeps it.
+    let tmp = path.with_file_name(format!(".{name}.tmp.png"));
+    let drawn = (|| -> DrawResult {
+        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        let areas = root.split_evenly((rows, columns.min(figures.len())));
+        for (figure, area) in figures.iter().zip(&areas) {
+            figure.draw_in(area)?;
+        }
+        root.present()?;
+        Ok(())
+    })();
+    if let Err(e) = drawn {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, std::io::Error::other(e.to_string())));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// A tick value as people write it: 2000, not 2000.0; 0.3, not
+/// 0.30000000000000004 (six significant digits at most).
+fn tick_label(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let digits = 5 - v.abs().log10().floor() as i32;
+    let rounded = if digits >= 0 {
+        let scale = 10f64.powi(digits);
+        (v * scale).round() / scale
+    } else {
+        let scale = 10f64.powi(-digits);
+        (v / scale).round() * scale
+    };
+    format!("{rounded}")
 }
 
 /// 1, 2 and 5 times the powers of ten within [lo, hi], or every integer
@@ -202,6 +252,16 @@ mod tests {
     fn log_ticks_are_one_two_five() {
         assert_eq!(log_ticks(0.004, 0.25), vec![0.005, 0.01, 0.02, 0.05, 0.1, 0.2]);
         assert_eq!(log_ticks(0.25, 0.9), vec![0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+    }
+
+    #[test]
+    fn tick_labels_drop_noise_digits() {
+        assert_eq!(tick_label(2000.0), "2000");
+        assert_eq!(tick_label(0.1 + 0.2), "0.3");
+        assert_eq!(tick_label(-0.35), "-0.35");
+        assert_eq!(tick_label(0.512), "0.512");
+        assert_eq!(tick_label(1.5e7), "15000000");
+        assert_eq!(tick_label(0.0), "0");
     }
 
     #[test]
