@@ -651,7 +651,6 @@ pub fn collapse(file: &std::path::Path, exponents: &str, y: &str, dy: &str, png:
         y_label: format!("{y} L^kappa"),
         log_x: false,
         log_y: false,
-        legend_right: false,
         series: data
             .sizes()
             .into_iter()

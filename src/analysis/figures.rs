@@ -133,7 +133,6 @@ impl MsdVsStep {
             y_label: "MSD (diameters^2)".into(),
             log_x: true,
             log_y: true,
-            legend_right: false,
             series: names
                 .iter()
                 .zip(labels)
@@ -264,7 +263,6 @@ impl PhiCVsStep {
             y_label: "phi_c (half the runs absorbed)".into(),
             log_x: true,
             log_y: false,
-            legend_right: true,
             series: names
                 .iter()
                 .zip(labels)
@@ -472,7 +470,6 @@ impl ActivityVsPhi {
                 y_label: y.into(),
                 log_x: false,
                 log_y,
-                legend_right: false,
                 series,
             };
             let f_fit = fit_of("f_inf");
@@ -703,7 +700,6 @@ impl FlatnessVsBatch {
                 y_label: "<dU> / (N sigma_p^2)".into(),
                 log_x: false,
                 log_y: false,
-                legend_right: false,
                 series: [("sgd", "SGD (pairs in the batch)"), ("rcd", "RCD (particles in the batch)")]
                     .iter()
                     .map(|(name, label)| Series {

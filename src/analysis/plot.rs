@@ -59,9 +59,6 @@ pub struct Figure {
     pub log_x: bool,
     /// Logarithmic y axis (y > 0; error bars reaching 0 are cut there).
     pub log_y: bool,
-    /// The legend goes in the upper right corner instead of the upper left
-    /// (for data that falls from left to right).
-    pub legend_right: bool,
     /// The data.
     pub series: Vec<Series>,
 }
@@ -100,20 +97,51 @@ impl Figure {
         let xs = range(points().map(|p| p.0).collect(), self.log_x);
         let low = |p: &(f64, f64, f64)| if self.log_y && p.1 - p.2 <= 0.0 { p.1 / 2.0 } else { p.1 - p.2 };
         let ys = range(points().flat_map(|p| [low(p), p.1 + p.2]).collect(), self.log_y);
+        let legend = self.legend_corner(&xs, &ys);
         // Log axes get ticks at 1, 2 and 5 times powers of ten.
         let log = |r: std::ops::Range<f64>| {
             let ticks = log_ticks(r.start, r.end);
             r.log_scale().with_key_points(ticks)
         };
         match (self.log_x, self.log_y) {
-            (false, false) => self.draw(area, xs, ys),
-            (true, false) => self.draw(area, log(xs), ys),
-            (false, true) => self.draw(area, xs, log(ys)),
-            (true, true) => self.draw(area, log(xs), log(ys)),
+            (false, false) => self.draw(area, xs, ys, legend),
+            (true, false) => self.draw(area, log(xs), ys, legend),
+            (false, true) => self.draw(area, xs, log(ys), legend),
+            (true, true) => self.draw(area, log(xs), log(ys), legend),
         }
     }
 
-    fn draw<X, Y>(&self, root: &Area<'_>, xs: X, ys: Y) -> DrawResult
+    /// The corner whose legend-sized patch (the outer 45% across, 30% down
+    /// or up) covers the fewest points: the upper left one among equals.
+    fn legend_corner(&self, xs: &std::ops::Range<f64>, ys: &std::ops::Range<f64>) -> SeriesLabelPosition {
+        let unit = |v: f64, r: &std::ops::Range<f64>, log: bool| {
+            if log { (v.ln() - r.start.ln()) / (r.end.ln() - r.start.ln()) } else { (v - r.start) / (r.end - r.start) }
+        };
+        let points: Vec<(f64, f64)> = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .map(|p| (unit(p.0, xs, self.log_x), unit(p.1, ys, self.log_y)))
+            .collect();
+        let corners = [
+            (SeriesLabelPosition::UpperLeft, false, true),
+            (SeriesLabelPosition::UpperRight, true, true),
+            (SeriesLabelPosition::LowerLeft, false, false),
+            (SeriesLabelPosition::LowerRight, true, false),
+        ];
+        let covered = |right: bool, upper: bool| {
+            points
+                .iter()
+                .filter(|(x, y)| {
+                    (if right { *x > 0.55 } else { *x < 0.45 }) && (if upper { *y > 0.7 } else { *y < 0.3 })
+                })
+                .count()
+        };
+        let best = corners.iter().min_by_key(|(_, right, upper)| covered(*right, *upper)).map(|c| c.0.clone());
+        best.unwrap_or(SeriesLabelPosition::UpperLeft)
+    }
+
+    fn draw<X, Y>(&self, root: &Area<'_>, xs: X, ys: Y, legend: SeriesLabelPosition) -> DrawResult
     where
         X: AsRangedCoord<Value = f64>,
         Y: AsRangedCoord<Value = f64>,
@@ -163,7 +191,7 @@ impl Figure {
         }
         chart
             .configure_series_labels()
-            .position(if self.legend_right { SeriesLabelPosition::UpperRight } else { SeriesLabelPosition::UpperLeft })
+            .position(legend)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font(("sans-serif", 18))

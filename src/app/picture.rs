@@ -267,7 +267,7 @@ fn sync_particles(
     if !changed {
         return;
     }
-    let largest = sim.last_moves().iter().cloned().fold(0.0, f64::max);
+    let largest = sim.last_moves().iter().cloned().fold(0.0, f32::max);
     for (_, particle, mut transform, mut mat) in &mut spheres {
         let i = particle.0;
         let scale = Vec3::splat(2.0 * sim.packing().radii()[i] as f32);
@@ -288,7 +288,7 @@ fn pick<'a>(
     mode: ColorMode,
     sim: &crate::sim::Simulation,
     i: usize,
-    largest_move: f64,
+    largest_move: f32,
 ) -> &'a Handle<SphereMaterial> {
     let contacts = sim.last_contacts()[i] as usize;
     match mode {
@@ -296,7 +296,7 @@ fn pick<'a>(
         ColorMode::Overlaps => &assets.overlaps[contacts.min(OVERLAP_LEVELS - 1)],
         ColorMode::Displacement => {
             let t = if largest_move > 0.0 { sim.last_moves()[i] / largest_move } else { 0.0 };
-            &assets.displacement[((t * MOVE_LEVELS as f64) as usize).min(MOVE_LEVELS - 1)]
+            &assets.displacement[((t * MOVE_LEVELS as f32) as usize).min(MOVE_LEVELS - 1)]
         }
     }
 }

@@ -398,7 +398,7 @@ pub fn picture_ui(
                 .map(|(k, &c)| (if k + 1 == legend.overlaps.len() { format!("{k}+") } else { k.to_string() }, c))
                 .collect(),
             ColorMode::Displacement => {
-                let largest = sim.0.last_moves().iter().cloned().fold(0.0, f64::max);
+                let largest = sim.0.last_moves().iter().cloned().fold(0.0, f32::max);
                 let n = legend.displacement.len();
                 legend
                     .displacement

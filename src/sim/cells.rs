@@ -33,7 +33,6 @@ pub struct CellList {
     items: Vec<u32>,
     /// Slot of each particle id.
     slots: Vec<u32>,
-    cell_of: Vec<u32>,
     /// Cell of each sorted slot.
     slot_cell: Vec<u32>,
     /// Positions in slot order, `dim` numbers each.
@@ -61,13 +60,17 @@ impl CellList {
         self.cell_size = bx.side / per_side as f64;
         let n_cells = per_side.pow(D as u32);
 
-        let mut cell_of = std::mem::take(&mut self.cell_of);
-        cell_of.clear();
-        cell_of.extend(positions.iter().map(|x| self.cell_index(x) as u32));
-        self.cell_of = cell_of;
+        // The cell of each id, in the buffer that ends up holding the cell of
+        // each slot (one array of N less at any time).
+        let mut cells = std::mem::take(&mut self.slot_cell);
+        cells.clear();
+        cells.extend(positions.iter().map(|x| self.cell_index(x) as u32));
+        // Counting sort: start[c + 1] counts, then ends, of cell c; placing the
+        // ids from the last down moves it back to cell c's beginning and
+        // leaves the ids ascending within a cell.
         self.start.clear();
         self.start.resize(n_cells + 1, 0);
-        for &c in &self.cell_of {
+        for &c in &cells {
             self.start[c as usize + 1] += 1;
         }
         for c in 0..n_cells {
@@ -75,18 +78,23 @@ impl CellList {
         }
         self.items.clear();
         self.items.resize(n, 0);
-        let mut fill = self.start[..n_cells].to_vec();
-        for (i, &c) in self.cell_of.iter().enumerate() {
-            self.items[fill[c as usize] as usize] = i as u32;
-            fill[c as usize] += 1;
+        for (i, &c) in cells.iter().enumerate().rev() {
+            let end = &mut self.start[c as usize + 1];
+            *end -= 1;
+            self.items[*end as usize] = i as u32;
         }
+        self.start.copy_within(1..=n_cells, 0);
+        self.start[n_cells] = n as u32;
         self.slots.clear();
         self.slots.resize(n, 0);
         for (slot, &i) in self.items.iter().enumerate() {
             self.slots[i as usize] = slot as u32;
         }
-        self.slot_cell.clear();
-        self.slot_cell.extend(self.items.iter().map(|&i| self.cell_of[i as usize]));
+        for c in 0..n_cells {
+            let (from, to) = (self.start[c] as usize, self.start[c + 1] as usize);
+            cells[from..to].fill(c as u32);
+        }
+        self.slot_cell = cells;
         self.sorted_x.clear();
         self.sorted_x.extend(self.items.iter().flat_map(|&i| positions[i as usize]));
         self.sorted_r.clear();

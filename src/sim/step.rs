@@ -13,6 +13,7 @@ use super::potential::Potential;
 use super::rng::{self, Purpose, Stream, pair_ids};
 use super::scheme::{BatchMode, Scheme};
 use super::space::PeriodicBox;
+use rayon::iter::Either;
 use rayon::prelude::*;
 
 /// Below this many particles per task rayon's bookkeeping costs more than it saves.
@@ -88,21 +89,80 @@ pub(crate) struct Scan {
     pub touching: bool,
 }
 
-/// One particle's share of the iteration.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Particle<const D: usize> {
-    pub dx: [f64; D],
+/// What an iteration found at one visited particle (its move is applied
+/// while it is computed; see [`Mover`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Visited {
     /// Half the energy of its overlaps (each pair is seen from both ends).
     pub half_energy: f64,
+    /// How far it moved, in diameters.
+    pub moved: f64,
+    /// It moved (a move too small for |dx| to be above 0 still counts).
+    pub stepped: bool,
     /// Number of active contacts.
     pub contacts: u32,
     /// It overlaps some neighbour, active or below the tolerance.
     pub touching: bool,
 }
 
-impl<const D: usize> Default for Particle<D> {
-    fn default() -> Self {
-        Self { dx: [0.0; D], half_energy: 0.0, contacts: 0, touching: false }
+/// Applies the moves of an iteration to the positions, unwrapped
+/// displacements and move readouts (all by particle id) while the particles
+/// are computed in parallel. The computation reads the cell list's copy of
+/// the positions, never these arrays, and visits each particle once: every
+/// id is written by one task and read by none.
+pub(crate) struct Mover<'a, const D: usize> {
+    positions: *mut [f64; D],
+    unwrapped: *mut [f64; D],
+    moves: *mut f32,
+    len: usize,
+    bx: PeriodicBox,
+    _borrow: std::marker::PhantomData<&'a mut [f64]>,
+}
+
+// Safety: the pointers come from exclusive borrows held for 'a, and each
+// index is written by at most one thread (see `apply`).
+unsafe impl<const D: usize> Send for Mover<'_, D> {}
+unsafe impl<const D: usize> Sync for Mover<'_, D> {}
+
+impl<'a, const D: usize> Mover<'a, D> {
+    /// Moves into `positions` (wrapped into `bx`), `unwrapped` and `moves`,
+    /// which must have the same length.
+    pub(crate) fn new(
+        positions: &'a mut [[f64; D]],
+        unwrapped: &'a mut [[f64; D]],
+        moves: &'a mut [f32],
+        bx: PeriodicBox,
+    ) -> Self {
+        assert!(positions.len() == unwrapped.len() && positions.len() == moves.len());
+        Self {
+            positions: positions.as_mut_ptr(),
+            unwrapped: unwrapped.as_mut_ptr(),
+            moves: moves.as_mut_ptr(),
+            len: positions.len(),
+            bx,
+            _borrow: std::marker::PhantomData,
+        }
+    }
+
+    /// Moves particle `i` by `dx` and returns |dx|.
+    ///
+    /// Safety: no other thread reads or writes particle `i`'s entries while
+    /// this runs (each particle is visited once per iteration).
+    #[inline(always)]
+    unsafe fn apply(&self, i: usize, dx: &[f64; D]) -> f64 {
+        assert!(i < self.len);
+        let moved = dx.iter().map(|c| c * c).sum::<f64>().sqrt();
+        // Safety: i is in bounds, and the caller guarantees exclusive access.
+        unsafe {
+            let x = &mut *self.positions.add(i);
+            let u = &mut *self.unwrapped.add(i);
+            for k in 0..D {
+                x[k] = self.bx.wrap(x[k] + dx[k]);
+                u[k] += dx[k];
+            }
+            *self.moves.add(i) = moved as f32;
+        }
+        moved
     }
 }
 
@@ -251,7 +311,7 @@ impl<const D: usize> Context<'_, D> {
 
     /// The displacement of the particle in slot `s` under `scheme` (with
     /// `batch` for SGD and RCD).
-    pub(crate) fn particle(&self, scheme: &Scheme, batch: Batch, s: usize) -> Particle<D> {
+    pub(crate) fn particle(&self, scheme: &Scheme, batch: Batch, s: usize) -> ([f64; D], Scan) {
         let i = self.ids[s] as usize;
         let mut dx = [0.0; D];
         let scan = match *scheme {
@@ -308,22 +368,21 @@ impl<const D: usize> Context<'_, D> {
                 out
             }
         };
-        Particle { dx, half_energy: scan.half_energy, contacts: scan.contacts, touching: scan.touching }
+        (dx, scan)
     }
 
     /// The batch of a fixed-size SGD or RCD iteration: draws every active
     /// pair's (particle's) key and keeps the round(b P) (round(b N_active))
     /// smallest. Probabilistic batches need no such pass.
     /// Only `slots` are looked at: every active particle must be among them.
-    pub(crate) fn batch(&self, scheme: &Scheme, slots: &[u32]) -> Batch {
+    pub(crate) fn batch(&self, scheme: &Scheme, visit: Visit<'_>) -> Batch {
         let (b, keys): (f64, Vec<BatchKey>) = match *scheme {
             Scheme::Sgd { batch, batch_mode: BatchMode::Fixed, .. } => (
                 batch,
-                slots
+                visit
                     .par_iter()
                     .with_min_len(MIN_PARTICLES_PER_TASK)
-                    .flat_map_iter(|&s| {
-                        let s = s as usize;
+                    .flat_map_iter(|s| {
                         let i = self.ids[s] as usize;
                         let mut mine = Vec::new();
                         self.contacts(s, |j, _, _| {
@@ -337,11 +396,11 @@ impl<const D: usize> Context<'_, D> {
             ),
             Scheme::Rcd { batch, batch_mode: BatchMode::Fixed, .. } => (
                 batch,
-                slots
+                visit
                     .par_iter()
                     .with_min_len(MIN_PARTICLES_PER_TASK)
-                    .filter(|&&s| self.contacts(s as usize, |_, _, _| {}).contacts > 0)
-                    .map(|&s| self.particle_batch_key(self.ids[s as usize] as usize))
+                    .filter(|&s| self.contacts(s, |_, _, _| {}).contacts > 0)
+                    .map(|s| self.particle_batch_key(self.ids[s] as usize))
                     .collect(),
             ),
             Scheme::Sgd { batch, .. } | Scheme::Rcd { batch, .. } => return Batch::Probability(batch),
@@ -387,20 +446,59 @@ fn unit_scale<const D: usize>(v: &[f64; D]) -> f64 {
     if norm > 0.0 { 1.0 / norm } else { 0.0 }
 }
 
-/// Computes the share of one iteration of the particles in `slots` into
-/// `results` (aligned with `slots`). Every particle outside `slots` must have
-/// no overlap: its share is zero.
+/// The slots an iteration visits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Visit<'a> {
+    /// Every slot, 0..N (a full scan; no list of N slots is kept).
+    All(usize),
+    /// These slots, ascending.
+    Slots(&'a [u32]),
+}
+
+impl<'a> Visit<'a> {
+    /// Number of slots visited.
+    pub(crate) fn len(self) -> usize {
+        match self {
+            Visit::All(n) => n,
+            Visit::Slots(slots) => slots.len(),
+        }
+    }
+
+    /// The slots, in order, in parallel.
+    fn par_iter(self) -> impl IndexedParallelIterator<Item = usize> + 'a {
+        match self {
+            Visit::All(n) => Either::Left((0..n).into_par_iter()),
+            Visit::Slots(slots) => Either::Right(slots.par_iter().map(|&s| s as usize)),
+        }
+    }
+}
+
+/// Computes one iteration of the particles `visit` names, moves them with
+/// `mover`, and writes what was found into `results` (aligned with the
+/// slots). Every particle outside them must have no overlap: it stays put.
 pub(crate) fn compute<const D: usize>(
     ctx: &Context<'_, D>,
     scheme: &Scheme,
-    slots: &[u32],
-    results: &mut Vec<Particle<D>>,
+    visit: Visit<'_>,
+    mover: &Mover<'_, D>,
+    results: &mut Vec<Visited>,
 ) {
-    let batch = ctx.batch(scheme, slots);
-    slots
+    let batch = ctx.batch(scheme, visit);
+    visit
         .par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
-        .map(|&s| ctx.particle(scheme, batch, s as usize))
+        .map(|s| {
+            let (dx, scan) = ctx.particle(scheme, batch, s);
+            let stepped = dx.iter().any(|&c| c != 0.0);
+            let moved = if stepped {
+                // Safety: the visited slots are distinct and `ids` maps
+                // slots to ids one to one, so no other task touches this id.
+                unsafe { mover.apply(ctx.ids[s] as usize, &dx) }
+            } else {
+                0.0
+            };
+            Visited { half_energy: scan.half_energy, moved, stepped, contacts: scan.contacts, touching: scan.touching }
+        })
         .collect_into_vec(results);
 }
 
@@ -471,40 +569,5 @@ pub(crate) fn context_over<'a, const D: usize>(
         seed,
         iteration,
         keys: Keys::new(seed, iteration),
-    }
-}
-
-/// Reusable per-particle buffers, one per compiled dimension, so an iteration
-/// allocates nothing.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Scratch {
-    d2: Buffers<2>,
-    d3: Buffers<3>,
-    d4: Buffers<4>,
-}
-
-/// Per-particle results aligned with the visited slots.
-pub(crate) type Buffers<const D: usize> = Vec<Particle<D>>;
-
-/// The buffers of dimension `D` in a [`Scratch`].
-pub(crate) trait ScratchOf<const D: usize> {
-    fn buffers(&mut self) -> &mut Buffers<D>;
-}
-
-impl ScratchOf<2> for Scratch {
-    fn buffers(&mut self) -> &mut Buffers<2> {
-        &mut self.d2
-    }
-}
-
-impl ScratchOf<3> for Scratch {
-    fn buffers(&mut self) -> &mut Buffers<3> {
-        &mut self.d3
-    }
-}
-
-impl ScratchOf<4> for Scratch {
-    fn buffers(&mut self) -> &mut Buffers<4> {
-        &mut self.d4
     }
 }
