@@ -461,7 +461,13 @@ impl ActivityVsPhi {
                     .collect::<Vec<_>>()
             };
             let about = |fit: Option<&Fit>| match fit {
-                Some(f) => format!("phi_c = {:.4} +- {:.4}, S = {:.2}", f.best.phi_c, f.errors.phi_c, f.quality),
+                Some(f) => {
+                    // Two significant digits of the error, at least four decimals.
+                    let e = f.errors.phi_c;
+                    let decimals =
+                        if e > 0.0 && e.is_finite() { (1 - e.log10().floor() as i32).clamp(4, 8) as usize } else { 4 };
+                    format!("phi_c = {:.*} +- {:.*}, S = {:.2}", decimals, f.best.phi_c, decimals, e, f.quality)
+                }
                 None => "no collapse".into(),
             };
             let panel = |title: String, x: &str, y: &str, log_y: bool, series: Vec<Series>| Figure {
