@@ -311,6 +311,9 @@ pub fn figure(command: FigureCommand) -> Result<()> {
                 samples: samples.unwrap_or(d.samples),
                 ..d
             };
+            if spec.samples < 2 {
+                anyhow::bail!("--samples = {} is not allowed: at least 2 perturbations", spec.samples);
+            }
             let runs = out.join("flatness-vs-batch-runs");
             let points = with_progress(spec.grid().points()?.len(), |tick| spec.run(&runs, tick))?;
             let rows = points
