@@ -83,8 +83,7 @@ pub struct Simulation {
     cells: CellList,
     /// The cells no longer bin the current positions and radii.
     cells_stale: bool,
-    /// What the last iteration found at each particle it visited (reused).
-    results: Vec<step::Visited>,
+    scratch: step::Scratch,
     /// The work of the next iteration: see [`ActiveSet`].
     active_set: ActiveSet,
 }
@@ -137,7 +136,7 @@ impl Simulation {
             last_moves: vec![0.0; n],
             cells: CellList::default(),
             cells_stale: true,
-            results: Vec::new(),
+            scratch: step::Scratch::default(),
             active_set: ActiveSet { stale: true, ..ActiveSet::default() },
         })
     }
@@ -147,7 +146,10 @@ impl Simulation {
         crate::with_dim!(self.packing.dim(), D, self.step_d::<D>())
     }
 
-    fn step_d<const D: usize>(&mut self) -> StepStats {
+    fn step_d<const D: usize>(&mut self) -> StepStats
+    where
+        step::Scratch: step::ScratchOf<D>,
+    {
         let Dynamics { scheme, potential, overlap_tolerance } = self.dynamics;
         let msd = self.msd();
         let n = self.packing.len();
@@ -155,7 +157,6 @@ impl Simulation {
         let everyone =
             set.stale || set.always_full || (set.touching.len() + set.movers.len()) * ACTIVE_SET_FRACTION > n;
         self.bin::<D>();
-        let bx = self.packing.periodic_box();
         let ctx = step::context_over::<D>(
             &self.packing,
             &self.cells,
@@ -185,50 +186,31 @@ impl Simulation {
             set.slots.extend(set.chosen.iter().map(|&i| ctx.cells.slot_of(i as usize) as u32));
             set.slots.sort_unstable();
         }
-
-        // Readouts: clear what the last iteration wrote; this one's moves are
-        // written as they are computed, its contacts below.
-        if set.visited_all {
-            self.last_contacts.iter_mut().for_each(|c| *c = 0);
-            self.last_moves.iter_mut().for_each(|m| *m = 0.0);
-        } else {
-            for &i in &set.visited {
-                self.last_contacts[i as usize] = 0;
-                self.last_moves[i as usize] = 0.0;
-            }
-        }
-        set.visited.clear();
-
+        let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
+        let mut contacts = std::mem::take(&mut self.scratch.contacts);
         let visit = if everyone { step::Visit::All(n) } else { step::Visit::Slots(&set.slots) };
-        let mover = step::Mover::new(
-            self.packing.points_mut::<D>(),
-            self.displacement.as_chunks_mut::<D>().0,
-            &mut self.last_moves,
-            bx,
-        );
-        step::compute(&ctx, &scheme, visit, &mover, &mut self.results);
-        let results = &self.results;
+        step::compute(&ctx, &scheme, visit, &mut results, &mut contacts);
 
         // (id, result) in id order, so that sums have the bits of any layout
         // of the cells: a full scan's results are by slot, so id i is result
-        // slot_of(i) (a scattered read); the active set sorts its few.
+        // slot_of(i) (a scattered read, but a gathered copy would cost 40
+        // bytes a particle); the active set sorts its few.
         set.order.clear();
         if !everyone {
             set.order.extend(set.slots.iter().enumerate().map(|(r, &s)| (ctx.ids[s as usize], r as u32)));
             set.order.sort_unstable();
         }
         let visits = visit.len();
-        let cells = ctx.cells;
-        let nth = |k: usize, order: &[(u32, u32)]| {
+        let nth = |k: usize, cells: &CellList, order: &[(u32, u32)]| {
             if everyone { (k as u32, cells.slot_of(k) as u32) } else { order[k] }
         };
         let (mut active_particles, mut contact_ends, mut energy) = (0, 0usize, 0.0);
         for k in 0..visits {
-            let (_, r) = nth(k, &set.order);
-            let p = &results[r as usize];
-            active_particles += usize::from(p.contacts > 0);
-            contact_ends += p.contacts as usize;
-            energy += p.half_energy;
+            let (_, r) = nth(k, ctx.cells, &set.order);
+            let c = contacts[r as usize].active();
+            active_particles += usize::from(c > 0);
+            contact_ends += c as usize;
+            energy += results[r as usize].half_energy;
         }
         let mut stats = StepStats {
             iteration: self.iteration,
@@ -242,27 +224,48 @@ impl Simulation {
             visited: visits,
         };
 
+        // Readouts: clear what the last iteration wrote, then write this one's.
+        if set.visited_all {
+            self.last_contacts.iter_mut().for_each(|c| *c = 0);
+            self.last_moves.iter_mut().for_each(|m| *m = 0.0);
+        } else {
+            for &i in &set.visited {
+                self.last_contacts[i as usize] = 0;
+                self.last_moves[i as usize] = 0.0;
+            }
+        }
+        set.visited.clear();
         set.touching.clear();
         set.movers.clear();
         // Past this many, the next iteration scans everyone anyway.
         let enough = n / ACTIVE_SET_FRACTION + 1;
+        let bx = self.packing.periodic_box();
+        let positions = self.packing.points_mut::<D>();
+        let unwrapped = self.displacement.as_chunks_mut::<D>().0;
         for k in 0..visits {
-            let (id, r) = nth(k, &set.order);
+            let (id, r) = nth(k, &self.cells, &set.order);
             let p = &results[r as usize];
             let i = id as usize;
             if !everyone {
                 set.visited.push(id);
             }
-            self.last_contacts[i] = p.contacts;
-            if p.touching && set.touching.len() < enough {
+            let c = contacts[r as usize];
+            self.last_contacts[i] = c.active();
+            if c.touching() && set.touching.len() < enough {
                 set.touching.push(id);
             }
-            if !p.stepped {
+            if stats.absorbed || p.dx.iter().all(|&c| c == 0.0) {
                 continue;
             }
-            stats.max_displacement = stats.max_displacement.max(p.moved);
+            let moved = p.dx.iter().map(|c| c * c).sum::<f64>().sqrt();
+            self.last_moves[i] = moved as f32;
+            stats.max_displacement = stats.max_displacement.max(moved);
             if set.movers.len() < enough {
                 set.movers.push(id);
+            }
+            for k in 0..D {
+                positions[i][k] = bx.wrap(positions[i][k] + p.dx[k]);
+                unwrapped[i][k] += p.dx[k];
             }
             self.cells_stale = true;
         }
@@ -271,6 +274,8 @@ impl Simulation {
         if stats.absorbed {
             self.absorbed_at.get_or_insert(self.iteration);
         }
+        *step::ScratchOf::<D>::buffers(&mut self.scratch) = results;
+        self.scratch.contacts = contacts;
         self.iteration += 1;
         stats
     }

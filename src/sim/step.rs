@@ -89,80 +89,35 @@ pub(crate) struct Scan {
     pub touching: bool,
 }
 
-/// What an iteration found at one visited particle (its move is applied
-/// while it is computed; see [`Mover`]).
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Visited {
-    /// Half the energy of its overlaps (each pair is seen from both ends).
+/// One particle's share of the iteration: its move and half the energy of
+/// its overlaps (each pair is seen from both ends). Its contacts are kept
+/// apart, in [`Contacts`], so that this is 32 bytes in 3D.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Particle<const D: usize> {
+    pub dx: [f64; D],
     pub half_energy: f64,
-    /// How far it moved, in diameters.
-    pub moved: f64,
-    /// It moved (a move too small for |dx| to be above 0 still counts).
-    pub stepped: bool,
-    /// Number of active contacts.
-    pub contacts: u32,
-    /// It overlaps some neighbour, active or below the tolerance.
-    pub touching: bool,
 }
 
-/// Applies the moves of an iteration to the positions, unwrapped
-/// displacements and move readouts (all by particle id) while the particles
-/// are computed in parallel. The computation reads the cell list's copy of
-/// the positions, never these arrays, and visits each particle once: every
-/// id is written by one task and read by none.
-pub(crate) struct Mover<'a, const D: usize> {
-    positions: *mut [f64; D],
-    unwrapped: *mut [f64; D],
-    moves: *mut f32,
-    len: usize,
-    bx: PeriodicBox,
-    _borrow: std::marker::PhantomData<&'a mut [f64]>,
-}
+/// A particle's number of active contacts, and whether it overlaps some
+/// neighbour at all (active or below the tolerance), in one word.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Contacts(u32);
 
-// Safety: the pointers come from exclusive borrows held for 'a, and each
-// index is written by at most one thread (see `apply`).
-unsafe impl<const D: usize> Send for Mover<'_, D> {}
-unsafe impl<const D: usize> Sync for Mover<'_, D> {}
+impl Contacts {
+    const TOUCHING: u32 = 1 << 31;
 
-impl<'a, const D: usize> Mover<'a, D> {
-    /// Moves into `positions` (wrapped into `bx`), `unwrapped` and `moves`,
-    /// which must have the same length.
-    pub(crate) fn new(
-        positions: &'a mut [[f64; D]],
-        unwrapped: &'a mut [[f64; D]],
-        moves: &'a mut [f32],
-        bx: PeriodicBox,
-    ) -> Self {
-        assert!(positions.len() == unwrapped.len() && positions.len() == moves.len());
-        Self {
-            positions: positions.as_mut_ptr(),
-            unwrapped: unwrapped.as_mut_ptr(),
-            moves: moves.as_mut_ptr(),
-            len: positions.len(),
-            bx,
-            _borrow: std::marker::PhantomData,
-        }
+    fn new(active: u32, touching: bool) -> Self {
+        Self(active.min(Self::TOUCHING - 1) | if touching { Self::TOUCHING } else { 0 })
     }
 
-    /// Moves particle `i` by `dx` and returns |dx|.
-    ///
-    /// Safety: no other thread reads or writes particle `i`'s entries while
-    /// this runs (each particle is visited once per iteration).
-    #[inline(always)]
-    unsafe fn apply(&self, i: usize, dx: &[f64; D]) -> f64 {
-        assert!(i < self.len);
-        let moved = dx.iter().map(|c| c * c).sum::<f64>().sqrt();
-        // Safety: i is in bounds, and the caller guarantees exclusive access.
-        unsafe {
-            let x = &mut *self.positions.add(i);
-            let u = &mut *self.unwrapped.add(i);
-            for k in 0..D {
-                x[k] = self.bx.wrap(x[k] + dx[k]);
-                u[k] += dx[k];
-            }
-            *self.moves.add(i) = moved as f32;
-        }
-        moved
+    /// Number of active contacts.
+    pub(crate) fn active(self) -> u32 {
+        self.0 & !Self::TOUCHING
+    }
+
+    /// It overlaps some neighbour, active or below the tolerance.
+    pub(crate) fn touching(self) -> bool {
+        self.0 & Self::TOUCHING != 0
     }
 }
 
@@ -311,7 +266,7 @@ impl<const D: usize> Context<'_, D> {
 
     /// The displacement of the particle in slot `s` under `scheme` (with
     /// `batch` for SGD and RCD).
-    pub(crate) fn particle(&self, scheme: &Scheme, batch: Batch, s: usize) -> ([f64; D], Scan) {
+    pub(crate) fn particle(&self, scheme: &Scheme, batch: Batch, s: usize) -> (Particle<D>, Contacts) {
         let i = self.ids[s] as usize;
         let mut dx = [0.0; D];
         let scan = match *scheme {
@@ -368,7 +323,7 @@ impl<const D: usize> Context<'_, D> {
                 out
             }
         };
-        (dx, scan)
+        (Particle { dx, half_energy: scan.half_energy }, Contacts::new(scan.contacts, scan.touching))
     }
 
     /// The batch of a fixed-size SGD or RCD iteration: draws every active
@@ -473,33 +428,23 @@ impl<'a> Visit<'a> {
     }
 }
 
-/// Computes one iteration of the particles `visit` names, moves them with
-/// `mover`, and writes what was found into `results` (aligned with the
-/// slots). Every particle outside them must have no overlap: it stays put.
+/// Computes the share of one iteration of the particles `visit` names into
+/// `results` and their contacts into `contacts` (both aligned with its
+/// slots). Every particle outside them must have no overlap: its share is
+/// zero.
 pub(crate) fn compute<const D: usize>(
     ctx: &Context<'_, D>,
     scheme: &Scheme,
     visit: Visit<'_>,
-    mover: &Mover<'_, D>,
-    results: &mut Vec<Visited>,
+    results: &mut Vec<Particle<D>>,
+    contacts: &mut Vec<Contacts>,
 ) {
     let batch = ctx.batch(scheme, visit);
     visit
         .par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
-        .map(|s| {
-            let (dx, scan) = ctx.particle(scheme, batch, s);
-            let stepped = dx.iter().any(|&c| c != 0.0);
-            let moved = if stepped {
-                // Safety: the visited slots are distinct and `ids` maps
-                // slots to ids one to one, so no other task touches this id.
-                unsafe { mover.apply(ctx.ids[s] as usize, &dx) }
-            } else {
-                0.0
-            };
-            Visited { half_energy: scan.half_energy, moved, stepped, contacts: scan.contacts, touching: scan.touching }
-        })
-        .collect_into_vec(results);
+        .map(|s| ctx.particle(scheme, batch, s))
+        .unzip_into_vecs(results, contacts);
 }
 
 /// The ids of the particles that overlap one of `movers` (ids) in the
@@ -569,5 +514,42 @@ pub(crate) fn context_over<'a, const D: usize>(
         seed,
         iteration,
         keys: Keys::new(seed, iteration),
+    }
+}
+
+/// Reusable per-particle buffers, one per compiled dimension, so an iteration
+/// allocates nothing.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Scratch {
+    d2: Buffers<2>,
+    d3: Buffers<3>,
+    d4: Buffers<4>,
+    /// The visited particles' contacts, aligned with their results.
+    pub(crate) contacts: Vec<Contacts>,
+}
+
+/// Per-particle results aligned with the visited slots.
+pub(crate) type Buffers<const D: usize> = Vec<Particle<D>>;
+
+/// The buffers of dimension `D` in a [`Scratch`].
+pub(crate) trait ScratchOf<const D: usize> {
+    fn buffers(&mut self) -> &mut Buffers<D>;
+}
+
+impl ScratchOf<2> for Scratch {
+    fn buffers(&mut self) -> &mut Buffers<2> {
+        &mut self.d2
+    }
+}
+
+impl ScratchOf<3> for Scratch {
+    fn buffers(&mut self) -> &mut Buffers<3> {
+        &mut self.d3
+    }
+}
+
+impl ScratchOf<4> for Scratch {
+    fn buffers(&mut self) -> &mut Buffers<4> {
+        &mut self.d4
     }
 }
