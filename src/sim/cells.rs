@@ -33,8 +33,6 @@ pub struct CellList {
     items: Vec<u32>,
     /// Slot of each particle id.
     slots: Vec<u32>,
-    /// Cell of each sorted slot.
-    slot_cell: Vec<u32>,
     /// Positions in slot order, `dim` numbers each.
     sorted_x: Vec<f64>,
     /// Radii in slot order.
@@ -60,9 +58,9 @@ impl CellList {
         self.cell_size = bx.side / per_side as f64;
         let n_cells = per_side.pow(D as u32);
 
-        // The cell of each id, in the buffer that ends up holding the cell of
-        // each slot (one array of N less at any time).
-        let mut cells = std::mem::take(&mut self.slot_cell);
+        // The cell of each id goes into `slots`, the buffer that ends up
+        // holding the slot of each id (no array of N more at any time).
+        let mut cells = std::mem::take(&mut self.slots);
         cells.clear();
         cells.extend(positions.iter().map(|x| self.cell_index(x) as u32));
         // Counting sort: start[c + 1] counts, then ends, of cell c; placing the
@@ -85,16 +83,10 @@ impl CellList {
         }
         self.start.copy_within(1..=n_cells, 0);
         self.start[n_cells] = n as u32;
-        self.slots.clear();
-        self.slots.resize(n, 0);
         for (slot, &i) in self.items.iter().enumerate() {
-            self.slots[i as usize] = slot as u32;
+            cells[i as usize] = slot as u32;
         }
-        for c in 0..n_cells {
-            let (from, to) = (self.start[c] as usize, self.start[c + 1] as usize);
-            cells[from..to].fill(c as u32);
-        }
-        self.slot_cell = cells;
+        self.slots = cells;
         self.sorted_x.clear();
         self.sorted_x.extend(self.items.iter().flat_map(|&i| positions[i as usize]));
         self.sorted_r.clear();
@@ -164,7 +156,8 @@ impl CellList {
         s: usize,
         mut visit: impl FnMut(std::ops::Range<usize>, Option<[f64; D]>),
     ) {
-        let c = self.coords_of_cell::<D>(self.slot_cell[s] as usize);
+        // The cell it was binned in: the same computation on the same numbers.
+        let c = self.cell_coords::<D>(&self.sorted_points::<D>()[s]);
         let n = self.per_side;
         let slots = |a: usize, b: usize| self.start[a] as usize..self.start[b] as usize;
         if n < 3 {
@@ -198,16 +191,6 @@ impl CellList {
                 }
             }
         }
-    }
-
-    #[inline(always)]
-    fn coords_of_cell<const D: usize>(&self, mut cell: usize) -> [usize; D] {
-        let mut c = [0; D];
-        for ck in c.iter_mut() {
-            *ck = cell % self.per_side;
-            cell /= self.per_side;
-        }
-        c
     }
 
     /// Cells along each side.

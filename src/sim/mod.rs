@@ -77,7 +77,7 @@ pub struct Simulation {
     displacement: Vec<f64>,
     absorbed_at: Option<u64>,
     /// Active contacts of each particle in the last measured configuration.
-    last_contacts: Vec<u32>,
+    last_contacts: Vec<u16>,
     /// |dx| of each particle in the last iteration, in diameters.
     last_moves: Vec<f32>,
     cells: CellList,
@@ -250,7 +250,7 @@ impl Simulation {
                 set.visited.push(id);
             }
             let c = contacts[r as usize];
-            self.last_contacts[i] = c.active();
+            self.last_contacts[i] = c.active().min(u32::from(u16::MAX)) as u16;
             if c.touching() && set.touching.len() < enough {
                 set.touching.push(id);
             }
@@ -333,8 +333,9 @@ impl Simulation {
     }
 
     /// Active contacts of each particle in the configuration the last
-    /// iteration measured (all zero before the first).
-    pub fn last_contacts(&self) -> &[u32] {
+    /// iteration measured (all zero before the first; 65535 stands for that
+    /// many or more).
+    pub fn last_contacts(&self) -> &[u16] {
         &self.last_contacts
     }
 
