@@ -14,7 +14,9 @@ use crate::error::{Error, Result};
 use cells::CellList;
 pub use packing::{Packing, Radii};
 pub use potential::Potential;
+use rayon::prelude::*;
 pub use scheme::{BatchMode, Noise, Scheme, SchemeParams};
+use space::PeriodicBox;
 
 /// How particles move: the scheme, the pair potential and the overlap
 /// tolerance. Any of it may change between two iterations.
@@ -86,6 +88,64 @@ pub struct Simulation {
     scratch: step::Scratch,
     /// The work of the next iteration: see [`ActiveSet`].
     active_set: ActiveSet,
+    /// Scratch of a full scan: which ids touch, which moved (a bit each).
+    touching_bits: Vec<u64>,
+    moved_bits: Vec<u64>,
+}
+
+/// Ids per chunk of the pass in id order: sums run over each chunk, then
+/// over the chunks, whatever the number of threads.
+const ID_CHUNK: usize = 4096;
+
+/// The counts and sums of an iteration (or of a chunk of its ids).
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    active: usize,
+    contact_ends: usize,
+    energy: f64,
+    touching: usize,
+    movers: usize,
+    max_displacement: f64,
+}
+
+impl Tally {
+    fn count(&mut self, c: step::Contacts, half_energy: f64) {
+        self.active += usize::from(c.active() > 0);
+        self.contact_ends += c.active() as usize;
+        self.touching += usize::from(c.touching());
+        self.energy += half_energy;
+    }
+
+    fn moved(&mut self, by: f64) {
+        self.movers += 1;
+        self.max_displacement = self.max_displacement.max(by);
+    }
+
+    /// This tally followed by `next` (the energy sums in this order).
+    fn then(self, next: Tally) -> Tally {
+        Tally {
+            active: self.active + next.active,
+            contact_ends: self.contact_ends + next.contact_ends,
+            energy: self.energy + next.energy,
+            touching: self.touching + next.touching,
+            movers: self.movers + next.movers,
+            max_displacement: self.max_displacement.max(next.max_displacement),
+        }
+    }
+}
+
+/// Moves a particle at `x` (wrapped into `bx`) with unwrapped displacement
+/// `u` by `dx`; returns |dx|, or None when dx is zero.
+#[inline(always)]
+fn apply<const D: usize>(x: &mut [f64; D], u: &mut [f64; D], dx: &[f64; D], bx: PeriodicBox) -> Option<f64> {
+    if dx.iter().all(|&c| c == 0.0) {
+        return None;
+    }
+    for k in 0..D {
+        x[k] = bx.wrap(x[k] + dx[k]);
+        u[k] += dx[k];
+    }
+    Some(dx.iter().map(|c| c * c).sum::<f64>().sqrt())
 }
 
 /// Which particles the next iteration must look at. A particle with no
@@ -103,6 +163,9 @@ struct ActiveSet {
     touching: Vec<u32>,
     /// Ids that moved in the last iteration.
     movers: Vec<u32>,
+    /// More than one in ACTIVE_SET_FRACTION particles touched or moved in
+    /// the last iteration (the two lists are then incomplete).
+    crowded: bool,
     /// Ids visited in the last iteration (their readouts are non-zero).
     visited: Vec<u32>,
     /// The last iteration visited every particle.
@@ -138,6 +201,8 @@ impl Simulation {
             cells_stale: true,
             scratch: step::Scratch::default(),
             active_set: ActiveSet { stale: true, ..ActiveSet::default() },
+            touching_bits: Vec::new(),
+            moved_bits: Vec::new(),
         })
     }
 
@@ -154,8 +219,7 @@ impl Simulation {
         let msd = self.msd();
         let n = self.packing.len();
         let set = &self.active_set;
-        let everyone =
-            set.stale || set.always_full || (set.touching.len() + set.movers.len()) * ACTIVE_SET_FRACTION > n;
+        let everyone = set.stale || set.always_full || set.crowded;
         self.bin::<D>();
         let ctx = step::context_over::<D>(
             &self.packing,
@@ -191,82 +255,118 @@ impl Simulation {
         let visit = if everyone { step::Visit::All(n) } else { step::Visit::Slots(&set.slots) };
         step::compute(&ctx, &scheme, visit, &mut results, &mut contacts);
 
-        // (id, result) in id order, so that sums have the bits of any layout
-        // of the cells: a full scan's results are by slot, so id i is result
-        // slot_of(i) (a scattered read, but a gathered copy would cost 40
-        // bytes a particle); the active set sorts its few.
-        set.order.clear();
-        if !everyone {
-            set.order.extend(set.slots.iter().enumerate().map(|(r, &s)| (ctx.ids[s as usize], r as u32)));
-            set.order.sort_unstable();
-        }
-        let visits = visit.len();
-        let nth = |k: usize, cells: &CellList, order: &[(u32, u32)]| {
-            if everyone { (k as u32, cells.slot_of(k) as u32) } else { order[k] }
-        };
-        let (mut active_particles, mut contact_ends, mut energy) = (0, 0usize, 0.0);
-        for k in 0..visits {
-            let (_, r) = nth(k, ctx.cells, &set.order);
-            let c = contacts[r as usize].active();
-            active_particles += usize::from(c > 0);
-            contact_ends += c as usize;
-            energy += results[r as usize].half_energy;
-        }
-        let mut stats = StepStats {
-            iteration: self.iteration,
-            active_particles,
-            active_pairs: contact_ends / 2,
-            activity: active_particles as f64 / n as f64,
-            energy: energy / n as f64,
-            msd,
-            max_displacement: 0.0,
-            absorbed: active_particles == 0,
-            visited: visits,
-        };
-
-        // Readouts: clear what the last iteration wrote, then write this one's.
-        if set.visited_all {
-            self.last_contacts.iter_mut().for_each(|c| *c = 0);
-            self.last_moves.iter_mut().for_each(|m| *m = 0.0);
-        } else {
-            for &i in &set.visited {
-                self.last_contacts[i as usize] = 0;
-                self.last_moves[i as usize] = 0.0;
-            }
-        }
-        set.visited.clear();
-        set.touching.clear();
-        set.movers.clear();
-        // Past this many, the next iteration scans everyone anyway.
+        // The results in id order, so that sums have the bits of any layout
+        // of the cells, summed per chunk of ID_CHUNK ids and then over the
+        // chunks, so that they have the bits of any number of threads. A full
+        // scan's results are by slot (id i is result slot_of(i)): its chunks
+        // run in parallel. The active set sorts its few and goes in order.
         let enough = n / ACTIVE_SET_FRACTION + 1;
         let bx = self.packing.periodic_box();
         let positions = self.packing.points_mut::<D>();
         let unwrapped = self.displacement.as_chunks_mut::<D>().0;
-        for k in 0..visits {
-            let (id, r) = nth(k, &self.cells, &set.order);
-            let p = &results[r as usize];
-            let i = id as usize;
-            if !everyone {
+        let cells = &self.cells;
+        let tally = if everyone {
+            let words = n.div_ceil(64);
+            self.touching_bits.resize(words, 0);
+            self.moved_bits.resize(words, 0);
+            let chunks: Vec<Tally> = positions
+                .par_chunks_mut(ID_CHUNK)
+                .zip(unwrapped.par_chunks_mut(ID_CHUNK))
+                .zip(self.last_moves.par_chunks_mut(ID_CHUNK))
+                .zip(self.last_contacts.par_chunks_mut(ID_CHUNK))
+                .zip(self.touching_bits.par_chunks_mut(ID_CHUNK / 64))
+                .zip(self.moved_bits.par_chunks_mut(ID_CHUNK / 64))
+                .enumerate()
+                .map(|(chunk, (((((x, u), moves), readout), touching), moved))| {
+                    touching.fill(0);
+                    moved.fill(0);
+                    let mut t = Tally::default();
+                    for k in 0..x.len() {
+                        let r = cells.slot_of(chunk * ID_CHUNK + k);
+                        let (c, p) = (contacts[r], &results[r]);
+                        t.count(c, p.half_energy);
+                        readout[k] = c.active().min(u32::from(u16::MAX)) as u16;
+                        touching[k / 64] |= u64::from(c.touching()) << (k % 64);
+                        moves[k] = 0.0;
+                        if let Some(moved_by) = apply(&mut x[k], &mut u[k], &p.dx, bx) {
+                            moves[k] = moved_by as f32;
+                            moved[k / 64] |= 1 << (k % 64);
+                            t.moved(moved_by);
+                        }
+                    }
+                    t
+                })
+                .collect();
+            let tally = chunks.into_iter().fold(Tally::default(), Tally::then);
+            // The lists matter only if the next iteration visits the active set.
+            set.touching.clear();
+            set.movers.clear();
+            if (tally.touching + tally.movers) * ACTIVE_SET_FRACTION <= n {
+                for (bits, list) in [(&self.touching_bits, &mut set.touching), (&self.moved_bits, &mut set.movers)] {
+                    for (w, &word) in bits.iter().enumerate() {
+                        let mut word = word;
+                        while word != 0 {
+                            list.push((w * 64) as u32 + word.trailing_zeros());
+                            word &= word - 1;
+                        }
+                    }
+                }
+            }
+            tally
+        } else {
+            // Readouts: clear what the last iteration wrote, then write this one's.
+            if set.visited_all {
+                self.last_contacts.iter_mut().for_each(|c| *c = 0);
+                self.last_moves.iter_mut().for_each(|m| *m = 0.0);
+            } else {
+                for &i in &set.visited {
+                    self.last_contacts[i as usize] = 0;
+                    self.last_moves[i as usize] = 0.0;
+                }
+            }
+            set.visited.clear();
+            set.touching.clear();
+            set.movers.clear();
+            set.order.clear();
+            set.order.extend(set.slots.iter().enumerate().map(|(r, &s)| (ctx.ids[s as usize], r as u32)));
+            set.order.sort_unstable();
+            let (mut tally, mut chunk, mut part) = (Tally::default(), 0, Tally::default());
+            for &(id, r) in &set.order {
+                let i = id as usize;
+                if i / ID_CHUNK != chunk {
+                    tally = tally.then(std::mem::take(&mut part));
+                    chunk = i / ID_CHUNK;
+                }
+                let (c, p) = (contacts[r as usize], &results[r as usize]);
+                part.count(c, p.half_energy);
                 set.visited.push(id);
+                self.last_contacts[i] = c.active().min(u32::from(u16::MAX)) as u16;
+                if c.touching() && set.touching.len() < enough {
+                    set.touching.push(id);
+                }
+                if let Some(moved_by) = apply(&mut positions[i], &mut unwrapped[i], &p.dx, bx) {
+                    self.last_moves[i] = moved_by as f32;
+                    part.moved(moved_by);
+                    if set.movers.len() < enough {
+                        set.movers.push(id);
+                    }
+                }
             }
-            let c = contacts[r as usize];
-            self.last_contacts[i] = c.active().min(u32::from(u16::MAX)) as u16;
-            if c.touching() && set.touching.len() < enough {
-                set.touching.push(id);
-            }
-            if stats.absorbed || p.dx.iter().all(|&c| c == 0.0) {
-                continue;
-            }
-            let moved = p.dx.iter().map(|c| c * c).sum::<f64>().sqrt();
-            self.last_moves[i] = moved as f32;
-            stats.max_displacement = stats.max_displacement.max(moved);
-            if set.movers.len() < enough {
-                set.movers.push(id);
-            }
-            for k in 0..D {
-                positions[i][k] = bx.wrap(positions[i][k] + p.dx[k]);
-                unwrapped[i][k] += p.dx[k];
-            }
+            tally.then(part)
+        };
+        let stats = StepStats {
+            iteration: self.iteration,
+            active_particles: tally.active,
+            active_pairs: tally.contact_ends / 2,
+            activity: tally.active as f64 / n as f64,
+            energy: tally.energy / n as f64,
+            msd,
+            max_displacement: tally.max_displacement,
+            absorbed: tally.active == 0,
+            visited: visit.len(),
+        };
+        set.crowded = (tally.touching + tally.movers) * ACTIVE_SET_FRACTION > n;
+        if tally.movers > 0 {
             self.cells_stale = true;
         }
         set.visited_all = everyone;
@@ -304,7 +404,11 @@ impl Simulation {
     /// Mean square displacement since the start.
     pub fn msd(&self) -> f64 {
         let n = self.packing.len() as f64;
-        self.displacement.iter().map(|u| u * u).sum::<f64>() / n
+        let d = self.packing.dim();
+        // Per chunk of ids, then over the chunks: the same bits on any number of threads.
+        let parts: Vec<f64> =
+            self.displacement.par_chunks(ID_CHUNK * d).map(|u| u.iter().fold(0.0, |s, u| s + u * u)).collect();
+        parts.into_iter().fold(0.0, |s, p| s + p) / n
     }
 
     /// The configuration.
