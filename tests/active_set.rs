@@ -5,15 +5,19 @@
 
 mod common;
 
-use absorb::sim::{Dynamics, Packing, Potential, Radii, Scheme, Simulation, StepStats};
+use absorb::sim::{BatchMode, Dynamics, Packing, Potential, Radii, Scheme, Simulation, StepStats};
 use common::{bits_hash, every_scheme};
 
 /// Up to 3000 iterations of N = 1000 below phi_c; the stats of each iteration
 /// (work counter aside) and a hash of the final state.
 fn run(dim: usize, scheme: Scheme, tolerance: f64, full: bool) -> (Vec<StepStats>, u64, usize) {
+    run_n(1000, dim, scheme, tolerance, full)
+}
+
+fn run_n(n: usize, dim: usize, scheme: Scheme, tolerance: f64, full: bool) -> (Vec<StepStats>, u64, usize) {
     let radii = if dim == 2 { Radii::bidisperse_2d() } else { Radii::Monodisperse };
     let phi = if dim == 2 { 0.6 } else { 0.4 };
-    let packing = Packing::random(dim, radii.generate(1000, 4).unwrap(), phi, 4).unwrap();
+    let packing = Packing::random(dim, radii.generate(n, 4).unwrap(), phi, 4).unwrap();
     let dynamics = Dynamics { scheme, potential: Potential::LINEAR, overlap_tolerance: tolerance };
     let mut sim = Simulation::new(packing, dynamics, 4).unwrap();
     sim.set_always_full_scan(full);
@@ -52,5 +56,20 @@ fn the_active_set_gives_the_bits_of_a_full_scan() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn the_active_set_gives_the_bits_of_a_full_scan_over_several_chunks_of_ids() {
+    // N = 10000: the pass in id order sums over three chunks of 4096 ids, in
+    // parallel after a full scan and in order on the active set.
+    for scheme in [Scheme::BroPairwise { kick: 0.1 }, Scheme::Sgd { lr: 0.1, batch: 0.4, batch_mode: BatchMode::Fixed }]
+    {
+        let (fast, fast_hash, fewest) = run_n(10_000, 3, scheme, 0.0, false);
+        let (full, full_hash, _) = run_n(10_000, 3, scheme, 0.0, true);
+        let name = scheme.name();
+        assert_eq!(fast, full, "{name}: the statistics differ");
+        assert_eq!(fast_hash, full_hash, "{name}: final states differ");
+        assert!(fewest < 10_000 / 4, "{name}: the active set was never used");
     }
 }
