@@ -37,7 +37,20 @@ pub struct CellList {
     sorted_x: Vec<f64>,
     /// Radii in slot order.
     sorted_r: Vec<f64>,
+    /// Particles that left their cell since the last rebuild (ids,
+    /// ascending). Each sits in a second, small list of cells after the N
+    /// slots of the first: slots N + start2[c] .. N + start2[c + 1] hold
+    /// those now in cell c. Its slot in the first list is kept, at an
+    /// infinite position that overlaps nothing.
+    strays: Vec<u32>,
+    /// Offsets of the strays' cells (empty while there are none).
+    start2: Vec<u32>,
+    /// Scratch: the cell of each stray.
+    stray_cells: Vec<u32>,
 }
+
+/// Past one stray in this many particles (plus a few), the list is rebuilt.
+const STRAY_FRACTION: usize = 16;
 
 impl CellList {
     /// Bins `positions` (wrapped into the box) into cells at least `min_cell`
@@ -91,6 +104,94 @@ impl CellList {
         self.sorted_x.extend(self.items.iter().flat_map(|&i| positions[i as usize]));
         self.sorted_r.clear();
         self.sorted_r.extend(self.items.iter().map(|&i| radii[i as usize]));
+        self.strays.clear();
+        self.start2.clear();
+        // Room for the strays to come, reserved now: untouched, it costs no
+        // memory, and growing later would copy the arrays.
+        let room = n / STRAY_FRACTION + 16;
+        self.items.reserve_exact(room);
+        self.sorted_r.reserve_exact(room);
+        self.sorted_x.reserve_exact(room * D);
+    }
+
+    /// Re-bins after only `movers` (ids) moved to `positions`: one that
+    /// stays in its cell is updated in place, one that left it becomes a
+    /// stray (see the field). Returns false when the list must be rebuilt
+    /// instead (too many strays, or fewer than three cells a side); the
+    /// caller then rebuilds, whatever this left half done.
+    pub fn update<const D: usize>(&mut self, positions: &[[f64; D]], radii: &[f64], movers: &[u32]) -> bool {
+        let n = self.slots.len();
+        if self.per_side < 3 || self.dim != D || positions.len() != n {
+            return false;
+        }
+        let limit = n / STRAY_FRACTION + 16;
+        let mut strays_moved = false;
+        for &m in movers {
+            let m = m as usize;
+            let s = self.slots[m] as usize;
+            if s >= n {
+                strays_moved = true;
+                continue;
+            }
+            let new = positions[m];
+            let old = self.sorted_points::<D>()[s];
+            if self.cell_index(&new) == self.cell_index(&old) {
+                self.sorted_x.as_chunks_mut::<D>().0[s] = new;
+            } else {
+                self.sorted_x.as_chunks_mut::<D>().0[s] = [f64::INFINITY; D];
+                self.strays.push(m as u32);
+                strays_moved = true;
+                if self.strays.len() > limit {
+                    return false;
+                }
+            }
+        }
+        if strays_moved {
+            self.bin_strays(positions, radii);
+        }
+        true
+    }
+
+    /// The strays have left their cells since the last rebuild.
+    pub fn has_strays(&self) -> bool {
+        !self.strays.is_empty()
+    }
+
+    /// Bins the strays at their current positions after the N slots.
+    fn bin_strays<const D: usize>(&mut self, positions: &[[f64; D]], radii: &[f64]) {
+        let n = self.slots.len();
+        let n_cells = self.start.len() - 1;
+        let k = self.strays.len();
+        self.strays.sort_unstable();
+        let mut cells = std::mem::take(&mut self.stray_cells);
+        cells.clear();
+        cells.extend(self.strays.iter().map(|&m| self.cell_index(&positions[m as usize]) as u32));
+        self.start2.clear();
+        self.start2.resize(n_cells + 1, 0);
+        for &c in &cells {
+            self.start2[c as usize + 1] += 1;
+        }
+        for c in 0..n_cells {
+            self.start2[c + 1] += self.start2[c];
+        }
+        self.items.truncate(n);
+        self.items.resize(n + k, 0);
+        for (j, &c) in cells.iter().enumerate().rev() {
+            let end = &mut self.start2[c as usize + 1];
+            *end -= 1;
+            self.items[n + *end as usize] = self.strays[j];
+        }
+        self.start2.copy_within(1..=n_cells, 0);
+        self.start2[n_cells] = k as u32;
+        self.sorted_x.truncate(n * D);
+        self.sorted_r.truncate(n);
+        for t in n..n + k {
+            let m = self.items[t] as usize;
+            self.slots[m] = t as u32;
+            self.sorted_x.extend_from_slice(&positions[m]);
+            self.sorted_r.push(radii[m]);
+        }
+        self.stray_cells = cells;
     }
 
     /// Positions in slot (cell) order.
@@ -160,6 +261,10 @@ impl CellList {
         let c = self.cell_coords::<D>(&self.sorted_points::<D>()[s]);
         let n = self.per_side;
         let slots = |a: usize, b: usize| self.start[a] as usize..self.start[b] as usize;
+        // The strays of the same cells, if any.
+        let first = self.slots.len();
+        let strays = !self.start2.is_empty();
+        let stray_slots = |a: usize, b: usize| first + self.start2[a] as usize..first + self.start2[b] as usize;
         if n < 3 {
             for off in self.offsets.chunks_exact(D) {
                 let mut cell = 0usize;
@@ -167,6 +272,9 @@ impl CellList {
                     cell = cell * n + wrap(c[k], off[k], n);
                 }
                 visit(slots(cell, cell + 1), None);
+                if strays {
+                    visit(stray_slots(cell, cell + 1), None);
+                }
             }
             return;
         }
@@ -183,11 +291,17 @@ impl CellList {
             let x = c[0];
             if x >= 1 && x + 1 < n {
                 visit(slots(base + x - 1, base + x + 2), Some(shift));
+                if strays {
+                    visit(stray_slots(base + x - 1, base + x + 2), Some(shift));
+                }
             } else {
                 for dx in [-1, 0, 1] {
                     let cell = base + wrap(x, dx, n);
                     shift[0] = wrap_shift(x, dx, n, side);
                     visit(slots(cell, cell + 1), Some(shift));
+                    if strays {
+                        visit(stray_slots(cell, cell + 1), Some(shift));
+                    }
                 }
             }
         }

@@ -91,11 +91,18 @@ pub struct Simulation {
     /// Scratch of a full scan: which ids touch, which moved (a bit each).
     touching_bits: Vec<u64>,
     moved_bits: Vec<u64>,
+    /// Sum of the squared unwrapped displacements of each MSD_CHUNK ids.
+    msd_parts: Vec<f64>,
 }
 
 /// Ids per chunk of the pass in id order: sums run over each chunk, then
 /// over the chunks, whatever the number of threads.
 const ID_CHUNK: usize = 4096;
+
+/// Ids per partial sum of the MSD: the sum of the squared displacements of
+/// each chunk is kept and redone only where a particle moved, and the MSD
+/// adds the chunks in order (the same bits however the iterations went).
+const MSD_CHUNK: usize = 16;
 
 /// The counts and sums of an iteration (or of a chunk of its ids).
 #[derive(Clone, Copy, Debug, Default)]
@@ -203,6 +210,7 @@ impl Simulation {
             active_set: ActiveSet { stale: true, ..ActiveSet::default() },
             touching_bits: Vec::new(),
             moved_bits: Vec::new(),
+            msd_parts: vec![0.0; n.div_ceil(MSD_CHUNK)],
         })
     }
 
@@ -220,7 +228,7 @@ impl Simulation {
         let n = self.packing.len();
         let set = &self.active_set;
         let everyone = set.stale || set.always_full || set.crowded;
-        self.bin::<D>();
+        self.bin::<D>(everyone);
         let ctx = step::context_over::<D>(
             &self.packing,
             &self.cells,
@@ -370,6 +378,12 @@ impl Simulation {
             self.cells_stale = true;
         }
         set.visited_all = everyone;
+        // The movers' list is complete unless the next iteration scans everyone.
+        let all = everyone || set.crowded;
+        let movers = std::mem::take(&mut set.movers);
+        self.refresh_msd(all, &movers);
+        let set = &mut self.active_set;
+        set.movers = movers;
         set.stale = false;
         if stats.absorbed {
             self.absorbed_at.get_or_insert(self.iteration);
@@ -382,10 +396,16 @@ impl Simulation {
 
     /// Bins the particles anew if anything moved or the radii changed since
     /// the last time (an absorbed configuration keeps its cells).
-    fn bin<const D: usize>(&mut self) {
-        if self.cells_stale {
+    fn bin<const D: usize>(&mut self, everyone: bool) {
+        // Near absorption only the movers of the last iteration need binning
+        // again (their list is complete whenever the active set is used); a
+        // full scan visits slots 0..N, so it wants no strays.
+        if self.cells_stale || (everyone && self.cells.has_strays()) {
             let p = &self.packing;
-            self.cells.rebuild(p.points::<D>(), p.radii(), p.periodic_box(), p.max_diameter());
+            let updated = !everyone && self.cells.update(p.points::<D>(), p.radii(), &self.active_set.movers);
+            if !updated {
+                self.cells.rebuild(p.points::<D>(), p.radii(), p.periodic_box(), p.max_diameter());
+            }
             self.cells_stale = false;
         }
     }
@@ -395,7 +415,7 @@ impl Simulation {
     pub fn contacts(&mut self) -> (Vec<u32>, f64) {
         let Dynamics { potential, overlap_tolerance, .. } = self.dynamics;
         crate::with_dim!(self.packing.dim(), D, {
-            self.bin::<D>();
+            self.bin::<D>(true);
             let ctx = step::context_over::<D>(&self.packing, &self.cells, potential, overlap_tolerance, self.seed, 0);
             step::contacts_and_energy(&ctx)
         })
@@ -403,12 +423,30 @@ impl Simulation {
 
     /// Mean square displacement since the start.
     pub fn msd(&self) -> f64 {
-        let n = self.packing.len() as f64;
+        self.msd_parts.iter().fold(0.0, |s, p| s + p) / self.packing.len() as f64
+    }
+
+    /// Brings the MSD's partial sums up to date after the particles in
+    /// `movers` (ids, ascending) moved, or after anything moved (`all`).
+    fn refresh_msd(&mut self, all: bool, movers: &[u32]) {
         let d = self.packing.dim();
-        // Per chunk of ids, then over the chunks: the same bits on any number of threads.
-        let parts: Vec<f64> =
-            self.displacement.par_chunks(ID_CHUNK * d).map(|u| u.iter().fold(0.0, |s, u| s + u * u)).collect();
-        parts.into_iter().fold(0.0, |s, p| s + p) / n
+        let part = |u: &[f64]| u.iter().fold(0.0, |s, u| s + u * u);
+        if all {
+            self.displacement
+                .par_chunks(MSD_CHUNK * d)
+                .zip(self.msd_parts.par_iter_mut())
+                .for_each(|(u, p)| *p = part(u));
+            return;
+        }
+        let mut last = usize::MAX;
+        for &m in movers {
+            let c = m as usize / MSD_CHUNK;
+            if c != last {
+                let end = ((c + 1) * MSD_CHUNK * d).min(self.displacement.len());
+                self.msd_parts[c] = part(&self.displacement[c * MSD_CHUNK * d..end]);
+                last = c;
+            }
+        }
     }
 
     /// The configuration.
