@@ -138,21 +138,8 @@ pub enum FigureCommand {
         /// Particle numbers, comma-separated.
         #[arg(long = "n", value_name = "N", value_delimiter = ',')]
         n: Vec<usize>,
-        /// Batch fractions, comma-separated.
-        #[arg(long, value_name = "B", value_delimiter = ',')]
-        batch: Vec<f64>,
-        /// Learning rate alpha.
-        #[arg(long, value_name = "ALPHA")]
-        lr: Option<f64>,
-        /// Packing fractions: values and FROM:TO:STEP ranges, comma-separated.
-        #[arg(long, value_name = "PHI", value_delimiter = ',')]
-        phi: Vec<String>,
-        /// Runs per N, b and phi.
-        #[arg(long, value_name = "R")]
-        replicates: Option<u32>,
-        /// Iterations at most per run.
-        #[arg(long, value_name = "T")]
-        steps: Option<u64>,
+        #[command(flatten)]
+        runs: FigureRuns,
     },
     /// Fig. 4b: flatness <dU>/(N sigma_p^2) of the steady state against the
     /// batch fraction, SGD and RCD, at several phi above phi_c. The runs go
@@ -164,25 +151,55 @@ pub enum FigureCommand {
         /// Particles.
         #[arg(long = "n", value_name = "N")]
         n: Option<usize>,
-        /// Batch fractions, comma-separated.
-        #[arg(long, value_name = "B", value_delimiter = ',')]
-        batch: Vec<f64>,
-        /// Learning rate alpha.
-        #[arg(long, value_name = "ALPHA")]
-        lr: Option<f64>,
-        /// Packing fractions: values and FROM:TO:STEP ranges, comma-separated.
-        #[arg(long, value_name = "PHI", value_delimiter = ',')]
-        phi: Vec<String>,
-        /// Runs per scheme, b and phi.
-        #[arg(long, value_name = "R")]
-        replicates: Option<u32>,
-        /// Iterations before the flatness is measured.
-        #[arg(long, value_name = "T")]
-        steps: Option<u64>,
+        #[command(flatten)]
+        runs: FigureRuns,
         /// Perturbations per configuration.
         #[arg(long, value_name = "M")]
         samples: Option<usize>,
     },
+}
+
+/// The runs behind a figure that is a sweep of SGD (and RCD) state points.
+#[derive(Args)]
+pub struct FigureRuns {
+    /// Batch fractions, comma-separated.
+    #[arg(long, value_name = "B", value_delimiter = ',')]
+    batch: Vec<f64>,
+    /// Learning rate alpha.
+    #[arg(long, value_name = "ALPHA")]
+    lr: Option<f64>,
+    /// Packing fractions: values and FROM:TO:STEP ranges, comma-separated.
+    #[arg(long, value_name = "PHI", value_delimiter = ',')]
+    phi: Vec<String>,
+    /// Runs per state point, each from its own random start.
+    #[arg(long, value_name = "R")]
+    replicates: Option<u32>,
+    /// Iterations at most per run (it stops early once absorbed).
+    #[arg(long, value_name = "T")]
+    steps: Option<u64>,
+}
+
+impl FigureRuns {
+    /// (batches, lr, phis, replicates, steps), each from its flag or from
+    /// the given defaults.
+    fn pick(&self, batches: &[f64], lr: f64, phis: &[f64], replicates: u32, steps: u64) -> Result<Picked> {
+        Ok(Picked {
+            batches: if self.batch.is_empty() { batches.to_vec() } else { self.batch.clone() },
+            lr: self.lr.unwrap_or(lr),
+            phis: if self.phi.is_empty() { phis.to_vec() } else { parse_phis(&self.phi)? },
+            replicates: self.replicates.unwrap_or(replicates),
+            steps: self.steps.unwrap_or(steps),
+        })
+    }
+}
+
+/// The values of [`FigureRuns`] with the defaults filled in.
+struct Picked {
+    batches: Vec<f64>,
+    lr: f64,
+    phis: Vec<f64>,
+    replicates: u32,
+    steps: u64,
 }
 
 /// What a figure command writes: CSV tables and the picture's panels.
@@ -242,15 +259,16 @@ pub fn figure(command: FigureCommand) -> Result<()> {
                 points.iter().map(|p| format!("{},{},{},{}", p.scheme, p.step, p.phi_c, p.error)).collect();
             (out, single("phi-c-vs-step", "scheme,step,phi_c,phi_c_error", rows, spec.figure(&points)))
         }
-        FigureCommand::ActivityVsPhi { out, n, batch, lr, phi, replicates, steps } => {
+        FigureCommand::ActivityVsPhi { out, n, runs } => {
             let d = ActivityVsPhi::default();
+            let p = runs.pick(&d.batches, d.lr, &d.phis, d.replicates, d.steps)?;
             let spec = ActivityVsPhi {
                 ns: if n.is_empty() { d.ns.clone() } else { n },
-                batches: if batch.is_empty() { d.batches.clone() } else { batch },
-                lr: lr.unwrap_or(d.lr),
-                phis: if phi.is_empty() { d.phis.clone() } else { parse_phis(&phi)? },
-                replicates: replicates.unwrap_or(d.replicates),
-                steps: steps.unwrap_or(d.steps),
+                batches: p.batches,
+                lr: p.lr,
+                phis: p.phis,
+                replicates: p.replicates,
+                steps: p.steps,
                 ..d
             };
             let runs = out.join("activity-vs-phi-runs");
@@ -299,15 +317,16 @@ pub fn figure(command: FigureCommand) -> Result<()> {
             };
             (out, output)
         }
-        FigureCommand::FlatnessVsBatch { out, n, batch, lr, phi, replicates, steps, samples } => {
+        FigureCommand::FlatnessVsBatch { out, n, runs, samples } => {
             let d = FlatnessVsBatch::default();
+            let p = runs.pick(&d.batches, d.lr, &d.phis, d.replicates, d.steps)?;
             let spec = FlatnessVsBatch {
                 n: n.unwrap_or(d.n),
-                batches: if batch.is_empty() { d.batches.clone() } else { batch },
-                lr: lr.unwrap_or(d.lr),
-                phis: if phi.is_empty() { d.phis.clone() } else { parse_phis(&phi)? },
-                replicates: replicates.unwrap_or(d.replicates),
-                steps: steps.unwrap_or(d.steps),
+                batches: p.batches,
+                lr: p.lr,
+                phis: p.phis,
+                replicates: p.replicates,
+                steps: p.steps,
                 samples: samples.unwrap_or(d.samples),
                 ..d
             };
