@@ -370,7 +370,7 @@ impl ActivityVsPhi {
             base: Scene {
                 dim: self.dim,
                 radii: Radii::Monodisperse,
-                scheme: Scheme::Sgd { lr: self.lr, batch: self.batches[0], batch_mode: Probabilistic },
+                scheme: Scheme::Sgd { lr: self.lr, batch: 0.5, batch_mode: Probabilistic },
                 seed: self.seed,
                 steps: self.steps,
                 ..Scene::default()
@@ -394,9 +394,6 @@ impl ActivityVsPhi {
     /// Runs what `dir` does not hold yet (`progress` hears of each run),
     /// then gathers and collapses every run of the grid.
     pub fn run(&self, dir: &Path, progress: impl Fn(&Point, &Outcome) + Sync) -> Result<ActivityResult> {
-        if self.batches.is_empty() {
-            return Err(crate::error::Error::invalid("batch fractions", "an empty list", "at least one b"));
-        }
         let rows = run_grid(&self.grid(), dir, progress)?;
         let levels = activity_levels(&rows);
         let collapses = self

@@ -293,7 +293,7 @@ impl Simulation {
                         let r = cells.slot_of(chunk * ID_CHUNK + k);
                         let (c, p) = (contacts[r], &results[r]);
                         t.count(c, p.half_energy);
-                        readout[k] = c.active().min(u32::from(u16::MAX)) as u16;
+                        readout[k] = c.readout();
                         touching[k / 64] |= u64::from(c.touching()) << (k % 64);
                         moves[k] = 0.0;
                         if let Some(moved_by) = apply(&mut x[k], &mut u[k], &p.dx, bx) {
@@ -348,7 +348,7 @@ impl Simulation {
                 let (c, p) = (contacts[r as usize], &results[r as usize]);
                 part.count(c, p.half_energy);
                 set.visited.push(id);
-                self.last_contacts[i] = c.active().min(u32::from(u16::MAX)) as u16;
+                self.last_contacts[i] = c.readout();
                 if c.touching() && set.touching.len() < enough {
                     set.touching.push(id);
                 }

@@ -115,6 +115,11 @@ impl Contacts {
         self.0 & !Self::TOUCHING
     }
 
+    /// Number of active contacts in 16 bits, 65535 standing for that many or more.
+    pub(crate) fn readout(self) -> u16 {
+        self.active().min(u32::from(u16::MAX)) as u16
+    }
+
     /// It overlaps some neighbour, active or below the tolerance.
     pub(crate) fn touching(self) -> bool {
         self.0 & Self::TOUCHING != 0
