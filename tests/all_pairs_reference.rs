@@ -2,9 +2,11 @@
 //! plain reference written from MODEL.md: every pair i < j checked with the
 //! minimum image, contributions summed pair by pair, keyed random numbers drawn
 //! as the model specifies. Same seed, every scheme, 2D bidisperse and 3D
-//! monodisperse, N = 300 near phi_c: the two trajectories agree for 300
-//! iterations on the active particles, the active pairs and the energy at
-//! every iteration, and on the positions to 1e-10 diameters.
+//! monodisperse, N = 300 near phi_c (and N = 12 in 3D, a box of two cells a
+//! side, where the cell list takes the minimum image of each pair): the two
+//! trajectories agree for 300 iterations on the active particles, the active
+//! pairs and the energy at every iteration, and on the positions to 1e-10
+//! diameters.
 //!
 //! The core sums each particle's contacts in the order of the neighbours' ids,
 //! which is the order in which the reference's pair loop reaches them, so in
@@ -19,7 +21,8 @@ use absorb::sim::rng::{self, Purpose, Stream};
 use absorb::sim::{BatchMode, Dynamics, Packing, Potential, Radii, Scheme, Simulation};
 use common::every_scheme;
 
-const N: usize = 300;
+/// (dimension, particles) of the runs compared.
+const CASES: [(usize, usize); 3] = [(2, 300), (3, 300), (3, 12)];
 const ITERATIONS: usize = 300;
 const SEED: u64 = 11;
 /// Positions may differ by round-off only: sums are taken in another order.
@@ -194,23 +197,23 @@ fn reference_step(
     (dx, measured)
 }
 
-/// The first packing of both runs: N = 300 just above the 3D phi_c of BRO
-/// with these kicks, or bidisperse disks in 2D, so that some regions absorb
-/// while others stay active.
-fn start(dim: usize) -> Packing {
+/// The first packing of both runs: n spheres just above the 3D phi_c of
+/// BRO with these kicks, or bidisperse disks in 2D, so that some regions
+/// absorb while others stay active.
+fn start(dim: usize, n: usize) -> Packing {
     let (radii, phi) = if dim == 2 { (Radii::bidisperse_2d(), 0.80) } else { (Radii::Monodisperse, 0.55) };
-    Packing::random(dim, radii.generate(N, SEED).unwrap(), phi, SEED).unwrap()
+    Packing::random(dim, radii.generate(n, SEED).unwrap(), phi, SEED).unwrap()
 }
 
 #[test]
 fn the_fast_path_follows_the_all_pairs_reference() {
-    for dim in [2, 3] {
+    for (dim, n) in CASES {
         for scheme in every_scheme(0.05) {
-            let name = format!("{} ({scheme:?}) in {dim}D", scheme.name());
-            let packing = start(dim);
+            let name = format!("{} ({scheme:?}), {n} particles in {dim}D", scheme.name());
+            let packing = start(dim, n);
             let side = packing.side();
             let radii = packing.radii().to_vec();
-            let mut x: Vec<Vec<f64>> = (0..N).map(|i| packing.position(i).to_vec()).collect();
+            let mut x: Vec<Vec<f64>> = (0..n).map(|i| packing.position(i).to_vec()).collect();
             let dynamics = Dynamics { scheme, potential: Potential::LINEAR, overlap_tolerance: 0.0 };
             let mut sim = Simulation::new(packing, dynamics, SEED).unwrap();
             let mut moved_at_end = 0;
@@ -228,12 +231,12 @@ fn the_fast_path_follows_the_all_pairs_reference() {
                     got.energy,
                     want.energy
                 );
-                for i in 0..N {
+                for i in 0..n {
                     for c in 0..dim {
                         x[i][c] = (x[i][c] + dx[i][c]).rem_euclid(side);
                     }
                 }
-                let worst = (0..N)
+                let worst = (0..n)
                     .flat_map(|i| (0..dim).map(move |c| (i, c)))
                     .map(|(i, c)| min_image(sim.packing().position(i)[c] - x[i][c], side).abs())
                     .fold(0.0, f64::max);

@@ -27,15 +27,21 @@ pub struct CellList {
     /// With three or more cells a side: the offsets along axes 1..d of the
     /// rows of three cells that are contiguous along axis 0.
     row_offsets: Vec<i64>,
+    /// With three or more cells a side: for a cell away from the box's
+    /// faces, the difference of cell numbers from it to the middle cell of
+    /// each of those rows (same order).
+    row_deltas: Vec<isize>,
     /// Particles of cell c are the sorted slots `start[c]..start[c + 1]`.
     start: Vec<u32>,
     /// Particle id in each sorted slot (cell order, ids ascending within a cell).
     items: Vec<u32>,
     /// Slot of each particle id.
     slots: Vec<u32>,
-    /// Positions in slot order, `dim` numbers each.
-    sorted_x: Vec<f64>,
-    /// Radii in slot order.
+    /// Positions in slot order, one array per axis (so that a sweep over a
+    /// run of candidates loads each axis of several at once), each followed
+    /// by [`PAD`] unused entries: a sweep may read that far past a run.
+    coords: Vec<Vec<f64>>,
+    /// Radii in slot order, followed by [`PAD`] unused entries.
     sorted_r: Vec<f64>,
     /// Particles that left their cell since the last rebuild (ids,
     /// ascending). Each sits in a second, small list of cells after the N
@@ -52,6 +58,9 @@ pub struct CellList {
 /// Past one stray in this many particles (plus a few), the list is rebuilt.
 const STRAY_FRACTION: usize = 16;
 
+/// Unused entries after the slots of each array of positions and radii.
+pub(crate) const PAD: usize = 8;
+
 impl CellList {
     /// Bins `positions` (wrapped into the box) into cells at least `min_cell`
     /// wide, and copies positions and `radii` into cell order.
@@ -67,6 +76,11 @@ impl CellList {
             self.per_side = per_side;
             self.offsets = neighbour_offsets(D, per_side);
             self.row_offsets = if per_side >= 3 { neighbour_offsets(D - 1, per_side) } else { Vec::new() };
+            self.row_deltas = self
+                .row_offsets
+                .chunks_exact(D - 1)
+                .map(|off| off.iter().rev().fold(0, |acc, &o| acc * per_side as isize + o as isize) * per_side as isize)
+                .collect();
         }
         self.cell_size = bx.side / per_side as f64;
         let n_cells = per_side.pow(D as u32);
@@ -100,18 +114,43 @@ impl CellList {
             cells[i as usize] = slot as u32;
         }
         self.slots = cells;
-        self.sorted_x.clear();
-        self.sorted_x.extend(self.items.iter().flat_map(|&i| positions[i as usize]));
-        self.sorted_r.clear();
-        self.sorted_r.extend(self.items.iter().map(|&i| radii[i as usize]));
-        self.strays.clear();
-        self.start2.clear();
         // Room for the strays to come, reserved now: untouched, it costs no
         // memory, and growing later would copy the arrays.
         let room = n / STRAY_FRACTION + 16;
+        self.coords.resize_with(D, Vec::new);
+        for axis in &mut self.coords {
+            axis.clear();
+            axis.reserve_exact(n + room + PAD);
+        }
+        self.sorted_r.clear();
+        self.sorted_r.reserve_exact(n + room + PAD);
+        for &i in &self.items {
+            let x = &positions[i as usize];
+            for (axis, &xk) in self.coords.iter_mut().zip(x) {
+                axis.push(xk);
+            }
+            self.sorted_r.push(radii[i as usize]);
+        }
+        self.pad();
+        self.strays.clear();
+        self.start2.clear();
         self.items.reserve_exact(room);
-        self.sorted_r.reserve_exact(room);
-        self.sorted_x.reserve_exact(room * D);
+    }
+
+    /// Appends the unused entries after the slots.
+    fn pad(&mut self) {
+        for axis in &mut self.coords {
+            axis.extend([0.0; PAD]);
+        }
+        self.sorted_r.extend([0.0; PAD]);
+    }
+
+    /// Sets the position of slot `s`.
+    #[inline(always)]
+    fn set_point<const D: usize>(&mut self, s: usize, x: [f64; D]) {
+        for (axis, xk) in self.coords.iter_mut().zip(x) {
+            axis[s] = xk;
+        }
     }
 
     /// Re-bins after only `movers` (ids) moved to `positions`: one that
@@ -134,11 +173,11 @@ impl CellList {
                 continue;
             }
             let new = positions[m];
-            let old = self.sorted_points::<D>()[s];
+            let old = self.point::<D>(s);
             if self.cell_index(&new) == self.cell_index(&old) {
-                self.sorted_x.as_chunks_mut::<D>().0[s] = new;
+                self.set_point(s, new);
             } else {
-                self.sorted_x.as_chunks_mut::<D>().0[s] = [f64::INFINITY; D];
+                self.set_point(s, [f64::INFINITY; D]);
                 self.strays.push(m as u32);
                 strays_moved = true;
                 if self.strays.len() > limit {
@@ -183,23 +222,35 @@ impl CellList {
         }
         self.start2.copy_within(1..=n_cells, 0);
         self.start2[n_cells] = k as u32;
-        self.sorted_x.truncate(n * D);
+        for axis in &mut self.coords {
+            axis.truncate(n);
+        }
         self.sorted_r.truncate(n);
         for t in n..n + k {
             let m = self.items[t] as usize;
             self.slots[m] = t as u32;
-            self.sorted_x.extend_from_slice(&positions[m]);
+            for (axis, &xk) in self.coords.iter_mut().zip(&positions[m]) {
+                axis.push(xk);
+            }
             self.sorted_r.push(radii[m]);
         }
+        self.pad();
         self.stray_cells = cells;
     }
 
-    /// Positions in slot (cell) order.
-    pub fn sorted_points<const D: usize>(&self) -> &[[f64; D]] {
-        self.sorted_x.as_chunks::<D>().0
+    /// Positions in slot (cell) order, one array per axis, each with
+    /// [`PAD`] unused entries at the end.
+    pub fn axes<const D: usize>(&self) -> [&[f64]; D] {
+        std::array::from_fn(|k| &self.coords[k][..])
     }
 
-    /// Radii in slot order.
+    /// The position in slot `s`.
+    #[inline(always)]
+    pub fn point<const D: usize>(&self, s: usize) -> [f64; D] {
+        std::array::from_fn(|k| self.coords[k][s])
+    }
+
+    /// Radii in slot order, with [`PAD`] unused entries at the end.
     pub fn sorted_radii(&self) -> &[f64] {
         &self.sorted_r
     }
@@ -226,8 +277,7 @@ impl CellList {
 
     #[inline(always)]
     fn cell_index<const D: usize>(&self, x: &[f64; D]) -> usize {
-        let c = self.cell_coords(x);
-        c.iter().rev().fold(0, |acc, &ck| acc * self.per_side + ck)
+        self.cell_number(self.cell_coords(x))
     }
 
     /// Calls `visit(t)` for every slot t != s in slot s's cell and the cells
@@ -252,59 +302,105 @@ impl CellList {
     /// would add, so the bits are the same); with fewer cells, `None`: take the
     /// minimum image of each pair.
     #[inline(always)]
-    pub fn for_each_run<const D: usize>(
+    pub fn for_each_run<const D: usize>(&self, s: usize, visit: impl FnMut(std::ops::Range<usize>, Option<[f64; D]>)) {
+        self.for_each_run_around(self.cell_of_slot::<D>(s), visit);
+    }
+
+    /// The cell of slot `s`, as coordinates: the cell it was binned in (the
+    /// same computation on the same numbers).
+    #[inline(always)]
+    pub(crate) fn cell_of_slot<const D: usize>(&self, s: usize) -> [usize; D] {
+        self.cell_coords::<D>(&self.point::<D>(s))
+    }
+
+    /// The index of the cell with coordinates `c`.
+    #[inline(always)]
+    pub(crate) fn cell_number<const D: usize>(&self, c: [usize; D]) -> usize {
+        c.iter().rev().fold(0, |acc, &ck| acc * self.per_side + ck)
+    }
+
+    /// The runs of [`Self::for_each_run`] for any particle in cell `c`.
+    #[inline(always)]
+    pub(crate) fn for_each_run_around<const D: usize>(
         &self,
-        s: usize,
+        c: [usize; D],
         mut visit: impl FnMut(std::ops::Range<usize>, Option<[f64; D]>),
     ) {
-        // The cell it was binned in: the same computation on the same numbers.
-        let c = self.cell_coords::<D>(&self.sorted_points::<D>()[s]);
         let n = self.per_side;
-        let slots = |a: usize, b: usize| self.start[a] as usize..self.start[b] as usize;
-        // The strays of the same cells, if any.
+        let side = self.cell_size * n as f64;
+        // The strays of the same cells too, if any.
         let first = self.slots.len();
-        let strays = !self.start2.is_empty();
-        let stray_slots = |a: usize, b: usize| first + self.start2[a] as usize..first + self.start2[b] as usize;
-        if n < 3 {
-            for off in self.offsets.chunks_exact(D) {
+        let lists = if self.start2.is_empty() { 1 } else { 2 };
+        let small = n < 3;
+        let groups = if small { self.offsets.len() / D } else { self.row_offsets.len() / (D - 1) };
+        // Each group of cells (a cell of a small box, a row of three cells
+        // along axis 0 otherwise) is up to three runs, visited at one place
+        // (so that the compiler inlines `visit` once).
+        for g in 0..groups {
+            let mut runs = [(0usize, 0usize, 0.0f64); 3];
+            let mut count = 1;
+            let mut shift = [0.0; D];
+            if small {
+                let off = &self.offsets[g * D..(g + 1) * D];
                 let mut cell = 0usize;
                 for k in (0..D).rev() {
                     cell = cell * n + wrap(c[k], off[k], n);
                 }
-                visit(slots(cell, cell + 1), None);
-                if strays {
-                    visit(stray_slots(cell, cell + 1), None);
-                }
-            }
-            return;
-        }
-        let side = self.cell_size * n as f64;
-        // The three cells along axis 0 are one run of slots unless it wraps.
-        for off in self.row_offsets.chunks_exact(D - 1) {
-            let mut row = 0usize;
-            let mut shift = [0.0; D];
-            for k in (1..D).rev() {
-                row = row * n + wrap(c[k], off[k - 1], n);
-                shift[k] = wrap_shift(c[k], off[k - 1], n, side);
-            }
-            let base = row * n;
-            let x = c[0];
-            if x >= 1 && x + 1 < n {
-                visit(slots(base + x - 1, base + x + 2), Some(shift));
-                if strays {
-                    visit(stray_slots(base + x - 1, base + x + 2), Some(shift));
-                }
+                runs[0] = (cell, cell + 1, 0.0);
             } else {
-                for dx in [-1, 0, 1] {
-                    let cell = base + wrap(x, dx, n);
-                    shift[0] = wrap_shift(x, dx, n, side);
-                    visit(slots(cell, cell + 1), Some(shift));
-                    if strays {
-                        visit(stray_slots(cell, cell + 1), Some(shift));
+                let off = &self.row_offsets[g * (D - 1)..(g + 1) * (D - 1)];
+                let mut row = 0usize;
+                for k in (1..D).rev() {
+                    row = row * n + wrap(c[k], off[k - 1], n);
+                    shift[k] = wrap_shift(c[k], off[k - 1], n, side);
+                }
+                let base = row * n;
+                let x = c[0];
+                // The three cells along axis 0 are one run of slots unless it wraps.
+                if x >= 1 && x + 1 < n {
+                    runs[0] = (base + x - 1, base + x + 2, 0.0);
+                } else {
+                    for (run, dx) in runs.iter_mut().zip([-1, 0, 1]) {
+                        let cell = base + wrap(x, dx, n);
+                        *run = (cell, cell + 1, wrap_shift(x, dx, n, side));
                     }
+                    count = 3;
+                }
+            }
+            for &(a, b, shift0) in &runs[..count] {
+                shift[0] = shift0;
+                for list in 0..lists {
+                    let range = if list == 0 {
+                        self.start[a] as usize..self.start[b] as usize
+                    } else {
+                        first + self.start2[a] as usize..first + self.start2[b] as usize
+                    };
+                    visit(range, if small { None } else { Some(shift) });
                 }
             }
         }
+    }
+
+    /// Calls `visit(run)` for the rows of three cells around cell `c` (see
+    /// [`Self::for_each_run`]) when `c` lies away from the box's faces, so
+    /// that every shift is zero, and there are no strays; returns false
+    /// otherwise, having called nothing.
+    #[inline(always)]
+    pub(crate) fn for_each_inner_run<const D: usize>(
+        &self,
+        c: [usize; D],
+        mut visit: impl FnMut(std::ops::Range<usize>),
+    ) -> bool {
+        let n = self.per_side;
+        if n < 3 || !self.start2.is_empty() || c.iter().any(|&ck| ck == 0 || ck + 1 == n) {
+            return false;
+        }
+        let middle = self.cell_number(c);
+        for &delta in &self.row_deltas {
+            let m = middle.wrapping_add_signed(delta);
+            visit(self.start[m - 1] as usize..self.start[m + 2] as usize);
+        }
+        true
     }
 
     /// Cells along each side.

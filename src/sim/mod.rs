@@ -2,6 +2,7 @@
 //! scheme. No engine, no files, no clock: [`Simulation::step`] is the contract.
 
 pub mod cells;
+mod neighbourhood;
 pub mod observe;
 pub mod packing;
 pub mod potential;

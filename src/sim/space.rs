@@ -40,16 +40,22 @@ impl PeriodicBox {
     /// conserve the centre of mass to round-off.
     #[inline(always)]
     pub fn image<const D: usize>(&self, mut r: [f64; D]) -> [f64; D] {
+        for c in &mut r {
+            *c = self.image1(*c);
+        }
+        r
+    }
+
+    /// Minimum image of one component of a separation, in (-side, side).
+    #[inline(always)]
+    pub fn image1(&self, c: f64) -> f64 {
         let half = 0.5 * self.side;
         // Written with selects, not branches: neighbour sweeps call this for
         // dozens of candidates per particle. Adding or subtracting 0.0 leaves
         // every value but the sign of a zero unchanged.
-        for c in &mut r {
-            let down = if *c > half { self.side } else { 0.0 };
-            let up = if *c < -half { self.side } else { 0.0 };
-            *c = *c - down + up;
-        }
-        r
+        let down = if c > half { self.side } else { 0.0 };
+        let up = if c < -half { self.side } else { 0.0 };
+        c - down + up
     }
 
     /// Minimum-image separation x_i - x_j of two wrapped positions.

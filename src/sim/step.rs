@@ -8,6 +8,7 @@
 //! the same at any thread count.
 
 use super::cells::CellList;
+use super::neighbourhood::{LANES, Neighbourhood};
 use super::packing::Packing;
 use super::potential::Potential;
 use super::rng::{self, Purpose, Stream, pair_ids};
@@ -20,7 +21,7 @@ use rayon::prelude::*;
 const MIN_PARTICLES_PER_TASK: usize = 256;
 
 /// Overlapping candidates a particle's scan collects before handling them.
-const FOUND_CAPACITY: usize = 64;
+const FOUND_CAPACITY: usize = 32;
 
 /// A pair's or particle's place in a fixed-size batch: its random key, then
 /// its ids to break (astronomically rare) ties, so the choice is exact.
@@ -41,8 +42,8 @@ pub(crate) enum Batch {
 /// Particles are visited by slot (cell order); every random number is keyed
 /// by particle id, never by slot.
 pub(crate) struct Context<'a, const D: usize> {
-    /// Positions by slot.
-    pub x: &'a [[f64; D]],
+    /// Positions by slot, one array per axis (with the cell list's padding).
+    pub x: [&'a [f64]; D],
     /// Radii by slot.
     pub radii: &'a [f64],
     /// Particle id of each slot.
@@ -131,8 +132,8 @@ impl<const D: usize> Context<'_, D> {
     /// accumulates half their energies and, for each active contact, calls
     /// `active(j, e_ij, f(r_ij))` with j the neighbour's id.
     #[inline(always)]
-    fn contacts(&self, s: usize, mut active: impl FnMut(usize, &[f64; D], f64)) -> Scan {
-        let xi = &self.x[s];
+    fn contacts(&self, nb: &mut Neighbourhood<D>, s: usize, mut active: impl FnMut(usize, &[f64; D], f64)) -> Scan {
+        let xi = &self.point(s);
         let ri = self.radii[s];
         let i = self.ids[s] as usize;
         let mut half_energy = 0.0;
@@ -155,10 +156,10 @@ impl<const D: usize> Context<'_, D> {
             let e = if dist > 0.0 { r.map(|c| c / dist) } else { self.coincident_direction(i, j) };
             active(j, &e, self.potential.force(dist, sigma));
         };
-        self.overlapping(s, |found| {
+        self.overlapping(nb, s, |found| {
             for &key in found {
                 let t = key as u32 as usize;
-                pair(t, self.bx.separation(xi, &self.x[t]));
+                pair(t, self.bx.separation(xi, &self.point(t)));
             }
         });
         Scan { half_energy, contacts: count, touching }
@@ -167,56 +168,53 @@ impl<const D: usize> Context<'_, D> {
     /// Calls `visit` once with the particles that overlap the one in slot
     /// `s`, as `id << 32 | slot`, ascending: by neighbour id, whatever the
     /// layout of the cells, so that sums over neighbours have the same bits
-    /// however the cell list was built.
-    ///
-    /// A branch-free sweep of the candidates keeps the overlapping ones (a
-    /// particle has a few among dozens of candidates, and a branch on each
-    /// would be mispredicted at every overlap).
+    /// however the cell list was built. `nb` gathers the candidates of `s`'s
+    /// cell (or already holds them).
     #[inline(always)]
-    fn overlapping(&self, s: usize, visit: impl FnOnce(&[u64])) {
-        let xi = &self.x[s];
-        let ri = self.radii[s];
+    fn overlapping(&self, nb: &mut Neighbourhood<D>, s: usize, visit: impl FnOnce(&[u64])) {
+        nb.gather(self.cells, s);
         let mut found = [0u32; FOUND_CAPACITY];
         let mut len = 0;
-        // Only a crowd of more than FOUND_CAPACITY candidates at once lands here.
+        // Only a crowd of more than FOUND_CAPACITY overlaps lands here.
         let mut spill = Vec::new();
-        self.cells.for_each_run::<D>(s, |run, shift| {
-            let end = run.end;
-            for chunk in run.step_by(FOUND_CAPACITY).map(|a| a..(a + FOUND_CAPACITY).min(end)) {
-                if len + chunk.len() > FOUND_CAPACITY {
-                    spill.extend_from_slice(&found[..len]);
-                    len = 0;
-                }
-                // In registers: the count is the loop's only carried dependency.
-                let mut l = len;
-                for t in chunk {
-                    let r: [f64; D] = match shift {
-                        Some(shift) => std::array::from_fn(|k| (xi[k] - self.x[t][k]) + shift[k]),
-                        None => self.bx.separation(xi, &self.x[t]),
-                    };
-                    let r2: f64 = r.iter().map(|c| c * c).sum();
-                    let sigma = ri + self.radii[t];
-                    found[l] = t as u32;
-                    l += usize::from((r2 < sigma * sigma) & (t != s));
-                }
-                len = l;
+        nb.sweep(&self.point(s), self.radii[s], self.bx, |slots, mask| {
+            if len + LANES > FOUND_CAPACITY {
+                spill.extend_from_slice(&found[..len]);
+                len = 0;
             }
+            // In registers: the count is the loop's only carried dependency.
+            let mut l = len;
+            for (lane, &t) in slots.iter().enumerate() {
+                found[l] = t;
+                l += (mask >> lane) as usize & 1;
+            }
+            len = l;
         });
+        // The sweep found s itself: it is left out here.
+        let me = s as u32;
         let key = |&t: &u32| (u64::from(self.ids[t as usize]) << 32) | u64::from(t);
         if spill.is_empty() {
             let mut keys = [0u64; FOUND_CAPACITY];
-            for (k, t) in keys.iter_mut().zip(&found[..len]) {
-                *k = key(t);
+            let mut k = 0;
+            for t in &found[..len] {
+                keys[k] = key(t);
+                k += usize::from(*t != me);
             }
             let mut sorted = [0u64; FOUND_CAPACITY];
-            rank_sort(&keys[..len], &mut sorted);
-            visit(&sorted[..len]);
+            rank_sort(&keys[..k], &mut sorted);
+            visit(&sorted[..k]);
         } else {
             spill.extend_from_slice(&found[..len]);
-            let mut keys: Vec<u64> = spill.iter().map(key).collect();
+            let mut keys: Vec<u64> = spill.iter().filter(|&&t| t != me).map(key).collect();
             keys.sort_unstable();
             visit(&keys);
         }
+    }
+
+    /// The position in slot `s`.
+    #[inline(always)]
+    fn point(&self, s: usize) -> [f64; D] {
+        std::array::from_fn(|k| self.x[k][s])
     }
 
     /// A random unit vector that separates two particles at the same point,
@@ -271,21 +269,27 @@ impl<const D: usize> Context<'_, D> {
 
     /// The displacement of the particle in slot `s` under `scheme` (with
     /// `batch` for SGD and RCD).
-    pub(crate) fn particle(&self, scheme: &Scheme, batch: Batch, s: usize) -> (Particle<D>, Contacts) {
+    pub(crate) fn particle(
+        &self,
+        nb: &mut Neighbourhood<D>,
+        scheme: &Scheme,
+        batch: Batch,
+        s: usize,
+    ) -> (Particle<D>, Contacts) {
         let i = self.ids[s] as usize;
         let mut dx = [0.0; D];
         let scan = match *scheme {
-            Scheme::BroPairwise { kick } => self.contacts(s, |j, e, _| {
+            Scheme::BroPairwise { kick } => self.contacts(nb, s, |j, e, _| {
                 add(&mut dx, kick * self.pair_uniform(i, j), e);
             }),
-            Scheme::BroPairwiseNonreciprocal { kick } => self.contacts(s, |j, e, _| {
+            Scheme::BroPairwiseNonreciprocal { kick } => self.contacts(nb, s, |j, e, _| {
                 // Keyed by (mover, other): the two ends draw independently.
                 let xi = rng::unit(rng::key_from(self.keys.side_noise, i as u64, j as u64));
                 add(&mut dx, kick * xi, e);
             }),
             Scheme::BroParticle { kick, normalized } => {
                 let mut sum = [0.0; D];
-                let out = self.contacts(s, |_, e, _| add(&mut sum, 1.0, e));
+                let out = self.contacts(nb, s, |_, e, _| add(&mut sum, 1.0, e));
                 if out.contacts > 0 {
                     let xi = self.particle_stream(Purpose::ParticleNoise, i).uniform();
                     let scale = if normalized { unit_scale(&sum) } else { 1.0 };
@@ -293,14 +297,14 @@ impl<const D: usize> Context<'_, D> {
                 }
                 out
             }
-            Scheme::Sgd { lr, .. } => self.contacts(s, |j, e, f| {
+            Scheme::Sgd { lr, .. } => self.contacts(nb, s, |j, e, f| {
                 if Self::in_batch(batch, self.pair_batch_key(i, j)) {
                     add(&mut dx, lr * f, e);
                 }
             }),
             Scheme::Rcd { lr, .. } => {
                 let mut force = [0.0; D];
-                let out = self.contacts(s, |_, e, f| add(&mut force, f, e));
+                let out = self.contacts(nb, s, |_, e, f| add(&mut force, f, e));
                 if out.contacts > 0 && Self::in_batch(batch, self.particle_batch_key(i)) {
                     add(&mut dx, lr, &force);
                 }
@@ -308,19 +312,19 @@ impl<const D: usize> Context<'_, D> {
             }
             Scheme::Gd { lr } => {
                 let mut force = [0.0; D];
-                let out = self.contacts(s, |_, e, f| add(&mut force, f, e));
+                let out = self.contacts(nb, s, |_, e, f| add(&mut force, f, e));
                 add(&mut dx, lr, &force);
                 out
             }
             Scheme::SaPairwise { noise, h } => {
                 let (mu, sd) = noise.moments();
                 let (mu, sd) = (mu * h, sd * h.sqrt());
-                self.contacts(s, |j, e, f| add(&mut dx, (mu + sd * self.pair_normal(i, j)) * f, e))
+                self.contacts(nb, s, |j, e, f| add(&mut dx, (mu + sd * self.pair_normal(i, j)) * f, e))
             }
             Scheme::SaParticle { noise, h } => {
                 let (mu, sd) = noise.moments();
                 let mut force = [0.0; D];
-                let out = self.contacts(s, |_, e, f| add(&mut force, f, e));
+                let out = self.contacts(nb, s, |_, e, f| add(&mut force, f, e));
                 if out.contacts > 0 {
                     let eta = self.particle_stream(Purpose::ParticleNoise, i).normal();
                     add(&mut dx, mu * h + sd * h.sqrt() * eta, &force);
@@ -342,16 +346,17 @@ impl<const D: usize> Context<'_, D> {
                 visit
                     .par_iter()
                     .with_min_len(MIN_PARTICLES_PER_TASK)
-                    .flat_map_iter(|s| {
+                    .map_init(Neighbourhood::default, |nb, s| {
                         let i = self.ids[s] as usize;
                         let mut mine = Vec::new();
-                        self.contacts(s, |j, _, _| {
+                        self.contacts(nb, s, |j, _, _| {
                             if i < j {
                                 mine.push(self.pair_batch_key(i, j));
                             }
                         });
                         mine
                     })
+                    .flatten_iter()
                     .collect(),
             ),
             Scheme::Rcd { batch, batch_mode: BatchMode::Fixed, .. } => (
@@ -359,8 +364,11 @@ impl<const D: usize> Context<'_, D> {
                 visit
                     .par_iter()
                     .with_min_len(MIN_PARTICLES_PER_TASK)
-                    .filter(|&s| self.contacts(s, |_, _, _| {}).contacts > 0)
-                    .map(|s| self.particle_batch_key(self.ids[s] as usize))
+                    .map_init(Neighbourhood::default, |nb, s| {
+                        let active = self.contacts(nb, s, |_, _, _| {}).contacts > 0;
+                        active.then(|| self.particle_batch_key(self.ids[s] as usize))
+                    })
+                    .flatten_iter()
                     .collect(),
             ),
             Scheme::Sgd { batch, .. } | Scheme::Rcd { batch, .. } => return Batch::Probability(batch),
@@ -448,7 +456,7 @@ pub(crate) fn compute<const D: usize>(
     visit
         .par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
-        .map(|s| ctx.particle(scheme, batch, s))
+        .map_init(Neighbourhood::default, |nb, s| ctx.particle(nb, scheme, batch, s))
         .unzip_into_vecs(results, contacts);
 }
 
@@ -458,21 +466,26 @@ pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u3
     movers
         .par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
-        .fold(Vec::new, |mut ids, &m| {
-            ctx.overlapping(ctx.cells.slot_of(m as usize), |found| ids.extend(found.iter().map(|&k| (k >> 32) as u32)));
-            ids
-        })
-        .flatten_iter()
+        .fold(
+            || (Vec::new(), Neighbourhood::default()),
+            |(mut ids, mut nb), &m| {
+                ctx.overlapping(&mut nb, ctx.cells.slot_of(m as usize), |found| {
+                    ids.extend(found.iter().map(|&k| (k >> 32) as u32))
+                });
+                (ids, nb)
+            },
+        )
+        .flat_map_iter(|(ids, _)| ids)
         .collect()
 }
 
 /// Energy U and active contacts of each particle (by id), without moving anything.
 pub(crate) fn contacts_and_energy<const D: usize>(ctx: &Context<'_, D>) -> (Vec<u32>, f64) {
-    let by_slot: Vec<(f64, u32)> = (0..ctx.x.len())
+    let by_slot: Vec<(f64, u32)> = (0..ctx.ids.len())
         .into_par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
-        .map(|s| {
-            let scan = ctx.contacts(s, |_, _, _| {});
+        .map_init(Neighbourhood::default, |nb, s| {
+            let scan = ctx.contacts(nb, s, |_, _, _| {});
             (scan.half_energy, scan.contacts)
         })
         .collect();
@@ -509,7 +522,7 @@ pub(crate) fn context_over<'a, const D: usize>(
     iteration: u64,
 ) -> Context<'a, D> {
     Context {
-        x: cells.sorted_points(),
+        x: cells.axes(),
         radii: cells.sorted_radii(),
         ids: cells.ids(),
         bx: packing.periodic_box(),
