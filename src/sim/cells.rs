@@ -124,12 +124,22 @@ impl CellList {
         }
         self.sorted_r.clear();
         self.sorted_r.reserve_exact(n + room + PAD);
-        for &i in &self.items {
+        for axis in &mut self.coords {
+            axis.resize(n, 0.0);
+        }
+        self.sorted_r.resize(n, 0.0);
+        for (slot, &i) in self.items.iter().enumerate() {
+            // The ids of a cell are scattered over the arrays by id: ask for
+            // those of a later slot early.
+            if let Some(&ahead) = self.items.get(slot + super::PREFETCH_AHEAD) {
+                super::prefetch(&positions[ahead as usize]);
+                super::prefetch(&radii[ahead as usize]);
+            }
             let x = &positions[i as usize];
             for (axis, &xk) in self.coords.iter_mut().zip(x) {
-                axis.push(xk);
+                axis[slot] = xk;
             }
-            self.sorted_r.push(radii[i as usize]);
+            self.sorted_r[slot] = radii[i as usize];
         }
         self.pad();
         self.strays.clear();
@@ -258,6 +268,11 @@ impl CellList {
     /// The particle id in each slot.
     pub fn ids(&self) -> &[u32] {
         &self.items
+    }
+
+    /// The slot of each particle id.
+    pub fn slots(&self) -> &[u32] {
+        &self.slots
     }
 
     /// The slot of particle `id`.

@@ -1,18 +1,15 @@
-//! The candidates of the particles of one cell, copied next to each other:
-//! every particle of the cell then sweeps one contiguous block of memory,
-//! [`LANES`] candidates at a time and without a branch on the outcome, instead
-//! of a dozen short runs of slots. Particles are visited in slot order, so the
-//! particles of a cell follow each other and share one gathering.
+//! The candidates of the particles of one cell: the runs of slots around it,
+//! found once for all the particles of the cell (they follow each other in
+//! slot order), each swept [`LANES`] slots at a time without a branch on the
+//! outcome or on the run's length.
 
 use super::cells::{CellList, PAD};
 use super::space::PeriodicBox;
 
-/// Candidates a sweep looks at together.
-pub(crate) const LANES: usize = 4;
-
-/// Slots copied at once from a run (the cell list's padding makes it safe to
-/// copy past a run's end).
-const COPY: usize = PAD;
+/// Slots a sweep looks at together: most runs (three cells of about 1.2
+/// particles each at phi = 0.64) fit in one such block.
+pub(crate) const LANES: usize = 8;
+const _: () = assert!(LANES <= PAD, "a block may read LANES - 1 slots past a run's end");
 
 /// How the separation of two particles is found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,44 +23,22 @@ enum Images {
     Each,
 }
 
-/// The candidates of every particle in one cell: the particles of that cell
-/// and of the cells around it, in the cell list's order, with the shift each
-/// one's run needs. Reused from cell to cell by one task.
-#[derive(Clone, Debug)]
+/// The runs of candidate slots of every particle in one cell, in the cell
+/// list's order, with the shift each needs. Reused from cell to cell by one task.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Neighbourhood<const D: usize> {
-    /// The cell gathered, None before the first.
+    /// The cell found, None before the first.
     cell: Option<usize>,
-    /// Candidates gathered.
-    len: usize,
     images: Images,
-    /// Coordinates by axis; past `len`, at least LANES entries whose first
-    /// axis is +infinity, so that they overlap nothing.
-    x: [Vec<f64>; D],
-    /// The shift of each candidate's run, by axis (only with `Images::Shifted`).
-    shift: [Vec<f64>; D],
-    /// Radii.
-    r: Vec<f64>,
-    /// The cell list's slot of each candidate.
-    slot: Vec<u32>,
-}
-
-impl<const D: usize> Default for Neighbourhood<D> {
-    fn default() -> Self {
-        Self {
-            cell: None,
-            len: 0,
-            images: Images::Direct,
-            x: std::array::from_fn(|_| Vec::new()),
-            shift: std::array::from_fn(|_| Vec::new()),
-            r: Vec::new(),
-            slot: Vec::new(),
-        }
-    }
+    /// First slot and number of slots of each non-empty run.
+    runs: Vec<(usize, usize)>,
+    /// The shift of each run (only with `Images::Shifted`).
+    shifts: Vec<[f64; D]>,
 }
 
 impl<const D: usize> Neighbourhood<D> {
-    /// Gathers the candidates of the particle in slot `s` of `cells`, unless
-    /// those of its cell are already here.
+    /// Finds the runs of the particle in slot `s` of `cells`, unless those of
+    /// its cell are already here.
     #[inline]
     pub(crate) fn gather(&mut self, cells: &CellList, s: usize) {
         let c = cells.cell_of_slot::<D>(s);
@@ -72,117 +47,276 @@ impl<const D: usize> Neighbourhood<D> {
             return;
         }
         self.cell = Some(number);
-        let (xs, rs) = (cells.axes::<D>(), cells.sorted_radii());
-        let mut len = 0;
+        self.runs.clear();
+        self.shifts.clear();
         let inner = cells.for_each_inner_run::<D>(c, |run| {
-            if self.r.len() < len + run.len() + COPY + LANES {
-                self.grow(len + run.len() + COPY + LANES);
+            if !run.is_empty() {
+                self.runs.push((run.start, run.len()));
             }
-            self.copy(&mut len, run, xs, rs, None);
         });
         if inner {
             self.images = Images::Direct;
-        } else {
-            self.images = if cells.per_side() < 3 { Images::Each } else { Images::Shifted };
-            cells.for_each_run_around::<D>(c, |run, shift| {
-                if self.r.len() < len + run.len() + COPY + LANES {
-                    self.grow(len + run.len() + COPY + LANES);
-                }
-                self.copy(&mut len, run, xs, rs, Some(shift.unwrap_or([0.0; D])));
-            });
+            return;
         }
-        if self.r.len() < len + LANES {
-            self.grow(len + LANES);
-        }
-        self.x[0][len..len + LANES].fill(f64::INFINITY);
-        self.len = len;
-    }
-
-    /// Appends the candidates in `run` (slots of `xs` and `rs`) at `len`,
-    /// with their `shift`; there must be room for COPY more than the run.
-    #[inline(always)]
-    fn copy(
-        &mut self,
-        len: &mut usize,
-        run: std::ops::Range<usize>,
-        xs: [&[f64]; D],
-        rs: &[f64],
-        shift: Option<[f64; D]>,
-    ) {
-        // COPY slots at a time, past the run's end (overwritten by the next
-        // run, or by the padding): no branch on the run's length, which is
-        // mostly below COPY.
-        let mut a = run.start;
-        let mut l = *len;
-        while a < run.end {
-            for k in 0..D {
-                self.x[k][l..l + COPY].copy_from_slice(&xs[k][a..a + COPY]);
-                if let Some(shift) = shift {
-                    self.shift[k][l..l + COPY].fill(shift[k]);
-                }
+        self.images = if cells.per_side() < 3 { Images::Each } else { Images::Shifted };
+        cells.for_each_run_around::<D>(c, |run, shift| {
+            if !run.is_empty() {
+                self.runs.push((run.start, run.len()));
+                self.shifts.push(shift.unwrap_or([0.0; D]));
             }
-            self.r[l..l + COPY].copy_from_slice(&rs[a..a + COPY]);
-            for (j, slot) in self.slot[l..l + COPY].iter_mut().enumerate() {
-                *slot = (a + j) as u32;
-            }
-            let m = (run.end - a).min(COPY);
-            l += m;
-            a += m;
-        }
-        *len = l;
+        });
     }
 
-    /// Makes room for `want` candidates.
-    #[cold]
-    fn grow(&mut self, want: usize) {
-        let size = want.next_power_of_two().max(64);
-        for k in 0..D {
-            self.x[k].resize(size, 0.0);
-            self.shift[k].resize(size, 0.0);
-        }
-        self.r.resize(size, 0.0);
-        self.slot.resize(size, 0);
-    }
-
-    /// Calls `keep(slots, mask)` for every LANES candidates in turn, with
-    /// bit `lane` of `mask` set when candidate `slots[lane]` overlaps the
-    /// sphere of radius `ri` at `xi` (the particle in slot `s`: it finds
-    /// itself too, once). Needs the gathering of `s`'s cell.
+    /// Calls `keep(first, mask)` for blocks of LANES slots from `first` on,
+    /// with bit `lane` of `mask` set when slot `first + lane` is a candidate
+    /// that overlaps the sphere of radius `ri` at `xi` (the particle in slot
+    /// `s`: it finds itself too, once). Needs the runs of `s`'s cell, from
+    /// the same `cells`. With `simd`, the blocks are swept with AVX2
+    /// instructions ([`simd_available`] must have said yes): the same
+    /// operations on the same numbers, so the same bits.
     #[inline(always)]
-    pub(crate) fn sweep(&self, xi: &[f64; D], ri: f64, bx: PeriodicBox, keep: impl FnMut(&[u32; LANES], u32)) {
-        match self.images {
-            Images::Direct => self.sweep_with(ri, keep, |k, _, x| xi[k] - x),
-            Images::Shifted => self.sweep_with(ri, keep, |k, t, x| (xi[k] - x) + self.shift[k][t]),
-            Images::Each => self.sweep_with(ri, keep, |k, _, x| bx.image1(xi[k] - x)),
-        }
-    }
-
-    /// The sweep, with `separation(axis, candidate, x_t[axis])` giving each
-    /// axis of the minimum-image separation (the same expression the cell
-    /// list's runs imply, so that the same pairs are found, bit for bit).
-    #[inline(always)]
-    fn sweep_with(
+    pub(crate) fn sweep(
         &self,
+        cells: &CellList,
+        xi: &[f64; D],
         ri: f64,
-        mut keep: impl FnMut(&[u32; LANES], u32),
-        separation: impl Fn(usize, usize, f64) -> f64,
+        bx: PeriodicBox,
+        simd: bool,
+        keep: impl FnMut(usize, u32),
     ) {
-        for base in (0..self.len).step_by(LANES) {
-            let mut r2 = [0.0; LANES];
-            for k in 0..D {
-                let xs: &[f64; LANES] = self.x[k][base..base + LANES].try_into().unwrap();
-                for lane in 0..LANES {
-                    let r = separation(k, base + lane, xs[lane]);
-                    r2[lane] += r * r;
+        #[cfg(target_arch = "x86_64")]
+        if simd {
+            // SAFETY: `simd` is true only where the processor has AVX2.
+            unsafe { self.sweep_avx2(cells, xi, ri, bx, keep) };
+            return;
+        }
+        let _ = simd;
+        self.sweep_runs(keep, |base, run| block(cells, base, xi, ri, self.separation(run, bx)))
+    }
+
+    /// The sweep compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn sweep_avx2(&self, cells: &CellList, xi: &[f64; D], ri: f64, bx: PeriodicBox, keep: impl FnMut(usize, u32)) {
+        self.sweep_runs(keep, |base, run| avx2::block(cells, base, xi, ri, self.separation(run, bx)))
+    }
+
+    /// How run `run` finds each axis of a separation.
+    #[inline(always)]
+    fn separation(&self, run: usize, bx: PeriodicBox) -> Separation<'_, D> {
+        match self.images {
+            Images::Direct => Separation::Direct,
+            Images::Shifted => Separation::Shifted(&self.shifts[run]),
+            Images::Each => Separation::Each(bx),
+        }
+    }
+
+    /// Every block of every run, one block for most runs; `block(first,
+    /// run)` gives the overlaps of the LANES slots from `first`, and lanes
+    /// past the run are masked off.
+    #[inline(always)]
+    fn sweep_runs(&self, mut keep: impl FnMut(usize, u32), block: impl Fn(usize, usize) -> u32) {
+        for (run, &(first, len)) in self.runs.iter().enumerate() {
+            let mut done = 0;
+            loop {
+                let mask = block(first + done, run) & ((1 << (len - done).min(LANES)) - 1);
+                keep(first + done, mask);
+                done += LANES;
+                if done >= len {
+                    break;
                 }
             }
-            let rs: &[f64; LANES] = self.r[base..base + LANES].try_into().unwrap();
-            let mut mask = 0;
-            for lane in 0..LANES {
-                let sigma = ri + rs[lane];
-                mask |= u32::from(r2[lane] < sigma * sigma) << lane;
+        }
+    }
+}
+
+/// How each axis of a separation x_s - x_t is found (the expression the
+/// cell list's runs imply, so that the same pairs are found, bit for bit).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Separation<'a, const D: usize> {
+    /// x_s - x_t.
+    Direct,
+    /// (x_s - x_t) + shift.
+    Shifted(&'a [f64; D]),
+    /// The minimum image of x_s - x_t.
+    Each(PeriodicBox),
+}
+
+/// For each mask of LANES bits, the lanes of its set bits in ascending
+/// order (then zeros): a block's overlaps are written without a branch.
+pub(crate) const LANES_OF: [[u8; LANES]; 1 << LANES] = {
+    let mut table = [[0u8; LANES]; 1 << LANES];
+    let mut mask = 0;
+    while mask < 1 << LANES {
+        let (mut count, mut lane) = (0, 0);
+        while lane < LANES {
+            if (mask >> lane) & 1 == 1 {
+                table[mask][count] = lane as u8;
+                count += 1;
             }
-            keep(self.slot[base..base + LANES].try_into().unwrap(), mask);
+            lane += 1;
+        }
+        mask += 1;
+    }
+    table
+};
+
+/// Whether [`Neighbourhood::sweep`] may use AVX2 (and POPCNT) on this processor.
+pub(crate) fn simd_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Which of the LANES slots from `base` of `cells` overlap the sphere of
+/// radius `ri` at `xi` (a bit each). Reads up to LANES - 1 slots past the
+/// last one (the cell list's padding).
+#[inline(always)]
+fn block<const D: usize>(cells: &CellList, base: usize, xi: &[f64; D], ri: f64, separation: Separation<'_, D>) -> u32 {
+    let xs = cells.axes::<D>();
+    let mut r2 = [0.0; LANES];
+    for k in 0..D {
+        let x: &[f64; LANES] = xs[k][base..base + LANES].try_into().unwrap();
+        for lane in 0..LANES {
+            let r = match separation {
+                Separation::Direct => xi[k] - x[lane],
+                Separation::Shifted(shift) => (xi[k] - x[lane]) + shift[k],
+                Separation::Each(bx) => bx.image1(xi[k] - x[lane]),
+            };
+            r2[lane] += r * r;
+        }
+    }
+    let radii: &[f64; LANES] = cells.sorted_radii()[base..base + LANES].try_into().unwrap();
+    let mut mask = 0;
+    for lane in 0..LANES {
+        let sigma = ri + radii[lane];
+        mask |= u32::from(r2[lane] < sigma * sigma) << lane;
+    }
+    mask
+}
+
+/// [`block`] in AVX2 instructions: the same operations in the same order
+/// (no fused multiply-add), eight slots in two registers.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{CellList, LANES, Separation};
+    use std::arch::x86_64::*;
+
+    const _: () = assert!(LANES == 8);
+
+    #[inline]
+    #[target_feature(enable = "avx2,popcnt")]
+    pub(super) fn block<const D: usize>(
+        cells: &CellList,
+        base: usize,
+        xi: &[f64; D],
+        ri: f64,
+        separation: Separation<'_, D>,
+    ) -> u32 {
+        let xs = cells.axes::<D>();
+        let mut lo = _mm256_setzero_pd();
+        let mut hi = _mm256_setzero_pd();
+        for k in 0..D {
+            let x = &xs[k][base..base + LANES];
+            // SAFETY: `x` holds LANES = 8 numbers: two loads of four.
+            let (a, b) = unsafe { (_mm256_loadu_pd(x.as_ptr()), _mm256_loadu_pd(x.as_ptr().add(4))) };
+            let c = _mm256_set1_pd(xi[k]);
+            let (mut ra, mut rb) = (_mm256_sub_pd(c, a), _mm256_sub_pd(c, b));
+            match separation {
+                Separation::Direct => {}
+                Separation::Shifted(shift) => {
+                    let s = _mm256_set1_pd(shift[k]);
+                    ra = _mm256_add_pd(ra, s);
+                    rb = _mm256_add_pd(rb, s);
+                }
+                Separation::Each(bx) => {
+                    ra = image(ra, bx.side);
+                    rb = image(rb, bx.side);
+                }
+            }
+            lo = _mm256_add_pd(lo, _mm256_mul_pd(ra, ra));
+            hi = _mm256_add_pd(hi, _mm256_mul_pd(rb, rb));
+        }
+        let radii = &cells.sorted_radii()[base..base + LANES];
+        // SAFETY: `radii` holds eight numbers.
+        let (ra, rb) = unsafe { (_mm256_loadu_pd(radii.as_ptr()), _mm256_loadu_pd(radii.as_ptr().add(4))) };
+        let r = _mm256_set1_pd(ri);
+        let (sa, sb) = (_mm256_add_pd(r, ra), _mm256_add_pd(r, rb));
+        let below_lo = _mm256_cmp_pd::<_CMP_LT_OQ>(lo, _mm256_mul_pd(sa, sa));
+        let below_hi = _mm256_cmp_pd::<_CMP_LT_OQ>(hi, _mm256_mul_pd(sb, sb));
+        (_mm256_movemask_pd(below_lo) | (_mm256_movemask_pd(below_hi) << 4)) as u32
+    }
+
+    /// [`crate::sim::space::PeriodicBox::image1`] of four separations.
+    #[inline]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn image(c: __m256d, side: f64) -> __m256d {
+        let half = _mm256_set1_pd(0.5 * side);
+        let minus_half = _mm256_set1_pd(-(0.5 * side));
+        let side = _mm256_set1_pd(side);
+        let down = _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(c, half), side);
+        let up = _mm256_and_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(c, minus_half), side);
+        _mm256_add_pd(_mm256_sub_pd(c, down), up)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Packing, Radii};
+
+    /// Both kernels on every block of candidates of `packing` around every
+    /// particle, with each way of finding separations: the same masks.
+    /// Returns the overlaps found (each particle finds itself).
+    fn compare_kernels(packing: &Packing) -> u32 {
+        let mut cells = CellList::default();
+        cells.rebuild(packing.points::<3>(), packing.radii(), packing.periodic_box(), packing.max_diameter());
+        let bx = packing.periodic_box();
+        let shift = [bx.side, 0.0, -bx.side];
+        let mut overlaps = 0;
+        for s in 0..packing.len() {
+            let (xi, ri) = (cells.point::<3>(s), cells.sorted_radii()[s]);
+            for separation in [Separation::Direct, Separation::Shifted(&shift), Separation::Each(bx)] {
+                for base in (0..packing.len()).step_by(LANES) {
+                    let portable = block(&cells, base, &xi, ri, separation);
+                    if simd_available() {
+                        // SAFETY: the processor has AVX2.
+                        let fast = unsafe { avx2::block(&cells, base, &xi, ri, separation) };
+                        assert_eq!(fast, portable, "slot {s}, block {base}, {separation:?}");
+                    }
+                    overlaps += portable.count_ones();
+                }
+            }
+        }
+        overlaps
+    }
+
+    /// Random spheres of several sizes, and a cubic lattice of unit spheres
+    /// whose neighbours sit exactly at contact (r^2 = sigma^2 in exact
+    /// arithmetic: not an overlap). On a processor without AVX2 only the
+    /// portable kernel runs.
+    #[test]
+    fn the_avx2_sweep_finds_what_the_portable_sweep_finds() {
+        let radii = Radii::Uniform { min: 0.3, max: 0.7 }.generate(400, 5).unwrap();
+        let found = compare_kernels(&Packing::random(3, radii, 0.6, 5).unwrap());
+        assert!(found > 3 * 400, "{found} overlaps");
+        let lattice: Vec<f64> = (0..64).flat_map(|i| [i % 4, i / 4 % 4, i / 16].map(f64::from)).collect();
+        let packing = Packing::new(3, 4.0, vec![0.5; 64], lattice).unwrap();
+        // Only each sphere with itself, directly and through the minimum
+        // image (the test's shift moves it a box away from itself).
+        assert_eq!(compare_kernels(&packing), 2 * 64);
+    }
+
+    #[test]
+    fn the_lanes_table_lists_the_set_bits_in_order() {
+        for (mask, lanes) in LANES_OF.iter().enumerate() {
+            let set: Vec<u8> = (0..LANES as u8).filter(|&l| mask >> l & 1 == 1).collect();
+            assert_eq!(&lanes[..set.len()], &set[..], "mask {mask:08b}");
         }
     }
 }

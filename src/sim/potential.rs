@@ -43,7 +43,9 @@ impl Potential {
     #[inline(always)]
     pub fn energy(self, r: f64, sigma: f64) -> f64 {
         let delta = 1.0 - r / sigma;
-        sigma / self.exponent * self.power(delta, self.exponent)
+        // sigma / 1 is sigma, bit for bit: the common case skips a division.
+        let scale = if self.exponent == 1.0 { sigma } else { sigma / self.exponent };
+        scale * self.power(delta, self.exponent)
     }
 
     /// The repulsion f = -du/dr = (1 - r/sigma)^(m - 1) of an overlapping pair.

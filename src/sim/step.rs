@@ -8,7 +8,7 @@
 //! the same at any thread count.
 
 use super::cells::CellList;
-use super::neighbourhood::{LANES, Neighbourhood};
+use super::neighbourhood::{self, LANES, LANES_OF, Neighbourhood};
 use super::packing::Packing;
 use super::potential::Potential;
 use super::rng::{self, Purpose, Stream, pair_ids};
@@ -57,6 +57,8 @@ pub(crate) struct Context<'a, const D: usize> {
     pub iteration: u64,
     /// Key prefixes of this iteration, by purpose.
     pub keys: Keys,
+    /// Neighbour sweeps may use AVX2 (the same bits).
+    pub simd: bool,
 }
 
 /// The key prefixes of one iteration (see [`rng::prefix`]).
@@ -177,18 +179,17 @@ impl<const D: usize> Context<'_, D> {
         let mut len = 0;
         // Only a crowd of more than FOUND_CAPACITY overlaps lands here.
         let mut spill = Vec::new();
-        nb.sweep(&self.point(s), self.radii[s], self.bx, |slots, mask| {
+        nb.sweep(self.cells, &self.point(s), self.radii[s], self.bx, self.simd, |first, mask| {
             if len + LANES > FOUND_CAPACITY {
                 spill.extend_from_slice(&found[..len]);
                 len = 0;
             }
-            // In registers: the count is the loop's only carried dependency.
-            let mut l = len;
-            for (lane, &t) in slots.iter().enumerate() {
-                found[l] = t;
-                l += (mask >> lane) as usize & 1;
+            // All LANES written, the overlaps first: no branch on the mask.
+            let lanes = &LANES_OF[mask as usize];
+            for (f, &lane) in found[len..len + LANES].iter_mut().zip(lanes) {
+                *f = (first + usize::from(lane)) as u32;
             }
-            len = l;
+            len += mask.count_ones() as usize;
         });
         // The sweep found s itself: it is left out here.
         let me = s as u32;
@@ -532,6 +533,7 @@ pub(crate) fn context_over<'a, const D: usize>(
         seed,
         iteration,
         keys: Keys::new(seed, iteration),
+        simd: neighbourhood::simd_available(),
     }
 }
 
