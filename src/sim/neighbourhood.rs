@@ -91,23 +91,26 @@ impl<const D: usize> Neighbourhood<D> {
             return;
         }
         let _ = simd;
-        self.sweep_runs(keep, |base, run| block(cells, base, xi, ri, self.separation(run, bx)))
+        match self.images {
+            Images::Direct => self.sweep_runs(keep, |base, _| block(cells, base, xi, ri, Separation::Direct)),
+            Images::Shifted => {
+                self.sweep_runs(keep, |base, run| block(cells, base, xi, ri, Separation::Shifted(&self.shifts[run])))
+            }
+            Images::Each => self.sweep_runs(keep, |base, _| block(cells, base, xi, ri, Separation::Each(bx))),
+        }
     }
 
     /// The sweep compiled for AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,popcnt")]
     fn sweep_avx2(&self, cells: &CellList, xi: &[f64; D], ri: f64, bx: PeriodicBox, keep: impl FnMut(usize, u32)) {
-        self.sweep_runs(keep, |base, run| avx2::block(cells, base, xi, ri, self.separation(run, bx)))
-    }
-
-    /// How run `run` finds each axis of a separation.
-    #[inline(always)]
-    fn separation(&self, run: usize, bx: PeriodicBox) -> Separation<'_, D> {
+        // One loop for each way of finding separations, so that none
+        // decides it again for every block.
         match self.images {
-            Images::Direct => Separation::Direct,
-            Images::Shifted => Separation::Shifted(&self.shifts[run]),
-            Images::Each => Separation::Each(bx),
+            Images::Direct => self.sweep_runs(keep, |base, _| avx2::block(cells, base, xi, ri, Separation::Direct)),
+            Images::Shifted => self
+                .sweep_runs(keep, |base, run| avx2::block(cells, base, xi, ri, Separation::Shifted(&self.shifts[run]))),
+            Images::Each => self.sweep_runs(keep, |base, _| avx2::block(cells, base, xi, ri, Separation::Each(bx))),
         }
     }
 
