@@ -40,7 +40,7 @@ impl<const D: usize> Neighbourhood<D> {
     /// Finds the runs of the particle in slot `s` of `cells`, unless those of
     /// its cell are already here.
     #[inline]
-    pub(crate) fn gather(&mut self, cells: &CellList, s: usize) {
+    pub(crate) fn find_runs(&mut self, cells: &CellList, s: usize) {
         let c = cells.cell_of_slot::<D>(s);
         let number = cells.cell_number(c);
         if self.cell == Some(number) {

@@ -170,11 +170,11 @@ impl<const D: usize> Context<'_, D> {
     /// Calls `visit` once with the particles that overlap the one in slot
     /// `s`, as `id << 32 | slot`, ascending: by neighbour id, whatever the
     /// layout of the cells, so that sums over neighbours have the same bits
-    /// however the cell list was built. `nb` gathers the candidates of `s`'s
-    /// cell (or already holds them).
+    /// however the cell list was built. `nb` finds the runs of candidate
+    /// slots around `s`'s cell (or already holds them).
     #[inline(always)]
     fn overlapping(&self, nb: &mut Neighbourhood<D>, s: usize, visit: impl FnOnce(&[u64])) {
-        nb.gather(self.cells, s);
+        nb.find_runs(self.cells, s);
         let mut found = [0u32; FOUND_CAPACITY];
         let mut len = 0;
         // Only a crowd of more than FOUND_CAPACITY overlaps lands here.
