@@ -3,6 +3,7 @@
 
 use super::packing::Packing;
 use super::space::PeriodicBox;
+use rayon::prelude::*;
 
 /// Cells never outnumber particles by more than this factor (plus a few):
 /// a dilute or high-dimensional box would otherwise spend its time on empty
@@ -118,29 +119,31 @@ impl CellList {
         // memory, and growing later would copy the arrays.
         let room = n / STRAY_FRACTION + 16;
         self.coords.resize_with(D, Vec::new);
-        for axis in &mut self.coords {
-            axis.clear();
-            axis.reserve_exact(n + room + PAD);
-        }
-        self.sorted_r.clear();
-        self.sorted_r.reserve_exact(n + room + PAD);
-        for axis in &mut self.coords {
+        // Resized, not cleared: every slot is written below, so the arrays
+        // need not be filled with zeros first.
+        for axis in self.coords.iter_mut().chain([&mut self.sorted_r]) {
+            axis.reserve_exact((n + room + PAD).saturating_sub(axis.len()));
             axis.resize(n, 0.0);
         }
-        self.sorted_r.resize(n, 0.0);
-        for (slot, &i) in self.items.iter().enumerate() {
-            // The ids of a cell are scattered over the arrays by id: ask for
-            // those of a later slot early.
-            if let Some(&ahead) = self.items.get(slot + super::PREFETCH_AHEAD) {
-                super::prefetch(&positions[ahead as usize]);
-                super::prefetch(&radii[ahead as usize]);
+        // In parallel, in chunks of slots: the ids of a cell lie scattered
+        // over the arrays by id, so each task asks for what a later slot
+        // reads early.
+        let mut axes = self.coords.iter_mut();
+        let axes: [&mut [f64]; D] = std::array::from_fn(|_| &mut axes.next().expect("D axes")[..]);
+        let items = &self.items;
+        split_slots(axes, &mut self.sorted_r[..]).into_par_iter().for_each(|(first, mut axes, sorted_r)| {
+            for (j, r) in sorted_r.iter_mut().enumerate() {
+                if let Some(&ahead) = items.get(first + j + super::PREFETCH_AHEAD) {
+                    super::prefetch(&positions[ahead as usize]);
+                    super::prefetch(&radii[ahead as usize]);
+                }
+                let i = items[first + j] as usize;
+                for (axis, &xk) in axes.iter_mut().zip(&positions[i]) {
+                    axis[j] = xk;
+                }
+                *r = radii[i];
             }
-            let x = &positions[i as usize];
-            for (axis, &xk) in self.coords.iter_mut().zip(x) {
-                axis[slot] = xk;
-            }
-            self.sorted_r[slot] = radii[i as usize];
-        }
+        });
         self.pad();
         self.strays.clear();
         self.start2.clear();
@@ -422,6 +425,33 @@ impl CellList {
     pub fn per_side(&self) -> usize {
         self.per_side
     }
+}
+
+/// Slots per task of the parallel gather of a rebuild.
+const SLOTS_PER_TASK: usize = 8192;
+
+/// The axes and radii of the slots cut into tasks of SLOTS_PER_TASK slots:
+/// (first slot, axes, radii) each.
+#[allow(clippy::type_complexity)]
+fn split_slots<'a, const D: usize>(
+    mut axes: [&'a mut [f64]; D],
+    mut radii: &'a mut [f64],
+) -> Vec<(usize, [&'a mut [f64]; D], &'a mut [f64])> {
+    let mut tasks = Vec::new();
+    let mut first = 0;
+    while !radii.is_empty() {
+        let take = SLOTS_PER_TASK.min(radii.len());
+        let (head, tail) = std::mem::take(&mut radii).split_at_mut(take);
+        radii = tail;
+        let heads = axes.each_mut().map(|axis| {
+            let (h, t) = std::mem::take(axis).split_at_mut(take);
+            *axis = t;
+            h
+        });
+        tasks.push((first, heads, head));
+        first += take;
+    }
+    tasks
 }
 
 /// Cell coordinate c + off (off in -1, 0, 1) on a ring of n cells.
