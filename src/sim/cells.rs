@@ -430,13 +430,12 @@ impl CellList {
 /// Slots per task of the parallel gather of a rebuild.
 const SLOTS_PER_TASK: usize = 8192;
 
-/// The axes and radii of the slots cut into tasks of SLOTS_PER_TASK slots:
-/// (first slot, axes, radii) each.
-#[allow(clippy::type_complexity)]
-fn split_slots<'a, const D: usize>(
-    mut axes: [&'a mut [f64]; D],
-    mut radii: &'a mut [f64],
-) -> Vec<(usize, [&'a mut [f64]; D], &'a mut [f64])> {
+/// A piece of the slots of a rebuild's gather: its first slot, and its
+/// part of each axis and of the radii.
+type SlotTask<'a, const D: usize> = (usize, [&'a mut [f64]; D], &'a mut [f64]);
+
+/// The axes and radii of the slots cut into tasks of SLOTS_PER_TASK slots.
+fn split_slots<'a, const D: usize>(mut axes: [&'a mut [f64]; D], mut radii: &'a mut [f64]) -> Vec<SlotTask<'a, D>> {
     let mut tasks = Vec::new();
     let mut first = 0;
     while !radii.is_empty() {
