@@ -400,9 +400,9 @@ impl CellList {
     }
 
     /// Calls `visit(run)` for the rows of three cells around cell `c` (see
-    /// [`Self::for_each_run`]) when `c` lies away from the box's faces, so
-    /// that every shift is zero, and there are no strays; returns false
-    /// otherwise, having called nothing.
+    /// [`Self::for_each_run`]), and for the strays of those rows, when `c`
+    /// lies away from the box's faces, so that every shift is zero; returns
+    /// false otherwise, having called nothing.
     #[inline(always)]
     pub(crate) fn for_each_inner_run<const D: usize>(
         &self,
@@ -410,13 +410,20 @@ impl CellList {
         mut visit: impl FnMut(std::ops::Range<usize>),
     ) -> bool {
         let n = self.per_side;
-        if n < 3 || !self.start2.is_empty() || c.iter().any(|&ck| ck == 0 || ck + 1 == n) {
+        if n < 3 || c.iter().any(|&ck| ck == 0 || ck + 1 == n) {
             return false;
         }
         let middle = self.cell_number(c);
         for &delta in &self.row_deltas {
             let m = middle.wrapping_add_signed(delta);
             visit(self.start[m - 1] as usize..self.start[m + 2] as usize);
+        }
+        if !self.start2.is_empty() {
+            let first = self.slots.len();
+            for &delta in &self.row_deltas {
+                let m = middle.wrapping_add_signed(delta);
+                visit(first + self.start2[m - 1] as usize..first + self.start2[m + 2] as usize);
+            }
         }
         true
     }
