@@ -44,8 +44,9 @@ pub struct CellList {
     coords: Vec<Vec<f64>>,
     /// Radii in slot order, followed by [`PAD`] unused entries.
     sorted_r: Vec<f64>,
-    /// Particles that left their cell since the last rebuild (ids,
-    /// ascending). Each sits in a second, small list of cells after the N
+    /// Particles that left their cell since the last rebuild (ids, in the
+    /// order they left; within a cell the strays' order does not matter, as
+    /// a particle's sums run in neighbour-id order). Each sits in a second, small list of cells after the N
     /// slots of the first: slots N + start2[c] .. N + start2[c + 1] hold
     /// those now in cell c. Its slot in the first list is kept, at an
     /// infinite position that overlaps nothing.
@@ -214,10 +215,17 @@ impl CellList {
         let n = self.slots.len();
         let n_cells = self.start.len() - 1;
         let k = self.strays.len();
-        self.strays.sort_unstable();
         let mut cells = std::mem::take(&mut self.stray_cells);
         cells.clear();
-        cells.extend(self.strays.iter().map(|&m| self.cell_index(&positions[m as usize]) as u32));
+        // The strays lie scattered over the arrays by id: ask for those of a
+        // later stray early (the placement below then finds them in cache).
+        cells.extend(self.strays.iter().enumerate().map(|(j, &m)| {
+            if let Some(&later) = self.strays.get(j + super::PREFETCH_AHEAD) {
+                super::prefetch(&positions[later as usize]);
+                super::prefetch(&radii[later as usize]);
+            }
+            self.cell_index(&positions[m as usize]) as u32
+        }));
         self.start2.clear();
         self.start2.resize(n_cells + 1, 0);
         for &c in &cells {

@@ -464,15 +464,17 @@ pub(crate) fn compute<const D: usize>(
 /// The ids of the particles that overlap one of `movers` (ids) in the
 /// current configuration, with repeats.
 pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u32]) -> Vec<u32> {
-    movers
+    // In slot order: neighbours lie near in memory, and the movers of one
+    // cell share its runs.
+    let mut slots: Vec<u32> = movers.iter().map(|&m| ctx.cells.slot_of(m as usize) as u32).collect();
+    slots.sort_unstable();
+    slots
         .par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
         .fold(
             || (Vec::new(), Neighbourhood::default()),
-            |(mut ids, mut nb), &m| {
-                ctx.overlapping(&mut nb, ctx.cells.slot_of(m as usize), |found| {
-                    ids.extend(found.iter().map(|&k| (k >> 32) as u32))
-                });
+            |(mut ids, mut nb), &s| {
+                ctx.overlapping(&mut nb, s as usize, |found| ids.extend(found.iter().map(|&k| (k >> 32) as u32)));
                 (ids, nb)
             },
         )
