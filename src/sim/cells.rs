@@ -339,6 +339,12 @@ impl CellList {
         self.cell_coords::<D>(&self.point::<D>(s))
     }
 
+    /// The slots of cell `number` in the first list (its strays aside).
+    #[inline(always)]
+    pub(crate) fn members(&self, number: usize) -> std::ops::Range<usize> {
+        self.start[number] as usize..self.start[number + 1] as usize
+    }
+
     /// The index of the cell with coordinates `c`.
     #[inline(always)]
     pub(crate) fn cell_number<const D: usize>(&self, c: [usize; D]) -> usize {

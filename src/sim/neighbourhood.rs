@@ -29,6 +29,8 @@ enum Images {
 pub(crate) struct Neighbourhood<const D: usize> {
     /// The cell found, None before the first.
     cell: Option<usize>,
+    /// Its slots in the cell list's first list.
+    members: std::ops::Range<usize>,
     images: Images,
     /// First slot and number of slots of each non-empty run.
     runs: Vec<(usize, usize)>,
@@ -41,12 +43,17 @@ impl<const D: usize> Neighbourhood<D> {
     /// its cell are already here.
     #[inline]
     pub(crate) fn find_runs(&mut self, cells: &CellList, s: usize) {
+        // The next particle of the same cell, found without computing its cell.
+        if self.members.contains(&s) {
+            return;
+        }
         let c = cells.cell_of_slot::<D>(s);
         let number = cells.cell_number(c);
         if self.cell == Some(number) {
             return;
         }
         self.cell = Some(number);
+        self.members = cells.members(number);
         self.runs.clear();
         self.shifts.clear();
         let inner = cells.for_each_inner_run::<D>(c, |run| {
