@@ -89,13 +89,12 @@ impl<const D: usize> Neighbourhood<D> {
         ri: f64,
         bx: PeriodicBox,
         simd: bool,
-        keep: impl FnMut(usize, u32),
-    ) {
+        keep: impl FnMut(usize, usize, u32) -> usize,
+    ) -> usize {
         #[cfg(target_arch = "x86_64")]
         if simd {
             // SAFETY: `simd` is true only where the processor has AVX2.
-            unsafe { self.sweep_avx2(cells, xi, ri, bx, keep) };
-            return;
+            return unsafe { self.sweep_avx2(cells, xi, ri, bx, keep) };
         }
         let _ = simd;
         match self.images {
@@ -110,7 +109,14 @@ impl<const D: usize> Neighbourhood<D> {
     /// The sweep compiled for AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,popcnt")]
-    fn sweep_avx2(&self, cells: &CellList, xi: &[f64; D], ri: f64, bx: PeriodicBox, keep: impl FnMut(usize, u32)) {
+    fn sweep_avx2(
+        &self,
+        cells: &CellList,
+        xi: &[f64; D],
+        ri: f64,
+        bx: PeriodicBox,
+        keep: impl FnMut(usize, usize, u32) -> usize,
+    ) -> usize {
         // One loop for each way of finding separations, so that none
         // decides it again for every block.
         match self.images {
@@ -123,20 +129,28 @@ impl<const D: usize> Neighbourhood<D> {
 
     /// Every block of every run, one block for most runs; `block(first,
     /// run)` gives the overlaps of the LANES slots from `first`, and lanes
-    /// past the run are masked off.
+    /// past the run are masked off. The count `keep` returns is handed to
+    /// it with the next block, and returned at the end (kept here, it stays
+    /// in a register).
     #[inline(always)]
-    fn sweep_runs(&self, mut keep: impl FnMut(usize, u32), block: impl Fn(usize, usize) -> u32) {
+    fn sweep_runs(
+        &self,
+        mut keep: impl FnMut(usize, usize, u32) -> usize,
+        block: impl Fn(usize, usize) -> u32,
+    ) -> usize {
+        let mut count = 0;
         for (run, &(first, len)) in self.runs.iter().enumerate() {
             let mut done = 0;
             loop {
                 let mask = block(first + done, run) & ((1 << (len - done).min(LANES)) - 1);
-                keep(first + done, mask);
+                count = keep(count, first + done, mask);
                 done += LANES;
                 if done >= len {
                     break;
                 }
             }
         }
+        count
     }
 }
 

@@ -176,10 +176,9 @@ impl<const D: usize> Context<'_, D> {
     fn overlapping(&self, nb: &mut Neighbourhood<D>, s: usize, visit: impl FnOnce(&[u64])) {
         nb.find_runs(self.cells, s);
         let mut found = [0u32; FOUND_CAPACITY];
-        let mut len = 0;
         // Only a crowd of more than FOUND_CAPACITY overlaps lands here.
         let mut spill = Vec::new();
-        nb.sweep(self.cells, &self.point(s), self.radii[s], self.bx, self.simd, |first, mask| {
+        let len = nb.sweep(self.cells, &self.point(s), self.radii[s], self.bx, self.simd, |mut len, first, mask| {
             if len + LANES > FOUND_CAPACITY {
                 spill.extend_from_slice(&found[..len]);
                 len = 0;
@@ -189,7 +188,7 @@ impl<const D: usize> Context<'_, D> {
             for (f, &lane) in found[len..len + LANES].iter_mut().zip(lanes) {
                 *f = (first + usize::from(lane)) as u32;
             }
-            len += mask.count_ones() as usize;
+            len + mask.count_ones() as usize
         });
         // The sweep found s itself: it is left out here.
         let me = s as u32;
