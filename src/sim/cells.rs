@@ -46,10 +46,11 @@ pub struct CellList {
     sorted_r: Vec<f64>,
     /// Particles that left their cell since the last rebuild (ids, in the
     /// order they left; within a cell the strays' order does not matter, as
-    /// a particle's sums run in neighbour-id order). Each sits in a second, small list of cells after the N
-    /// slots of the first: slots N + start2[c] .. N + start2[c + 1] hold
-    /// those now in cell c. Its slot in the first list is kept, at an
-    /// infinite position that overlaps nothing.
+    /// a particle's sums run in neighbour-id order). Each sits in a second,
+    /// small list of cells after the N slots of the first: slots
+    /// N + start2[c] .. N + start2[c + 1] hold those now in cell c. Its slot
+    /// in the first list is kept, at an infinite position that overlaps
+    /// nothing.
     strays: Vec<u32>,
     /// Offsets of the strays' cells (empty while there are none).
     start2: Vec<u32>,
