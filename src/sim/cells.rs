@@ -93,17 +93,10 @@ impl CellList {
         let mut cells = std::mem::take(&mut self.slots);
         cells.clear();
         cells.extend(positions.iter().map(|x| self.cell_index(x) as u32));
-        // Counting sort: start[c + 1] counts, then ends, of cell c; placing the
+        // Counting sort: start[c + 1] is where cell c's ids end; placing the
         // ids from the last down moves it back to cell c's beginning and
         // leaves the ids ascending within a cell.
-        self.start.clear();
-        self.start.resize(n_cells + 1, 0);
-        for &c in &cells {
-            self.start[c as usize + 1] += 1;
-        }
-        for c in 0..n_cells {
-            self.start[c + 1] += self.start[c];
-        }
+        cell_ends(&mut self.start, n_cells, &cells);
         self.items.clear();
         self.items.resize(n, 0);
         for (i, &c) in cells.iter().enumerate().rev() {
@@ -227,14 +220,7 @@ impl CellList {
             }
             self.cell_index(&positions[m as usize]) as u32
         }));
-        self.start2.clear();
-        self.start2.resize(n_cells + 1, 0);
-        for &c in &cells {
-            self.start2[c as usize + 1] += 1;
-        }
-        for c in 0..n_cells {
-            self.start2[c + 1] += self.start2[c];
-        }
+        cell_ends(&mut self.start2, n_cells, &cells);
         self.items.truncate(n);
         self.items.resize(n + k, 0);
         for (j, &c) in cells.iter().enumerate().rev() {
@@ -446,6 +432,19 @@ impl CellList {
     /// Cells along each side.
     pub fn per_side(&self) -> usize {
         self.per_side
+    }
+}
+
+/// Sets `start[c + 1]` to the number of entries of `cells` in cells 0..=c
+/// (and `start[0]` to 0), for `n_cells` cells: where each cell's entries end.
+fn cell_ends(start: &mut Vec<u32>, n_cells: usize, cells: &[u32]) {
+    start.clear();
+    start.resize(n_cells + 1, 0);
+    for &c in cells {
+        start[c as usize + 1] += 1;
+    }
+    for c in 0..n_cells {
+        start[c + 1] += start[c];
     }
 }
 
