@@ -21,8 +21,12 @@ pub struct Measurement {
     pub iterations: u64,
     /// Particle updates (particles x iterations) per second.
     pub updates_per_s: f64,
-    /// Milliseconds per iteration.
+    /// Milliseconds per iteration (the mean).
     pub ms_per_iter: f64,
+    /// The median of the timed iterations, in milliseconds: steadier than
+    /// the mean on a shared machine, where a neighbour's burst stretches a
+    /// few iterations.
+    pub ms_per_iter_median: f64,
     /// Mean activity over the timed iterations.
     pub activity: f64,
     /// Peak resident memory of the process so far, in bytes (Linux; 0 elsewhere).
@@ -34,7 +38,8 @@ impl Measurement {
     pub fn to_json(&self) -> String {
         format!(
             "{{\"workload\": \"{}\", \"dim\": {}, \"n\": {}, \"threads\": {}, \"iterations\": {}, \
-             \"updates_per_s\": {:.0}, \"ms_per_iter\": {:.4}, \"activity\": {:.4}, \"peak_rss_bytes\": {}}}",
+             \"updates_per_s\": {:.0}, \"ms_per_iter\": {:.4}, \"ms_per_iter_median\": {:.4}, \"activity\": {:.4}, \
+             \"peak_rss_bytes\": {}}}",
             self.workload,
             self.dim,
             self.n,
@@ -42,6 +47,7 @@ impl Measurement {
             self.iterations,
             self.updates_per_s,
             self.ms_per_iter,
+            self.ms_per_iter_median,
             self.activity,
             self.peak_rss_bytes
         )
@@ -123,6 +129,7 @@ pub fn measure(w: &Workload, iterations: u64, threads: usize) -> Result<Measurem
         sim.step();
     }
     let (mut timed, mut seconds, mut activity) = (0u64, 0.0, 0.0);
+    let mut each = Vec::new();
     // A tail run reaches its window after a few hundred iterations; the cap
     // keeps a run that never gets there finite.
     let mut budget = if w.tail_below.is_some() { 200_000 } else { iterations };
@@ -137,6 +144,7 @@ pub fn measure(w: &Workload, iterations: u64, threads: usize) -> Result<Measurem
         if w.tail_below.is_none_or(|f| stats.activity <= f) {
             timed += 1;
             seconds += took;
+            each.push(took);
             activity += stats.activity;
         }
     }
@@ -149,9 +157,20 @@ pub fn measure(w: &Workload, iterations: u64, threads: usize) -> Result<Measurem
         iterations: timed,
         updates_per_s: if seconds > 0.0 { w.n as f64 * timed as f64 / seconds } else { 0.0 },
         ms_per_iter: 1e3 * seconds / t,
+        ms_per_iter_median: 1e3 * median(&mut each),
         activity: activity / t,
         peak_rss_bytes: peak_rss(),
     })
+}
+
+/// The median of `values` (0 for none); sorts them.
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => 0.5 * (values[n / 2 - 1] + values[n / 2]),
+    }
 }
 
 /// Times S(k) for N = 10^5 in 3D and all |k| <= 20 (2 pi / L).
@@ -169,6 +188,7 @@ pub fn measure_structure_factor(threads: usize) -> Result<Measurement> {
         iterations: 1,
         updates_per_s: n as f64 / seconds,
         ms_per_iter: 1e3 * seconds,
+        ms_per_iter_median: 1e3 * seconds,
         activity: shells.first().map_or(0.0, |s| s.s),
         peak_rss_bytes: peak_rss(),
     })
@@ -196,11 +216,29 @@ mod tests {
         let m = measure(&w, 3, 1).unwrap();
         assert_eq!(m.iterations, 3);
         assert!(m.updates_per_s > 0.0 && m.ms_per_iter > 0.0 && m.activity > 0.5);
+        assert!(m.ms_per_iter_median > 0.0, "median {}", m.ms_per_iter_median);
         let json = m.to_json();
-        for key in ["workload", "dim", "n", "threads", "iterations", "updates_per_s", "ms_per_iter", "activity"] {
+        for key in [
+            "workload",
+            "dim",
+            "n",
+            "threads",
+            "iterations",
+            "updates_per_s",
+            "ms_per_iter",
+            "ms_per_iter_median",
+            "activity",
+        ] {
             assert!(json.contains(&format!("\"{key}\": ")), "{key} missing from {json}");
         }
         assert!(json.starts_with('{') && json.ends_with('}'));
+    }
+
+    #[test]
+    fn the_median_is_the_middle_value() {
+        assert_eq!(median(&mut [3.0, 1.0, 100.0]), 3.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 100.0]), 3.0);
+        assert_eq!(median(&mut []), 0.0);
     }
 
     #[test]
