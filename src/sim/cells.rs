@@ -91,8 +91,14 @@ impl CellList {
         // The cell of each id goes into `slots`, the buffer that ends up
         // holding the slot of each id (no array of N more at any time).
         let mut cells = std::mem::take(&mut self.slots);
-        cells.clear();
-        cells.extend(positions.iter().map(|x| self.cell_index(x) as u32));
+        cells.resize(n, 0);
+        cells.par_chunks_mut(SLOTS_PER_TASK).zip(positions.par_chunks(SLOTS_PER_TASK)).for_each(
+            |(cells, positions)| {
+                for (c, x) in cells.iter_mut().zip(positions) {
+                    *c = self.cell_index(x) as u32;
+                }
+            },
+        );
         // Counting sort: start[c + 1] is where cell c's ids end; placing the
         // ids from the last down moves it back to cell c's beginning and
         // leaves the ids ascending within a cell.
