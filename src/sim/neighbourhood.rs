@@ -74,13 +74,14 @@ impl<const D: usize> Neighbourhood<D> {
         });
     }
 
-    /// Calls `keep(first, mask)` for blocks of LANES slots from `first` on,
-    /// with bit `lane` of `mask` set when slot `first + lane` is a candidate
-    /// that overlaps the sphere of radius `ri` at `xi` (the particle in slot
-    /// `s`: it finds itself too, once). Needs the runs of `s`'s cell, from
-    /// the same `cells`. With `simd`, the blocks are swept with AVX2
-    /// instructions ([`simd_available`] must have said yes): the same
-    /// operations on the same numbers, so the same bits.
+    /// Sweeps the runs for the sphere of radius `ri` at `xi` (the particle
+    /// in slot `s`: it finds itself too, once), block by block: calls
+    /// `keep(count, first, mask)` for LANES slots from `first` on, with bit
+    /// `lane` of `mask` set when slot `first + lane` overlaps the sphere, and
+    /// hands the count it returns to the next call; returns the last count.
+    /// Needs the runs of `s`'s cell, from the same `cells`. With `simd`, the
+    /// blocks are swept with AVX2 instructions ([`simd_available`] must have
+    /// said yes): the same operations on the same numbers, so the same bits.
     #[inline(always)]
     pub(crate) fn sweep(
         &self,
@@ -97,13 +98,7 @@ impl<const D: usize> Neighbourhood<D> {
             return unsafe { self.sweep_avx2(cells, xi, ri, bx, keep) };
         }
         let _ = simd;
-        match self.images {
-            Images::Direct => self.sweep_runs(keep, |base, _| block(cells, base, xi, ri, Separation::Direct)),
-            Images::Shifted => {
-                self.sweep_runs(keep, |base, run| block(cells, base, xi, ri, Separation::Shifted(&self.shifts[run])))
-            }
-            Images::Each => self.sweep_runs(keep, |base, _| block(cells, base, xi, ri, Separation::Each(bx))),
-        }
+        self.sweep_with(bx, keep, |base, separation| block(cells, base, xi, ri, separation))
     }
 
     /// The sweep compiled for AVX2.
@@ -117,13 +112,23 @@ impl<const D: usize> Neighbourhood<D> {
         bx: PeriodicBox,
         keep: impl FnMut(usize, usize, u32) -> usize,
     ) -> usize {
-        // One loop for each way of finding separations, so that none
-        // decides it again for every block.
+        self.sweep_with(bx, keep, |base, separation| avx2::block(cells, base, xi, ri, separation))
+    }
+
+    /// The sweep with `kernel(first, separation)` giving the overlaps of a
+    /// block: one loop for each way of finding separations, so that none
+    /// decides it again for every block.
+    #[inline(always)]
+    fn sweep_with(
+        &self,
+        bx: PeriodicBox,
+        keep: impl FnMut(usize, usize, u32) -> usize,
+        kernel: impl Fn(usize, Separation<'_, D>) -> u32,
+    ) -> usize {
         match self.images {
-            Images::Direct => self.sweep_runs(keep, |base, _| avx2::block(cells, base, xi, ri, Separation::Direct)),
-            Images::Shifted => self
-                .sweep_runs(keep, |base, run| avx2::block(cells, base, xi, ri, Separation::Shifted(&self.shifts[run]))),
-            Images::Each => self.sweep_runs(keep, |base, _| avx2::block(cells, base, xi, ri, Separation::Each(bx))),
+            Images::Direct => self.sweep_runs(keep, |base, _| kernel(base, Separation::Direct)),
+            Images::Shifted => self.sweep_runs(keep, |base, run| kernel(base, Separation::Shifted(&self.shifts[run]))),
+            Images::Each => self.sweep_runs(keep, |base, _| kernel(base, Separation::Each(bx))),
         }
     }
 
