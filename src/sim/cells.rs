@@ -338,6 +338,32 @@ impl CellList {
         self.start[number] as usize..self.start[number + 1] as usize
     }
 
+    /// Number of cells.
+    pub(crate) fn cell_count(&self) -> usize {
+        self.start.len().saturating_sub(1)
+    }
+
+    /// The coordinates of the cell with index `number`.
+    pub(crate) fn coords_of<const D: usize>(&self, mut number: usize) -> [usize; D] {
+        std::array::from_fn(|_| {
+            let ck = number % self.per_side;
+            number /= self.per_side;
+            ck
+        })
+    }
+
+    /// The coordinates `c` of a cell moved on to those of the next index.
+    #[inline(always)]
+    pub(crate) fn next_coords<const D: usize>(&self, c: &mut [usize; D]) {
+        for ck in c.iter_mut() {
+            *ck += 1;
+            if *ck < self.per_side {
+                return;
+            }
+            *ck = 0;
+        }
+    }
+
     /// The index of the cell with coordinates `c`.
     #[inline(always)]
     pub(crate) fn cell_number<const D: usize>(&self, c: [usize; D]) -> usize {

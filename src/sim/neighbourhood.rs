@@ -36,6 +36,8 @@ pub(crate) struct Neighbourhood<const D: usize> {
     runs: Vec<(usize, usize)>,
     /// The shift of each run (only with `Images::Shifted`).
     shifts: Vec<[f64; D]>,
+    /// What the last sweep found.
+    found: Found,
 }
 
 impl<const D: usize> Neighbourhood<D> {
@@ -49,9 +51,15 @@ impl<const D: usize> Neighbourhood<D> {
         }
         let c = cells.cell_of_slot::<D>(s);
         let number = cells.cell_number(c);
-        if self.cell == Some(number) {
-            return;
+        if self.cell != Some(number) {
+            self.enter(cells, c, number);
         }
+    }
+
+    /// Finds the runs of the particles of the cell with coordinates `c`
+    /// and number `number` in `cells`.
+    #[inline]
+    pub(crate) fn enter(&mut self, cells: &CellList, c: [usize; D], number: usize) {
         self.cell = Some(number);
         self.members = cells.members(number);
         self.runs.clear();
@@ -75,87 +83,127 @@ impl<const D: usize> Neighbourhood<D> {
     }
 
     /// Sweeps the runs for the sphere of radius `ri` at `xi` (the particle
-    /// in slot `s`: it finds itself too, once), block by block: calls
-    /// `keep(count, first, mask)` for LANES slots from `first` on, with bit
-    /// `lane` of `mask` set when slot `first + lane` overlaps the sphere, and
-    /// hands the count it returns to the next call; returns the last count.
-    /// Needs the runs of `s`'s cell, from the same `cells`. With `simd`, the
-    /// blocks are swept with AVX2 instructions ([`simd_available`] must have
-    /// said yes): the same operations on the same numbers, so the same bits.
+    /// in slot `s`: it finds itself too, once), block by block, and keeps
+    /// the slots that overlap it for [`Self::found`]. Needs the runs of
+    /// `s`'s cell, from the same `cells`. Every [`Kernel`] does the same
+    /// operations on the same numbers, so finds the same slots.
     #[inline(always)]
-    pub(crate) fn sweep(
-        &self,
-        cells: &CellList,
-        xi: &[f64; D],
-        ri: f64,
-        bx: PeriodicBox,
-        simd: bool,
-        keep: impl FnMut(usize, usize, u32) -> usize,
-    ) -> usize {
-        #[cfg(target_arch = "x86_64")]
-        if simd {
-            // SAFETY: `simd` is true only where the processor has AVX2.
-            return unsafe { self.sweep_avx2(cells, xi, ri, bx, keep) };
+    pub(crate) fn sweep(&mut self, cells: &CellList, xi: &[f64; D], ri: f64, bx: PeriodicBox, kernel: Kernel) {
+        match kernel {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Kernel::detect` chose it: the processor has AVX2.
+            Kernel::Avx2 => unsafe { self.sweep_avx2(cells, xi, ri, bx) },
+            _ => {
+                let (xs, radii) = (cells.axes::<D>(), cells.sorted_radii());
+                self.sweep_with(bx, |base, separation| block(&xs, radii, base, xi, ri, separation), write_lanes);
+            }
         }
-        let _ = simd;
-        self.sweep_with(bx, keep, |base, separation| block(cells, base, xi, ri, separation))
     }
 
     /// The sweep compiled for AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,popcnt")]
-    fn sweep_avx2(
-        &self,
-        cells: &CellList,
-        xi: &[f64; D],
-        ri: f64,
-        bx: PeriodicBox,
-        keep: impl FnMut(usize, usize, u32) -> usize,
-    ) -> usize {
-        self.sweep_with(bx, keep, |base, separation| avx2::block(cells, base, xi, ri, separation))
+    fn sweep_avx2(&mut self, cells: &CellList, xi: &[f64; D], ri: f64, bx: PeriodicBox) {
+        let (xs, radii) = (cells.axes::<D>(), cells.sorted_radii());
+        self.sweep_with(
+            bx,
+            |base, separation| avx2::block(&xs, radii, base, xi, ri, separation),
+            |out, first, mask| avx2::write_lanes(out, first, mask),
+        );
+    }
+
+    /// The slots the last sweep found (the particle's own among them), in
+    /// the order of the runs.
+    pub(crate) fn found(&mut self) -> &[u32] {
+        let found = &mut self.found;
+        if found.spill.is_empty() {
+            &found.slots[..found.len]
+        } else {
+            found.spill.extend_from_slice(&found.slots[..found.len]);
+            found.len = 0;
+            &found.spill
+        }
     }
 
     /// The sweep with `kernel(first, separation)` giving the overlaps of a
-    /// block: one loop for each way of finding separations, so that none
-    /// decides it again for every block.
+    /// block and `write` keeping them: one loop for each way of finding
+    /// separations, so that none decides it again for every block.
     #[inline(always)]
     fn sweep_with(
-        &self,
+        &mut self,
         bx: PeriodicBox,
-        keep: impl FnMut(usize, usize, u32) -> usize,
         kernel: impl Fn(usize, Separation<'_, D>) -> u32,
-    ) -> usize {
-        match self.images {
-            Images::Direct => self.sweep_runs(keep, |base, _| kernel(base, Separation::Direct)),
-            Images::Shifted => self.sweep_runs(keep, |base, run| kernel(base, Separation::Shifted(&self.shifts[run]))),
-            Images::Each => self.sweep_runs(keep, |base, _| kernel(base, Separation::Each(bx))),
+        write: impl Fn(&mut [u32], usize, u32),
+    ) {
+        let Self { images, runs, shifts, found, .. } = self;
+        match images {
+            Images::Direct => sweep_runs(runs, found, |base, _| kernel(base, Separation::Direct), write),
+            Images::Shifted => {
+                sweep_runs(runs, found, |base, run| kernel(base, Separation::Shifted(&shifts[run])), write)
+            }
+            Images::Each => sweep_runs(runs, found, |base, _| kernel(base, Separation::Each(bx)), write),
         }
     }
+}
 
-    /// Every block of every run, one block for most runs; `block(first,
-    /// run)` gives the overlaps of the LANES slots from `first`, and lanes
-    /// past the run are masked off. The count `keep` returns is handed to
-    /// it with the next block, and returned at the end (kept here, it stays
-    /// in a register).
-    #[inline(always)]
-    fn sweep_runs(
-        &self,
-        mut keep: impl FnMut(usize, usize, u32) -> usize,
-        block: impl Fn(usize, usize) -> u32,
-    ) -> usize {
-        let mut count = 0;
-        for (run, &(first, len)) in self.runs.iter().enumerate() {
-            let mut done = 0;
-            loop {
-                let mask = block(first + done, run) & ((1 << (len - done).min(LANES)) - 1);
-                count = keep(count, first + done, mask);
-                done += LANES;
-                if done >= len {
-                    break;
-                }
+/// Overlaps a sweep holds before it spills into a vector (a crowd of more
+/// than this lands there).
+const FOUND_CAPACITY: usize = 32;
+
+/// The slots a sweep found: `slots[..len]`, after `spill` if that is not empty.
+#[derive(Clone, Debug)]
+struct Found {
+    slots: [u32; FOUND_CAPACITY],
+    len: usize,
+    spill: Vec<u32>,
+}
+
+impl Default for Found {
+    fn default() -> Self {
+        Self { slots: [0; FOUND_CAPACITY], len: 0, spill: Vec::new() }
+    }
+}
+
+/// Every block of every run into `found`, one block for most runs;
+/// `block(first, run)` gives the overlaps of the LANES slots from `first`
+/// (lanes past the run are masked off here) and `write(out, first, mask)`
+/// writes all LANES entries of `out`, the overlapping slots first, without
+/// a branch on the mask.
+#[inline(always)]
+fn sweep_runs(
+    runs: &[(usize, usize)],
+    found: &mut Found,
+    block: impl Fn(usize, usize) -> u32,
+    write: impl Fn(&mut [u32], usize, u32),
+) {
+    found.spill.clear();
+    let mut len = 0;
+    for (run, &(first, n)) in runs.iter().enumerate() {
+        let mut done = 0;
+        loop {
+            let mask = block(first + done, run) & ((1 << (n - done).min(LANES)) - 1);
+            if len + LANES > FOUND_CAPACITY {
+                found.spill.extend_from_slice(&found.slots[..len]);
+                len = 0;
+            }
+            write(&mut found.slots[len..len + LANES], first + done, mask);
+            len += mask.count_ones() as usize;
+            done += LANES;
+            if done >= n {
+                break;
             }
         }
-        count
+    }
+    found.len = len;
+}
+
+/// Writes `first + lane` for the set bits of `mask` into `out`, in
+/// ascending order, then LANES minus that many more entries of no meaning.
+#[inline(always)]
+fn write_lanes(out: &mut [u32], first: usize, mask: u32) {
+    let lanes = &LANES_OF[mask as usize];
+    for (f, &lane) in out.iter_mut().zip(lanes) {
+        *f = (first + usize::from(lane)) as u32;
     }
 }
 
@@ -190,24 +238,51 @@ pub(crate) const LANES_OF: [[u8; LANES]; 1 << LANES] = {
     table
 };
 
-/// Whether [`Neighbourhood::sweep`] may use AVX2 (and POPCNT) on this processor.
-pub(crate) fn simd_available() -> bool {
+/// How a sweep computes its blocks: the same operations on the same
+/// numbers whichever it is, in the widest instructions the processor has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    /// Plain Rust, for any processor.
+    Portable,
+    /// AVX2 and POPCNT: a block in two registers of four.
     #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt")
+    Avx2,
+}
+
+impl Kernel {
+    /// The fastest kernel this processor runs.
+    pub(crate) fn detect() -> Self {
+        Self::available().pop().unwrap_or(Self::Portable)
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
+
+    /// Every kernel this processor runs, slowest first.
+    pub(crate) fn available() -> Vec<Self> {
+        #[allow(unused_mut)]
+        let mut kernels = vec![Self::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx2") && has!("popcnt") {
+                kernels.push(Self::Avx2);
+            }
+        }
+        kernels
     }
 }
 
-/// Which of the LANES slots from `base` of `cells` overlap the sphere of
-/// radius `ri` at `xi` (a bit each). Reads up to LANES - 1 slots past the
-/// last one (the cell list's padding).
+/// Which of the LANES slots from `base` overlap the sphere of radius `ri`
+/// at `xi` (a bit each), with the positions `xs` (by axis) and `radii` of
+/// the cell list. Reads up to LANES - 1 slots past the last one (the cell
+/// list's padding).
 #[inline(always)]
-fn block<const D: usize>(cells: &CellList, base: usize, xi: &[f64; D], ri: f64, separation: Separation<'_, D>) -> u32 {
-    let xs = cells.axes::<D>();
+fn block<const D: usize>(
+    xs: &[&[f64]; D],
+    radii: &[f64],
+    base: usize,
+    xi: &[f64; D],
+    ri: f64,
+    separation: Separation<'_, D>,
+) -> u32 {
     let mut r2 = [0.0; LANES];
     for k in 0..D {
         let x: &[f64; LANES] = xs[k][base..base + LANES].try_into().unwrap();
@@ -220,7 +295,7 @@ fn block<const D: usize>(cells: &CellList, base: usize, xi: &[f64; D], ri: f64, 
             r2[lane] += r * r;
         }
     }
-    let radii: &[f64; LANES] = cells.sorted_radii()[base..base + LANES].try_into().unwrap();
+    let radii: &[f64; LANES] = radii[base..base + LANES].try_into().unwrap();
     let mut mask = 0;
     for lane in 0..LANES {
         let sigma = ri + radii[lane];
@@ -233,7 +308,7 @@ fn block<const D: usize>(cells: &CellList, base: usize, xi: &[f64; D], ri: f64, 
 /// (no fused multiply-add), eight slots in two registers.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{CellList, LANES, Separation};
+    use super::{LANES, LANES_OF, Separation};
     use std::arch::x86_64::*;
 
     const _: () = assert!(LANES == 8);
@@ -241,13 +316,13 @@ mod avx2 {
     #[inline]
     #[target_feature(enable = "avx2,popcnt")]
     pub(super) fn block<const D: usize>(
-        cells: &CellList,
+        xs: &[&[f64]; D],
+        radii: &[f64],
         base: usize,
         xi: &[f64; D],
         ri: f64,
         separation: Separation<'_, D>,
     ) -> u32 {
-        let xs = cells.axes::<D>();
         let mut lo = _mm256_setzero_pd();
         let mut hi = _mm256_setzero_pd();
         for k in 0..D {
@@ -271,7 +346,7 @@ mod avx2 {
             lo = _mm256_add_pd(lo, _mm256_mul_pd(ra, ra));
             hi = _mm256_add_pd(hi, _mm256_mul_pd(rb, rb));
         }
-        let radii = &cells.sorted_radii()[base..base + LANES];
+        let radii = &radii[base..base + LANES];
         // SAFETY: `radii` holds eight numbers.
         let (ra, rb) = unsafe { (_mm256_loadu_pd(radii.as_ptr()), _mm256_loadu_pd(radii.as_ptr().add(4))) };
         let r = _mm256_set1_pd(ri);
@@ -279,6 +354,21 @@ mod avx2 {
         let below_lo = _mm256_cmp_pd::<_CMP_LT_OQ>(lo, _mm256_mul_pd(sa, sa));
         let below_hi = _mm256_cmp_pd::<_CMP_LT_OQ>(hi, _mm256_mul_pd(sb, sb));
         (_mm256_movemask_pd(below_lo) | (_mm256_movemask_pd(below_hi) << 4)) as u32
+    }
+
+    /// [`super::write_lanes`] in three instructions: the lanes of the set
+    /// bits, widened to 32 bits, plus `first`, stored at once.
+    #[inline]
+    #[target_feature(enable = "avx2,popcnt")]
+    pub(super) fn write_lanes(out: &mut [u32], first: usize, mask: u32) {
+        let out = &mut out[..LANES];
+        let lanes = &LANES_OF[mask as usize];
+        // SAFETY: `lanes` holds 8 bytes and `out` 8 numbers of 32 bits.
+        unsafe {
+            let lanes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(lanes.as_ptr().cast()));
+            let slots = _mm256_add_epi32(lanes, _mm256_set1_epi32(first as i32));
+            _mm256_storeu_si256(out.as_mut_ptr().cast(), slots);
+        }
     }
 
     /// [`crate::sim::space::PeriodicBox::image1`] of four separations.
@@ -299,24 +389,53 @@ mod tests {
     use super::*;
     use crate::sim::{Packing, Radii};
 
-    /// Both kernels on every block of candidates of `packing` around every
-    /// particle, with each way of finding separations: the same masks.
-    /// Returns the overlaps found (each particle finds itself).
+    /// A block by `kernel`, which this processor must run.
+    fn block_by(
+        kernel: Kernel,
+        xs: &[&[f64]; 3],
+        radii: &[f64],
+        base: usize,
+        xi: &[f64; 3],
+        ri: f64,
+        separation: Separation<'_, 3>,
+    ) -> u32 {
+        match kernel {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the processor has AVX2.
+            Kernel::Avx2 => unsafe { avx2::block(xs, radii, base, xi, ri, separation) },
+            _ => block(xs, radii, base, xi, ri, separation),
+        }
+    }
+
+    /// `write_lanes` by `kernel`, which this processor must run.
+    fn write_by(kernel: Kernel, out: &mut [u32], first: usize, mask: u32) {
+        match kernel {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the processor has AVX2.
+            Kernel::Avx2 => unsafe { avx2::write_lanes(out, first, mask) },
+            _ => write_lanes(out, first, mask),
+        }
+    }
+
+    /// Every kernel this processor runs, on every block of candidates of
+    /// `packing` around every particle, with each way of finding
+    /// separations: the same masks as the portable kernel. Returns the
+    /// overlaps found (each particle finds itself).
     fn compare_kernels(packing: &Packing) -> u32 {
         let mut cells = CellList::default();
         cells.rebuild(packing.points::<3>(), packing.radii(), packing.periodic_box(), packing.max_diameter());
         let bx = packing.periodic_box();
         let shift = [bx.side, 0.0, -bx.side];
+        let (xs, radii) = (cells.axes::<3>(), cells.sorted_radii());
         let mut overlaps = 0;
         for s in 0..packing.len() {
             let (xi, ri) = (cells.point::<3>(s), cells.sorted_radii()[s]);
             for separation in [Separation::Direct, Separation::Shifted(&shift), Separation::Each(bx)] {
                 for base in (0..packing.len()).step_by(LANES) {
-                    let portable = block(&cells, base, &xi, ri, separation);
-                    if simd_available() {
-                        // SAFETY: the processor has AVX2.
-                        let fast = unsafe { avx2::block(&cells, base, &xi, ri, separation) };
-                        assert_eq!(fast, portable, "slot {s}, block {base}, {separation:?}");
+                    let portable = block(&xs, radii, base, &xi, ri, separation);
+                    for kernel in Kernel::available() {
+                        let fast = block_by(kernel, &xs, radii, base, &xi, ri, separation);
+                        assert_eq!(fast, portable, "{kernel:?}, slot {s}, block {base}, {separation:?}");
                     }
                     overlaps += portable.count_ones();
                 }
@@ -330,7 +449,7 @@ mod tests {
     /// arithmetic: not an overlap). On a processor without AVX2 only the
     /// portable kernel runs.
     #[test]
-    fn the_avx2_sweep_finds_what_the_portable_sweep_finds() {
+    fn every_kernel_finds_what_the_portable_kernel_finds() {
         let radii = Radii::Uniform { min: 0.3, max: 0.7 }.generate(400, 5).unwrap();
         let found = compare_kernels(&Packing::random(3, radii, 0.6, 5).unwrap());
         assert!(found > 3 * 400, "{found} overlaps");
@@ -346,6 +465,21 @@ mod tests {
         for (mask, lanes) in LANES_OF.iter().enumerate() {
             let set: Vec<u8> = (0..LANES as u8).filter(|&l| mask >> l & 1 == 1).collect();
             assert_eq!(&lanes[..set.len()], &set[..], "mask {mask:08b}");
+        }
+    }
+
+    /// Every writer puts the slots of the set bits first, in order, for
+    /// every mask (the rest of the block is of no meaning).
+    #[test]
+    fn the_writers_keep_the_overlapping_slots_in_order() {
+        let first = 1_000_003;
+        for mask in 0..1u32 << LANES {
+            let set: Vec<u32> = (0..LANES as u32).filter(|&l| mask >> l & 1 == 1).map(|l| first as u32 + l).collect();
+            for kernel in Kernel::available() {
+                let mut out = [0u32; LANES];
+                write_by(kernel, &mut out, first, mask);
+                assert_eq!(&out[..set.len()], &set[..], "{kernel:?}, mask {mask:08b}");
+            }
         }
     }
 }

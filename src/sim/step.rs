@@ -8,7 +8,7 @@
 //! the same at any thread count.
 
 use super::cells::CellList;
-use super::neighbourhood::{self, LANES, LANES_OF, Neighbourhood};
+use super::neighbourhood::{Kernel, Neighbourhood};
 use super::packing::Packing;
 use super::potential::Potential;
 use super::rng::{self, Purpose, Stream, pair_ids};
@@ -57,8 +57,8 @@ pub(crate) struct Context<'a, const D: usize> {
     pub iteration: u64,
     /// Key prefixes of this iteration, by purpose.
     pub keys: Keys,
-    /// Neighbour sweeps may use AVX2 (the same bits).
-    pub simd: bool,
+    /// How neighbour sweeps compute (the same bits whichever).
+    pub kernel: Kernel,
 }
 
 /// The key prefixes of one iteration (see [`rng::prefix`]).
@@ -175,28 +175,15 @@ impl<const D: usize> Context<'_, D> {
     #[inline(always)]
     fn overlapping(&self, nb: &mut Neighbourhood<D>, s: usize, visit: impl FnOnce(&[u64])) {
         nb.find_runs(self.cells, s);
-        let mut found = [0u32; FOUND_CAPACITY];
-        // Only a crowd of more than FOUND_CAPACITY overlaps lands here.
-        let mut spill = Vec::new();
-        let len = nb.sweep(self.cells, &self.point(s), self.radii[s], self.bx, self.simd, |mut len, first, mask| {
-            if len + LANES > FOUND_CAPACITY {
-                spill.extend_from_slice(&found[..len]);
-                len = 0;
-            }
-            // All LANES written, the overlaps first: no branch on the mask.
-            let lanes = &LANES_OF[mask as usize];
-            for (f, &lane) in found[len..len + LANES].iter_mut().zip(lanes) {
-                *f = (first + usize::from(lane)) as u32;
-            }
-            len + mask.count_ones() as usize
-        });
+        nb.sweep(self.cells, &self.point(s), self.radii[s], self.bx, self.kernel);
+        let found = nb.found();
         // The sweep found s itself: it is left out here.
         let me = s as u32;
         let key = |&t: &u32| (u64::from(self.ids[t as usize]) << 32) | u64::from(t);
-        if spill.is_empty() {
+        if found.len() <= FOUND_CAPACITY {
             let mut keys = [0u64; FOUND_CAPACITY];
             let mut k = 0;
-            for t in &found[..len] {
+            for t in found {
                 keys[k] = key(t);
                 k += usize::from(*t != me);
             }
@@ -204,8 +191,7 @@ impl<const D: usize> Context<'_, D> {
             rank_sort(&keys[..k], &mut sorted);
             visit(&sorted[..k]);
         } else {
-            spill.extend_from_slice(&found[..len]);
-            let mut keys: Vec<u64> = spill.iter().filter(|&&t| t != me).map(key).collect();
+            let mut keys: Vec<u64> = found.iter().filter(|&&t| t != me).map(key).collect();
             keys.sort_unstable();
             visit(&keys);
         }
@@ -453,11 +439,65 @@ pub(crate) fn compute<const D: usize>(
     contacts: &mut Vec<Contacts>,
 ) {
     let batch = ctx.batch(scheme, visit);
-    visit
-        .par_iter()
-        .with_min_len(MIN_PARTICLES_PER_TASK)
-        .map_init(Neighbourhood::default, |nb, s| ctx.particle(nb, scheme, batch, s))
-        .unzip_into_vecs(results, contacts);
+    match visit {
+        Visit::All(n) => compute_all(ctx, scheme, batch, n, results, contacts),
+        Visit::Slots(_) => visit
+            .par_iter()
+            .with_min_len(MIN_PARTICLES_PER_TASK)
+            .map_init(Neighbourhood::default, |nb, s| ctx.particle(nb, scheme, batch, s))
+            .unzip_into_vecs(results, contacts),
+    }
+}
+
+/// Particles a task of a full scan handles, at least (whole cells).
+const PARTICLES_PER_TASK: usize = 1024;
+
+/// [`compute`] for every slot 0..n of a cell list without strays, cell by
+/// cell: each task takes whole cells in order and finds each cell's runs
+/// once, without looking for the cell of each particle.
+fn compute_all<const D: usize>(
+    ctx: &Context<'_, D>,
+    scheme: &Scheme,
+    batch: Batch,
+    n: usize,
+    results: &mut Vec<Particle<D>>,
+    contacts: &mut Vec<Contacts>,
+) {
+    let cells = ctx.cells;
+    assert!(!cells.has_strays(), "a full scan visits the slots of a cell list without strays");
+    // Every entry is written below; these only set the lengths.
+    results.resize(n, Particle { dx: [0.0; D], half_energy: 0.0 });
+    contacts.resize(n, Contacts::default());
+    let mut tasks = Vec::new();
+    let (mut rest, mut rest_contacts) = (&mut results[..], &mut contacts[..]);
+    let mut first = 0;
+    while first < cells.cell_count() {
+        let mut last = first;
+        let mut len = 0;
+        while last < cells.cell_count() && len < PARTICLES_PER_TASK {
+            len += cells.members(last).len();
+            last += 1;
+        }
+        let (mine, others) = std::mem::take(&mut rest).split_at_mut(len);
+        let (mine_contacts, others_contacts) = std::mem::take(&mut rest_contacts).split_at_mut(len);
+        tasks.push((first..last, mine, mine_contacts));
+        (rest, rest_contacts) = (others, others_contacts);
+        first = last;
+    }
+    debug_assert!(rest.is_empty(), "the cells hold every slot");
+    tasks.into_par_iter().for_each(|(numbers, results, contacts)| {
+        let mut nb = Neighbourhood::default();
+        let mut c = cells.coords_of::<D>(numbers.start);
+        let mut out = results.iter_mut().zip(contacts.iter_mut());
+        for number in numbers {
+            nb.enter(cells, c, number);
+            for s in cells.members(number) {
+                let (result, contact) = out.next().expect("a result for every slot");
+                (*result, *contact) = ctx.particle(&mut nb, scheme, batch, s);
+            }
+            cells.next_coords(&mut c);
+        }
+    });
 }
 
 /// The ids of the particles that overlap one of `movers` (ids) in the
@@ -534,7 +574,7 @@ pub(crate) fn context_over<'a, const D: usize>(
         seed,
         iteration,
         keys: Keys::new(seed, iteration),
-        simd: neighbourhood::simd_available(),
+        kernel: Kernel::detect(),
     }
 }
 
