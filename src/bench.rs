@@ -173,6 +173,101 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
+/// What repeated runs of one workload at one thread count measured: the
+/// median, least and largest of the runs' `ms_per_iter_median`, and the
+/// figures the speed targets compare.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// Workload name.
+    pub workload: String,
+    /// Worker threads.
+    pub threads: usize,
+    /// Runs summarised.
+    pub runs: usize,
+    /// Median over the runs, in milliseconds per iteration.
+    pub ms_per_iter_median: f64,
+    /// Fastest run.
+    pub ms_per_iter_min: f64,
+    /// Slowest run.
+    pub ms_per_iter_max: f64,
+    /// Particle updates per second at the median.
+    pub updates_per_s: f64,
+    /// The median at one thread over this median, where one thread ran too.
+    pub speedup_over_1_thread: Option<f64>,
+    /// For `tail-3d`: this median over `active-3d`'s at the same thread
+    /// count, where that ran too.
+    pub share_of_active_3d: Option<f64>,
+}
+
+impl Summary {
+    /// The JSON line (the optional figures only where they were measured).
+    pub fn to_json(&self) -> String {
+        let mut json = format!(
+            "{{\"summary\": \"{}\", \"threads\": {}, \"runs\": {}, \"ms_per_iter_median\": {:.4}, \
+             \"ms_per_iter_min\": {:.4}, \"ms_per_iter_max\": {:.4}, \"updates_per_s\": {:.0}",
+            self.workload,
+            self.threads,
+            self.runs,
+            self.ms_per_iter_median,
+            self.ms_per_iter_min,
+            self.ms_per_iter_max,
+            self.updates_per_s
+        );
+        if let Some(speedup) = self.speedup_over_1_thread {
+            json += &format!(", \"speedup_over_1_thread\": {speedup:.3}");
+        }
+        if let Some(share) = self.share_of_active_3d {
+            json += &format!(", \"share_of_active_3d\": {share:.4}");
+        }
+        json + "}"
+    }
+}
+
+/// One summary per workload and thread count, in the order they first ran.
+pub fn summarize(measurements: &[Measurement]) -> Vec<Summary> {
+    let mut keys: Vec<(&str, usize)> = Vec::new();
+    for m in measurements {
+        if !keys.contains(&(m.workload.as_str(), m.threads)) {
+            keys.push((&m.workload, m.threads));
+        }
+    }
+    let median_of = |workload: &str, threads: usize| {
+        let mut runs: Vec<f64> = measurements
+            .iter()
+            .filter(|m| m.workload == workload && m.threads == threads)
+            .map(|m| m.ms_per_iter_median)
+            .collect();
+        (!runs.is_empty()).then(|| median(&mut runs))
+    };
+    keys.iter()
+        .map(|&(workload, threads)| {
+            let runs: Vec<&Measurement> =
+                measurements.iter().filter(|m| m.workload == workload && m.threads == threads).collect();
+            let ms = median_of(workload, threads).unwrap_or(0.0);
+            let fold = |f: fn(f64, f64) -> f64, start| runs.iter().map(|m| m.ms_per_iter_median).fold(start, f);
+            Summary {
+                workload: workload.to_string(),
+                threads,
+                runs: runs.len(),
+                ms_per_iter_median: ms,
+                ms_per_iter_min: fold(f64::min, f64::INFINITY),
+                ms_per_iter_max: fold(f64::max, 0.0),
+                updates_per_s: if ms > 0.0 { runs[0].n as f64 / (ms * 1e-3) } else { 0.0 },
+                speedup_over_1_thread: (threads > 1)
+                    .then(|| median_of(workload, 1))
+                    .flatten()
+                    .filter(|_| ms > 0.0)
+                    .map(|one| one / ms),
+                share_of_active_3d: (workload == "tail-3d")
+                    .then(|| median_of("active-3d", threads))
+                    .flatten()
+                    .filter(|&active| active > 0.0)
+                    .map(|active| ms / active),
+            }
+        })
+        .collect()
+}
+
 /// Times S(k) for N = 10^5 in 3D and all |k| <= 20 (2 pi / L).
 pub fn measure_structure_factor(threads: usize) -> Result<Measurement> {
     let n = 100_000;
@@ -239,6 +334,53 @@ mod tests {
         assert_eq!(median(&mut [3.0, 1.0, 100.0]), 3.0);
         assert_eq!(median(&mut [4.0, 1.0, 2.0, 100.0]), 3.0);
         assert_eq!(median(&mut []), 0.0);
+    }
+
+    fn run(workload: &str, threads: usize, ms: f64) -> Measurement {
+        Measurement {
+            workload: workload.into(),
+            dim: 3,
+            n: 100_000,
+            threads,
+            iterations: 50,
+            updates_per_s: 0.0,
+            ms_per_iter: ms,
+            ms_per_iter_median: ms,
+            activity: 1.0,
+            peak_rss_bytes: 0,
+        }
+    }
+
+    /// Three runs of active-3d at one and two threads and of tail-3d at
+    /// two: medians of the runs, the speedup and the tail's share.
+    #[test]
+    fn a_summary_gives_the_median_of_the_runs_and_the_ratios_of_the_targets() {
+        let runs = [
+            run("active-3d", 1, 20.0),
+            run("active-3d", 2, 12.0),
+            run("tail-3d", 2, 1.5),
+            run("active-3d", 1, 30.0),
+            run("active-3d", 2, 10.0),
+            run("tail-3d", 2, 0.9),
+            run("active-3d", 1, 21.0),
+            run("active-3d", 2, 11.0),
+            run("tail-3d", 2, 1.1),
+        ];
+        let summary = summarize(&runs);
+        assert_eq!(summary.len(), 3);
+        let (one, two, tail) = (&summary[0], &summary[1], &summary[2]);
+        assert_eq!((one.workload.as_str(), one.threads, one.runs), ("active-3d", 1, 3));
+        assert_eq!((one.ms_per_iter_median, one.ms_per_iter_min, one.ms_per_iter_max), (21.0, 20.0, 30.0));
+        assert_eq!(one.speedup_over_1_thread, None);
+        assert_eq!(two.ms_per_iter_median, 11.0);
+        assert!((two.updates_per_s - 100_000.0 / 0.011).abs() < 1e-6 * two.updates_per_s);
+        assert!((two.speedup_over_1_thread.unwrap() - 21.0 / 11.0).abs() < 1e-12);
+        assert_eq!(tail.ms_per_iter_median, 1.1);
+        assert!((tail.share_of_active_3d.unwrap() - 1.1 / 11.0).abs() < 1e-12);
+        assert_eq!(two.share_of_active_3d, None);
+        let json = tail.to_json();
+        assert!(json.contains("\"summary\": \"tail-3d\"") && json.contains("\"share_of_active_3d\": 0.1000"), "{json}");
+        assert!(!json.contains("speedup"), "{json}");
     }
 
     #[test]

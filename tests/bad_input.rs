@@ -108,3 +108,20 @@ fn a_failed_run_keeps_earlier_results() {
     assert!(names.iter().all(|n| !n.contains("partial")), "no partial files: {names:?}");
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// `absorb bench` checks its flags before it times anything.
+#[test]
+fn bad_bench_flags_name_the_flag_and_what_is_allowed() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--threads", "2,0"], "--threads = 0 is not allowed"),
+        (&["--repeat", "0"], "--repeat = 0 is not allowed"),
+        (&["--only", "active-3d,nope"], "--only = nope is not allowed: one of active-3d"),
+    ];
+    for (args, needle) in cases {
+        let o = Command::new(env!("CARGO_BIN_EXE_absorb")).arg("bench").args(*args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(o.stdout.is_empty(), "{args:?} measured something: {}", String::from_utf8_lossy(&o.stdout));
+        assert!(err.contains(needle) && !err.contains("panicked"), "{args:?}: {err}");
+    }
+}
