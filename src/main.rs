@@ -57,6 +57,7 @@ struct BenchArgs {
     /// Rounds of every workload at every thread count; with more than one,
     /// a summary line per workload and thread count follows: the median of
     /// the rounds, the speedup over one thread, the tail's share of active-3d.
+    /// (Peak memory is the process's own: measure it in a run of its own.)
     #[arg(long, value_name = "R", default_value_t = 1)]
     repeat: usize,
 }

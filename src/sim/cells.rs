@@ -343,6 +343,18 @@ impl CellList {
         self.start.len().saturating_sub(1)
     }
 
+    /// The first slot of cell `number` in the first list (N for the
+    /// number of cells).
+    pub(crate) fn first_slot(&self, number: usize) -> usize {
+        self.start[number] as usize
+    }
+
+    /// The first cell whose slots in the first list start at `slot` or
+    /// later (the number of cells if none does).
+    pub(crate) fn first_cell_from(&self, slot: usize) -> usize {
+        self.start[..self.cell_count()].partition_point(|&first| (first as usize) < slot)
+    }
+
     /// The coordinates of the cell with index `number`.
     pub(crate) fn coords_of<const D: usize>(&self, mut number: usize) -> [usize; D] {
         std::array::from_fn(|_| {

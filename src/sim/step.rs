@@ -468,21 +468,23 @@ fn compute_all<const D: usize>(
     // Every entry is written below; these only set the lengths.
     results.resize(n, Particle { dx: [0.0; D], half_energy: 0.0 });
     contacts.resize(n, Contacts::default());
-    let mut tasks = Vec::new();
-    let (mut rest, mut rest_contacts) = (&mut results[..], &mut contacts[..]);
-    let mut first = 0;
-    while first < cells.cell_count() {
-        let mut last = first;
-        let mut len = 0;
-        while last < cells.cell_count() && len < PARTICLES_PER_TASK {
-            len += cells.members(last).len();
-            last += 1;
+    // Task boundaries: the first cell at or after every PARTICLES_PER_TASK-th slot.
+    let mut bounds = vec![0];
+    for k in 1..n.div_ceil(PARTICLES_PER_TASK) {
+        let c = cells.first_cell_from(k * PARTICLES_PER_TASK);
+        if c > bounds[bounds.len() - 1] && c < cells.cell_count() {
+            bounds.push(c);
         }
+    }
+    bounds.push(cells.cell_count());
+    let mut tasks = Vec::with_capacity(bounds.len());
+    let (mut rest, mut rest_contacts) = (&mut results[..], &mut contacts[..]);
+    for pair in bounds.windows(2) {
+        let len = cells.first_slot(pair[1]) - cells.first_slot(pair[0]);
         let (mine, others) = std::mem::take(&mut rest).split_at_mut(len);
         let (mine_contacts, others_contacts) = std::mem::take(&mut rest_contacts).split_at_mut(len);
-        tasks.push((first..last, mine, mine_contacts));
+        tasks.push((pair[0]..pair[1], mine, mine_contacts));
         (rest, rest_contacts) = (others, others_contacts);
-        first = last;
     }
     debug_assert!(rest.is_empty(), "the cells hold every slot");
     tasks.into_par_iter().for_each(|(numbers, results, contacts)| {
