@@ -121,6 +121,10 @@ const ID_CHUNK: usize = 4096;
 /// adds the chunks in order (the same bits however the iterations went).
 const MSD_CHUNK: usize = 16;
 
+/// Movers ahead whose MSD chunk is asked for early (each chunk spans
+/// several cache lines).
+const MSD_PREFETCH_AHEAD: usize = 4;
+
 /// The counts and sums of an iteration (or of a chunk of its ids).
 #[derive(Clone, Copy, Debug, Default)]
 struct Tally {
@@ -462,7 +466,16 @@ impl Simulation {
             return;
         }
         let mut last = usize::MAX;
-        for &m in movers {
+        for (j, &m) in movers.iter().enumerate() {
+            // The movers lie scattered over N: ask early for the lines of
+            // a later one's chunk (each a cache miss otherwise).
+            if let Some(&ahead) = movers.get(j + MSD_PREFETCH_AHEAD) {
+                let c = ahead as usize / MSD_CHUNK;
+                let end = ((c + 1) * MSD_CHUNK * d).min(self.displacement.len());
+                for u in self.displacement[c * MSD_CHUNK * d..end].iter().step_by(8) {
+                    prefetch(u);
+                }
+            }
             let c = m as usize / MSD_CHUNK;
             if c != last {
                 let end = ((c + 1) * MSD_CHUNK * d).min(self.displacement.len());
