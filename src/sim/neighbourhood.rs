@@ -148,7 +148,7 @@ impl<const D: usize> Neighbourhood<D> {
 
 /// Overlaps a sweep holds before it spills into a vector (a crowd of more
 /// than this lands there).
-const FOUND_CAPACITY: usize = 32;
+pub(crate) const FOUND_CAPACITY: usize = 32;
 
 /// The slots a sweep found: `slots[..len]`, after `spill` if that is not empty.
 #[derive(Clone, Debug)]
@@ -252,19 +252,19 @@ pub(crate) enum Kernel {
 impl Kernel {
     /// The fastest kernel this processor runs.
     pub(crate) fn detect() -> Self {
-        Self::available().pop().unwrap_or(Self::Portable)
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt") {
+            return Self::Avx2;
+        }
+        Self::Portable
     }
 
-    /// Every kernel this processor runs, slowest first.
-    pub(crate) fn available() -> Vec<Self> {
-        #[allow(unused_mut)]
+    /// Every kernel this processor runs, the portable one first.
+    #[cfg(test)]
+    fn available() -> Vec<Self> {
         let mut kernels = vec![Self::Portable];
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::is_x86_feature_detected as has;
-            if has!("avx2") && has!("popcnt") {
-                kernels.push(Self::Avx2);
-            }
+        if Self::detect() != Self::Portable {
+            kernels.push(Self::detect());
         }
         kernels
     }

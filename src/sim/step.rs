@@ -8,7 +8,7 @@
 //! the same at any thread count.
 
 use super::cells::CellList;
-use super::neighbourhood::{Kernel, Neighbourhood};
+use super::neighbourhood::{FOUND_CAPACITY, Kernel, Neighbourhood};
 use super::packing::Packing;
 use super::potential::Potential;
 use super::rng::{self, Purpose, Stream, pair_ids};
@@ -19,9 +19,6 @@ use rayon::prelude::*;
 
 /// Below this many particles per task rayon's bookkeeping costs more than it saves.
 const MIN_PARTICLES_PER_TASK: usize = 256;
-
-/// Overlapping candidates a particle's scan collects before handling them.
-const FOUND_CAPACITY: usize = 32;
 
 /// A pair's or particle's place in a fixed-size batch: its random key, then
 /// its ids to break (astronomically rare) ties, so the choice is exact.
