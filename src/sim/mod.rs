@@ -366,7 +366,17 @@ impl Simulation {
             set.order.extend(set.slots.iter().enumerate().map(|(r, &s)| (ctx.ids[s as usize], r as u32)));
             set.order.sort_unstable();
             let (mut tally, mut chunk, mut part) = (Tally::default(), 0, Tally::default());
-            for &(id, r) in &set.order {
+            for (j, &(id, r)) in set.order.iter().enumerate() {
+                // The visited lie scattered over N: ask early for a later
+                // one's entries (each a cache miss otherwise).
+                if let Some(&(ahead, r_ahead)) = set.order.get(j + PREFETCH_AHEAD) {
+                    let a = ahead as usize;
+                    prefetch(&positions[a]);
+                    prefetch(&unwrapped[a]);
+                    prefetch(&self.last_contacts[a]);
+                    prefetch(&self.last_moves[a]);
+                    prefetch(&results[r_ahead as usize]);
+                }
                 let i = id as usize;
                 if i / ID_CHUNK != chunk {
                     tally = tally.then(std::mem::take(&mut part));
