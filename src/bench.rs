@@ -231,28 +231,32 @@ pub fn summarize(measurements: &[Measurement]) -> Vec<Summary> {
             keys.push((&m.workload, m.threads));
         }
     }
-    let median_of = |workload: &str, threads: usize| {
-        let mut runs: Vec<f64> = measurements
+    // The runs' medians of one workload at one thread count.
+    let times_of = |workload: &str, threads: usize| -> Vec<f64> {
+        measurements
             .iter()
             .filter(|m| m.workload == workload && m.threads == threads)
             .map(|m| m.ms_per_iter_median)
-            .collect();
-        (!runs.is_empty()).then(|| median(&mut runs))
+            .collect()
+    };
+    let median_of = |workload: &str, threads: usize| {
+        let mut times = times_of(workload, threads);
+        (!times.is_empty()).then(|| median(&mut times))
     };
     keys.iter()
         .map(|&(workload, threads)| {
-            let runs: Vec<&Measurement> =
-                measurements.iter().filter(|m| m.workload == workload && m.threads == threads).collect();
-            let ms = median_of(workload, threads).unwrap_or(0.0);
-            let fold = |f: fn(f64, f64) -> f64, start| runs.iter().map(|m| m.ms_per_iter_median).fold(start, f);
+            let n = measurements.iter().find(|m| m.workload == workload).map_or(0, |m| m.n);
+            // Every key has a run; `median` sorts them, fastest first.
+            let mut times = times_of(workload, threads);
+            let ms = median(&mut times);
             Summary {
                 workload: workload.to_string(),
                 threads,
-                runs: runs.len(),
+                runs: times.len(),
                 ms_per_iter_median: ms,
-                ms_per_iter_min: fold(f64::min, f64::INFINITY),
-                ms_per_iter_max: fold(f64::max, 0.0),
-                updates_per_s: if ms > 0.0 { runs[0].n as f64 / (ms * 1e-3) } else { 0.0 },
+                ms_per_iter_min: times[0],
+                ms_per_iter_max: times[times.len() - 1],
+                updates_per_s: if ms > 0.0 { n as f64 / (ms * 1e-3) } else { 0.0 },
                 speedup_over_1_thread: (threads > 1)
                     .then(|| median_of(workload, 1))
                     .flatten()

@@ -475,21 +475,22 @@ impl Simulation {
                 .for_each(|(u, p)| *p = part(u));
             return;
         }
+        // The unwrapped displacements of the MSD chunk of particle `m`.
+        let displacement = &self.displacement;
+        let chunk_of = |m: u32| {
+            let c = m as usize / MSD_CHUNK;
+            &displacement[c * MSD_CHUNK * d..((c + 1) * MSD_CHUNK * d).min(displacement.len())]
+        };
         let mut last = usize::MAX;
         for (j, &m) in movers.iter().enumerate() {
             // The movers lie scattered over N: ask early for the lines of
             // a later one's chunk (each a cache miss otherwise).
             if let Some(&ahead) = movers.get(j + MSD_PREFETCH_AHEAD) {
-                let c = ahead as usize / MSD_CHUNK;
-                let end = ((c + 1) * MSD_CHUNK * d).min(self.displacement.len());
-                for u in self.displacement[c * MSD_CHUNK * d..end].iter().step_by(8) {
-                    prefetch(u);
-                }
+                chunk_of(ahead).iter().step_by(8).for_each(prefetch);
             }
             let c = m as usize / MSD_CHUNK;
             if c != last {
-                let end = ((c + 1) * MSD_CHUNK * d).min(self.displacement.len());
-                self.msd_parts[c] = part(&self.displacement[c * MSD_CHUNK * d..end]);
+                self.msd_parts[c] = part(chunk_of(m));
                 last = c;
             }
         }

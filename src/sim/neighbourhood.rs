@@ -151,17 +151,11 @@ impl<const D: usize> Neighbourhood<D> {
 pub(crate) const FOUND_CAPACITY: usize = 32;
 
 /// The slots a sweep found: `slots[..len]`, after `spill` if that is not empty.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 struct Found {
     slots: [u32; FOUND_CAPACITY],
     len: usize,
     spill: Vec<u32>,
-}
-
-impl Default for Found {
-    fn default() -> Self {
-        Self { slots: [0; FOUND_CAPACITY], len: 0, spill: Vec::new() }
-    }
 }
 
 /// Every block of every run into `found`, one block for most runs;
