@@ -260,11 +260,27 @@ impl Simulation {
         );
         let set = &mut self.active_set;
         set.slots.clear();
+        let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
+        let mut contacts = std::mem::take(&mut self.scratch.contacts);
+        // The movers' shares, when computed while finding whom they overlap.
+        let mut movers_first = None;
         if !everyone {
             // `mark` is all false between iterations; `chosen` lists what is set.
             set.mark.resize(n, false);
             set.chosen.clear();
-            let overlapped = step::overlapping_ids(&ctx, &set.movers);
+            let overlapped = if step::needs_batch_pass(&scheme) {
+                step::overlapping_ids(&ctx, &set.movers)
+            } else {
+                // One sweep a mover: its share, and whom it overlaps now.
+                let mut slots: Vec<u32> = set.movers.iter().map(|&m| ctx.cells.slot_of(m as usize) as u32).collect();
+                slots.sort_unstable();
+                let (shares, touches, overlapped) = step::compute_seeing(&ctx, &scheme, &slots);
+                for &m in &set.movers {
+                    set.mark[m as usize] = true;
+                }
+                movers_first = Some((slots, shares, touches));
+                overlapped
+            };
             // The touching, the movers and whatever a mover overlaps now.
             for &i in set.touching.iter().chain(&set.movers).chain(&overlapped) {
                 if !set.mark[i as usize] {
@@ -272,17 +288,24 @@ impl Simulation {
                     set.chosen.push(i);
                 }
             }
-            for &i in &set.chosen {
+            let marked_movers = if movers_first.is_some() { &set.movers[..] } else { &[] };
+            for &i in set.chosen.iter().chain(marked_movers) {
                 set.mark[i as usize] = false;
             }
             // Visited in slot order, for memory locality.
             set.slots.extend(set.chosen.iter().map(|&i| ctx.cells.slot_of(i as usize) as u32));
             set.slots.sort_unstable();
         }
-        let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
-        let mut contacts = std::mem::take(&mut self.scratch.contacts);
         let visit = if everyone { step::Visit::All(n) } else { step::Visit::Slots(&set.slots) };
         step::compute(&ctx, &scheme, visit, &mut results, &mut contacts);
+        let mut visited = visit.len();
+        if let Some((slots, shares, touches)) = movers_first {
+            // After the others: `set.slots` stays aligned with the results.
+            set.slots.extend(slots);
+            results.extend(shares);
+            contacts.extend(touches);
+            visited = set.slots.len();
+        }
 
         // The results in id order, so that sums have the bits of any layout
         // of the cells, summed per chunk of ID_CHUNK ids and then over the
@@ -408,7 +431,7 @@ impl Simulation {
             msd,
             max_displacement: tally.max_displacement,
             absorbed: tally.active == 0,
-            visited: visit.len(),
+            visited,
         };
         set.crowded = (tally.touching + tally.movers) * ACTIVE_SET_FRACTION > n;
         if tally.movers > 0 {

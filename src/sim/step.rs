@@ -128,10 +128,17 @@ impl Contacts {
 
 impl<const D: usize> Context<'_, D> {
     /// Visits the overlapping neighbours of the particle in slot `s`:
-    /// accumulates half their energies and, for each active contact, calls
+    /// shows them all to `seen` (as [`Self::overlapping`] does), accumulates
+    /// half their energies and, for each active contact, calls
     /// `active(j, e_ij, f(r_ij))` with j the neighbour's id.
     #[inline(always)]
-    fn contacts(&self, nb: &mut Neighbourhood<D>, s: usize, mut active: impl FnMut(usize, &[f64; D], f64)) -> Scan {
+    fn contacts(
+        &self,
+        nb: &mut Neighbourhood<D>,
+        s: usize,
+        seen: &mut impl FnMut(&[u64]),
+        mut active: impl FnMut(usize, &[f64; D], f64),
+    ) -> Scan {
         let xi = &self.point(s);
         let ri = self.radii[s];
         let i = self.ids[s] as usize;
@@ -156,6 +163,7 @@ impl<const D: usize> Context<'_, D> {
             active(j, &e, self.potential.force(dist, sigma));
         };
         self.overlapping(nb, s, |found| {
+            seen(found);
             for &key in found {
                 let t = key as u32 as usize;
                 pair(t, self.bx.separation(xi, &self.point(t)));
@@ -252,6 +260,7 @@ impl<const D: usize> Context<'_, D> {
 
     /// The displacement of the particle in slot `s` under `scheme` (with
     /// `batch` for SGD and RCD).
+    #[inline(always)]
     pub(crate) fn particle(
         &self,
         nb: &mut Neighbourhood<D>,
@@ -259,20 +268,34 @@ impl<const D: usize> Context<'_, D> {
         batch: Batch,
         s: usize,
     ) -> (Particle<D>, Contacts) {
+        self.particle_seeing(nb, scheme, batch, s, |_| {})
+    }
+
+    /// [`Self::particle`], showing `seen` the particles that overlap it (as
+    /// [`Self::overlapping`] does).
+    #[inline(always)]
+    pub(crate) fn particle_seeing(
+        &self,
+        nb: &mut Neighbourhood<D>,
+        scheme: &Scheme,
+        batch: Batch,
+        s: usize,
+        mut seen: impl FnMut(&[u64]),
+    ) -> (Particle<D>, Contacts) {
         let i = self.ids[s] as usize;
         let mut dx = [0.0; D];
         let scan = match *scheme {
-            Scheme::BroPairwise { kick } => self.contacts(nb, s, |j, e, _| {
+            Scheme::BroPairwise { kick } => self.contacts(nb, s, &mut seen, |j, e, _| {
                 add(&mut dx, kick * self.pair_uniform(i, j), e);
             }),
-            Scheme::BroPairwiseNonreciprocal { kick } => self.contacts(nb, s, |j, e, _| {
+            Scheme::BroPairwiseNonreciprocal { kick } => self.contacts(nb, s, &mut seen, |j, e, _| {
                 // Keyed by (mover, other): the two ends draw independently.
                 let xi = rng::unit(rng::key_from(self.keys.side_noise, i as u64, j as u64));
                 add(&mut dx, kick * xi, e);
             }),
             Scheme::BroParticle { kick, normalized } => {
                 let mut sum = [0.0; D];
-                let out = self.contacts(nb, s, |_, e, _| add(&mut sum, 1.0, e));
+                let out = self.contacts(nb, s, &mut seen, |_, e, _| add(&mut sum, 1.0, e));
                 if out.contacts > 0 {
                     let xi = self.particle_stream(Purpose::ParticleNoise, i).uniform();
                     let scale = if normalized { unit_scale(&sum) } else { 1.0 };
@@ -280,14 +303,14 @@ impl<const D: usize> Context<'_, D> {
                 }
                 out
             }
-            Scheme::Sgd { lr, .. } => self.contacts(nb, s, |j, e, f| {
+            Scheme::Sgd { lr, .. } => self.contacts(nb, s, &mut seen, |j, e, f| {
                 if Self::in_batch(batch, self.pair_batch_key(i, j)) {
                     add(&mut dx, lr * f, e);
                 }
             }),
             Scheme::Rcd { lr, .. } => {
                 let mut force = [0.0; D];
-                let out = self.contacts(nb, s, |_, e, f| add(&mut force, f, e));
+                let out = self.contacts(nb, s, &mut seen, |_, e, f| add(&mut force, f, e));
                 if out.contacts > 0 && Self::in_batch(batch, self.particle_batch_key(i)) {
                     add(&mut dx, lr, &force);
                 }
@@ -295,19 +318,19 @@ impl<const D: usize> Context<'_, D> {
             }
             Scheme::Gd { lr } => {
                 let mut force = [0.0; D];
-                let out = self.contacts(nb, s, |_, e, f| add(&mut force, f, e));
+                let out = self.contacts(nb, s, &mut seen, |_, e, f| add(&mut force, f, e));
                 add(&mut dx, lr, &force);
                 out
             }
             Scheme::SaPairwise { noise, h } => {
                 let (mu, sd) = noise.moments();
                 let (mu, sd) = (mu * h, sd * h.sqrt());
-                self.contacts(nb, s, |j, e, f| add(&mut dx, (mu + sd * self.pair_normal(i, j)) * f, e))
+                self.contacts(nb, s, &mut seen, |j, e, f| add(&mut dx, (mu + sd * self.pair_normal(i, j)) * f, e))
             }
             Scheme::SaParticle { noise, h } => {
                 let (mu, sd) = noise.moments();
                 let mut force = [0.0; D];
-                let out = self.contacts(nb, s, |_, e, f| add(&mut force, f, e));
+                let out = self.contacts(nb, s, &mut seen, |_, e, f| add(&mut force, f, e));
                 if out.contacts > 0 {
                     let eta = self.particle_stream(Purpose::ParticleNoise, i).normal();
                     add(&mut dx, mu * h + sd * h.sqrt() * eta, &force);
@@ -332,7 +355,7 @@ impl<const D: usize> Context<'_, D> {
                     .map_init(Neighbourhood::default, |nb, s| {
                         let i = self.ids[s] as usize;
                         let mut mine = Vec::new();
-                        self.contacts(nb, s, |j, _, _| {
+                        self.contacts(nb, s, &mut |_| {}, |j, _, _| {
                             if i < j {
                                 mine.push(self.pair_batch_key(i, j));
                             }
@@ -348,7 +371,7 @@ impl<const D: usize> Context<'_, D> {
                     .par_iter()
                     .with_min_len(MIN_PARTICLES_PER_TASK)
                     .map_init(Neighbourhood::default, |nb, s| {
-                        let active = self.contacts(nb, s, |_, _, _| {}).contacts > 0;
+                        let active = self.contacts(nb, s, &mut |_| {}, |_, _, _| {}).contacts > 0;
                         active.then(|| self.particle_batch_key(self.ids[s] as usize))
                     })
                     .flatten_iter()
@@ -359,6 +382,16 @@ impl<const D: usize> Context<'_, D> {
         };
         select_smallest(keys, b)
     }
+}
+
+/// Whether `scheme`'s batch is drawn from every active pair's (particle's)
+/// key, in a pass over them before any share is computed (fixed-size SGD
+/// and RCD batches).
+pub(crate) fn needs_batch_pass(scheme: &Scheme) -> bool {
+    matches!(
+        scheme,
+        Scheme::Sgd { batch_mode: BatchMode::Fixed, .. } | Scheme::Rcd { batch_mode: BatchMode::Fixed, .. }
+    )
 }
 
 /// The batch made of the round(b len) smallest keys.
@@ -446,6 +479,42 @@ pub(crate) fn compute<const D: usize>(
     }
 }
 
+/// The movers' shares of an iteration whose batch needs no pass (see
+/// [`needs_batch_pass`]), computed as [`compute`] would for the particles in
+/// `slots` (ascending), with the ids of the particles that overlap them (with
+/// repeats): one sweep a mover finds both.
+pub(crate) fn compute_seeing<const D: usize>(
+    ctx: &Context<'_, D>,
+    scheme: &Scheme,
+    slots: &[u32],
+) -> (Vec<Particle<D>>, Vec<Contacts>, Vec<u32>) {
+    debug_assert!(!needs_batch_pass(scheme), "a fixed batch needs every visited particle first");
+    let batch = ctx.batch(scheme, Visit::Slots(slots));
+    let parts: Vec<_> = slots
+        .par_iter()
+        .with_min_len(MIN_PARTICLES_PER_TASK)
+        .fold(
+            || (Vec::new(), Vec::new(), Vec::new(), Neighbourhood::default()),
+            |(mut results, mut contacts, mut ids, mut nb), &s| {
+                let (result, contact) = ctx.particle_seeing(&mut nb, scheme, batch, s as usize, |found| {
+                    ids.extend(found.iter().map(|&k| (k >> 32) as u32))
+                });
+                results.push(result);
+                contacts.push(contact);
+                (results, contacts, ids, nb)
+            },
+        )
+        .map(|(results, contacts, ids, _)| (results, contacts, ids))
+        .collect();
+    let mut all = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()), Vec::new());
+    for (results, contacts, ids) in parts {
+        all.0.extend(results);
+        all.1.extend(contacts);
+        all.2.extend(ids);
+    }
+    all
+}
+
 /// Particles a task of a full scan handles, at least (whole cells).
 const PARTICLES_PER_TASK: usize = 1024;
 
@@ -526,7 +595,7 @@ pub(crate) fn contacts_and_energy<const D: usize>(ctx: &Context<'_, D>) -> (Vec<
         .into_par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
         .map_init(Neighbourhood::default, |nb, s| {
-            let scan = ctx.contacts(nb, s, |_, _, _| {});
+            let scan = ctx.contacts(nb, s, &mut |_| {}, |_, _, _| {});
             (scan.half_energy, scan.contacts)
         })
         .collect();
