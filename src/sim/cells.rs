@@ -44,18 +44,22 @@ pub struct CellList {
     coords: Vec<Vec<f64>>,
     /// Radii in slot order, followed by [`PAD`] unused entries.
     sorted_r: Vec<f64>,
-    /// Particles that left their cell since the last rebuild (ids, in the
-    /// order they left; within a cell the strays' order does not matter, as
-    /// a particle's sums run in neighbour-id order). Each sits in a second,
-    /// small list of cells after the N slots of the first: slots
-    /// N + start2[c] .. N + start2[c + 1] hold those now in cell c. Its slot
-    /// in the first list is kept, at an infinite position that overlaps
-    /// nothing.
-    strays: Vec<u32>,
-    /// Offsets of the strays' cells (empty while there are none).
+    /// Offsets of the strays' cells (empty while there are none). A stray is
+    /// a particle that left its cell since the last rebuild. Each sits in a
+    /// second, small list of cells after the N slots of the first (`items`,
+    /// `coords` and `sorted_r` go on past N): slots N + start2[c] ..
+    /// N + start2[c + 1] hold those now in cell c (within a cell in no
+    /// particular order, as a particle's sums run in neighbour-id order).
+    /// Its slot in the first list is kept, at an infinite position that
+    /// overlaps nothing.
     start2: Vec<u32>,
-    /// Scratch: the cell of each stray.
+    /// The cell of each slot of the second list.
     stray_cells: Vec<u32>,
+    /// Scratch for re-sorting the second list: each slot's new place, and
+    /// one array at a time in its new order.
+    stray_places: Vec<u32>,
+    stray_words: Vec<u32>,
+    stray_numbers: Vec<f64>,
 }
 
 /// Past one stray in this many particles (plus a few), the list is rebuilt.
@@ -146,8 +150,8 @@ impl CellList {
             }
         });
         self.pad();
-        self.strays.clear();
         self.start2.clear();
+        self.stray_cells.clear();
         self.items.reserve_exact(room);
     }
 
@@ -169,87 +173,98 @@ impl CellList {
 
     /// Re-bins after only `movers` (ids) moved to `positions`: one that
     /// stays in its cell is updated in place, one that left it becomes a
-    /// stray (see the field). Returns false when the list must be rebuilt
-    /// instead (too many strays, or fewer than three cells a side); the
-    /// caller then rebuilds, whatever this left half done.
+    /// stray (see `start2`), and a stray is updated in place in the second
+    /// list, which is sorted again only if a stray changed cell or a new one
+    /// came. Returns false when the list must be rebuilt instead (too many
+    /// strays, or fewer than three cells a side); the caller then rebuilds,
+    /// whatever this left half done.
     pub fn update<const D: usize>(&mut self, positions: &[[f64; D]], radii: &[f64], movers: &[u32]) -> bool {
         let n = self.slots.len();
         if self.per_side < 3 || self.dim != D || positions.len() != n {
             return false;
         }
         let limit = n / STRAY_FRACTION + 16;
-        let mut strays_moved = false;
-        for &m in movers {
+        // The second list grows at its end: its padding goes first.
+        let len = self.items.len();
+        for axis in self.coords.iter_mut().chain([&mut self.sorted_r]) {
+            axis.truncate(len);
+        }
+        let mut resort = false;
+        for (j, &m) in movers.iter().enumerate() {
+            // The movers lie scattered over N: ask early for a later one's
+            // slot and position, and for the old position of a nearer one.
+            if let Some(&ahead) = movers.get(j + super::PREFETCH_AHEAD) {
+                super::prefetch(&self.slots[ahead as usize]);
+                super::prefetch(&positions[ahead as usize]);
+            }
+            if let Some(&near) = movers.get(j + super::PREFETCH_AHEAD / 2) {
+                let s = self.slots[near as usize] as usize;
+                self.coords.iter().filter_map(|axis| axis.get(s)).for_each(super::prefetch);
+            }
             let m = m as usize;
             let s = self.slots[m] as usize;
-            if s >= n {
-                strays_moved = true;
-                continue;
-            }
             let new = positions[m];
-            let old = self.point::<D>(s);
-            if self.cell_index(&new) == self.cell_index(&old) {
+            let cell = self.cell_index(&new) as u32;
+            if s >= n {
+                self.set_point(s, new);
+                let old = std::mem::replace(&mut self.stray_cells[s - n], cell);
+                resort |= old != cell;
+            } else if cell as usize == self.cell_index(&self.point::<D>(s)) {
                 self.set_point(s, new);
             } else {
-                self.set_point(s, [f64::INFINITY; D]);
-                self.strays.push(m as u32);
-                strays_moved = true;
-                if self.strays.len() > limit {
+                if self.items.len() - n >= limit {
                     return false;
                 }
+                self.set_point(s, [f64::INFINITY; D]);
+                self.slots[m] = self.items.len() as u32;
+                self.items.push(m as u32);
+                for (axis, xk) in self.coords.iter_mut().zip(new) {
+                    axis.push(xk);
+                }
+                self.sorted_r.push(radii[m]);
+                self.stray_cells.push(cell);
+                resort = true;
             }
         }
-        if strays_moved {
-            self.bin_strays(positions, radii);
+        if resort {
+            self.sort_strays();
         }
+        self.pad();
         true
     }
 
     /// The strays have left their cells since the last rebuild.
     pub fn has_strays(&self) -> bool {
-        !self.strays.is_empty()
+        self.items.len() > self.slots.len()
     }
 
-    /// Bins the strays at their current positions after the N slots.
-    fn bin_strays<const D: usize>(&mut self, positions: &[[f64; D]], radii: &[f64]) {
+    /// Sorts the second list by cell (a counting sort over `stray_cells`)
+    /// and sets `start2` and the strays' slots to match. Expects no padding.
+    fn sort_strays(&mut self) {
         let n = self.slots.len();
         let n_cells = self.start.len() - 1;
-        let k = self.strays.len();
-        let mut cells = std::mem::take(&mut self.stray_cells);
-        cells.clear();
-        // The strays lie scattered over the arrays by id: ask for those of a
-        // later stray early (the placement below then finds them in cache).
-        cells.extend(self.strays.iter().enumerate().map(|(j, &m)| {
-            if let Some(&later) = self.strays.get(j + super::PREFETCH_AHEAD) {
-                super::prefetch(&positions[later as usize]);
-                super::prefetch(&radii[later as usize]);
-            }
-            self.cell_index(&positions[m as usize]) as u32
-        }));
-        cell_ends(&mut self.start2, n_cells, &cells);
-        self.items.truncate(n);
-        self.items.resize(n + k, 0);
-        for (j, &c) in cells.iter().enumerate().rev() {
+        let k = self.stray_cells.len();
+        cell_ends(&mut self.start2, n_cells, &self.stray_cells);
+        // Each slot's place, from the last down: start2[c + 1] moves back to
+        // cell c's beginning.
+        self.stray_places.clear();
+        self.stray_places.resize(k, 0);
+        for (place, &c) in self.stray_places.iter_mut().zip(&self.stray_cells).rev() {
             let end = &mut self.start2[c as usize + 1];
             *end -= 1;
-            self.items[n + *end as usize] = self.strays[j];
+            *place = *end;
         }
         self.start2.copy_within(1..=n_cells, 0);
         self.start2[n_cells] = k as u32;
-        for axis in &mut self.coords {
-            axis.truncate(n);
+        let places = &self.stray_places;
+        permute(&mut self.items[n..], places, &mut self.stray_words);
+        permute(&mut self.stray_cells, places, &mut self.stray_words);
+        for axis in self.coords.iter_mut().chain([&mut self.sorted_r]) {
+            permute(&mut axis[n..], places, &mut self.stray_numbers);
         }
-        self.sorted_r.truncate(n);
-        for t in n..n + k {
-            let m = self.items[t] as usize;
-            self.slots[m] = t as u32;
-            for (axis, &xk) in self.coords.iter_mut().zip(&positions[m]) {
-                axis.push(xk);
-            }
-            self.sorted_r.push(radii[m]);
+        for (t, &m) in self.items.iter().enumerate().skip(n) {
+            self.slots[m as usize] = t as u32;
         }
-        self.pad();
-        self.stray_cells = cells;
     }
 
     /// Positions in slot (cell) order, one array per axis, each with
@@ -479,6 +494,16 @@ impl CellList {
     }
 }
 
+/// Puts each of `values` at its place in `places` (a permutation), by way of `scratch`.
+fn permute<T: Copy + Default>(values: &mut [T], places: &[u32], scratch: &mut Vec<T>) {
+    scratch.clear();
+    scratch.resize(values.len(), T::default());
+    for (&v, &place) in values.iter().zip(places) {
+        scratch[place as usize] = v;
+    }
+    values.copy_from_slice(scratch);
+}
+
 /// Sets `start[c + 1]` to the number of entries of `cells` in cells 0..=c
 /// (and `start[0]` to 0), for `n_cells` cells: where each cell's entries end.
 fn cell_ends(start: &mut Vec<u32>, n_cells: usize, cells: &[u32]) {
@@ -617,4 +642,82 @@ fn contact_pairs_brute_d<const D: usize>(packing: &Packing) -> Vec<(usize, usize
 pub(crate) fn overlaps<const D: usize>(bx: PeriodicBox, xi: &[f64; D], xj: &[f64; D], sigma: f64) -> bool {
     let r = bx.separation(xi, xj);
     r.iter().map(|c| c * c).sum::<f64>() < sigma * sigma
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::rng::{Purpose, Stream};
+    use crate::sim::{Packing, Radii};
+
+    /// The overlapping pairs (ids, smaller first) the list finds from every
+    /// slot of both lists, with the positions and radii it holds.
+    fn pairs_found(cells: &CellList, bx: PeriodicBox) -> Vec<(usize, usize)> {
+        let (ids, radii) = (cells.ids(), cells.sorted_radii());
+        let mut pairs = Vec::new();
+        for s in 0..ids.len() {
+            let xi = cells.point::<3>(s);
+            if xi[0].is_infinite() {
+                continue; // a stray's old slot
+            }
+            cells.for_each_candidate::<3>(s, |t| {
+                let (i, j) = (ids[s] as usize, ids[t] as usize);
+                if i < j && overlaps(bx, &xi, &cells.point(t), radii[s] + radii[t]) {
+                    pairs.push((i, j));
+                }
+            });
+        }
+        pairs.sort_unstable();
+        pairs
+    }
+
+    /// Rounds of moves: of a tenth of the particles by a little (a stray
+    /// moves within its cell) or by up to half a cell (strays leave and pile
+    /// up until a rebuild), and of the strays alone by up to half a cell
+    /// (some change cell, none is new). After each, the list holds every
+    /// particle where it is and finds exactly the overlapping pairs checking
+    /// all pairs finds. N = 3000 in 3D, 60 rounds, seed 3.
+    #[test]
+    fn an_updated_list_finds_what_checking_all_pairs_finds() {
+        let n = 3000;
+        let radii = Radii::Uniform { min: 0.3, max: 0.7 }.generate(n, 3).unwrap();
+        let mut packing = Packing::random(3, radii, 0.3, 3).unwrap();
+        let bx = packing.periodic_box();
+        let mut cells = CellList::default();
+        cells.rebuild(packing.points::<3>(), packing.radii(), bx, packing.max_diameter());
+        let (mut rounds_with_strays, mut rebuilds) = (0, 0);
+        for round in 0..60u64 {
+            let reach = if round % 3 == 1 { 0.05 } else { 0.5 } * cells.cell_size;
+            let mut stream = Stream::keyed(3, Purpose::Position, round, 1, 0);
+            let mut movers: Vec<u32> = if round % 3 == 0 {
+                // Only the strays: no new one, some change cell.
+                cells.ids()[n..].to_vec()
+            } else {
+                (0..n as u32).filter(|_| stream.uniform() < 0.1).collect()
+            };
+            movers.sort_unstable();
+            for &m in &movers {
+                let x = &mut packing.points_mut::<3>()[m as usize];
+                for xk in x.iter_mut() {
+                    *xk = bx.wrap(*xk + reach * (2.0 * stream.uniform() - 1.0));
+                }
+            }
+            if !cells.update(packing.points::<3>(), packing.radii(), &movers) {
+                cells.rebuild(packing.points::<3>(), packing.radii(), bx, packing.max_diameter());
+                rebuilds += 1;
+            }
+            rounds_with_strays += usize::from(cells.has_strays());
+            for (i, x) in packing.points::<3>().iter().enumerate() {
+                let s = cells.slot_of(i);
+                assert_eq!(cells.ids()[s] as usize, i, "round {round}: slot of {i}");
+                assert_eq!(&cells.point::<3>(s), x, "round {round}: position of {i}");
+                assert_eq!(cells.sorted_radii()[s], packing.radii()[i], "round {round}: radius of {i}");
+            }
+            assert_eq!(pairs_found(&cells, bx), contact_pairs_brute(&packing), "round {round}");
+        }
+        assert!(
+            rounds_with_strays > 20 && rebuilds > 3,
+            "{rounds_with_strays} rounds with strays, {rebuilds} rebuilds"
+        );
+    }
 }

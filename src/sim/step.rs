@@ -491,20 +491,20 @@ pub(crate) fn compute_seeing<const D: usize>(
     debug_assert!(!needs_batch_pass(scheme), "a fixed batch needs every visited particle first");
     let batch = ctx.batch(scheme, Visit::Slots(slots));
     let parts: Vec<_> = slots
-        .par_iter()
-        .with_min_len(MIN_PARTICLES_PER_TASK)
-        .fold(
-            || (Vec::new(), Vec::new(), Vec::new(), Neighbourhood::default()),
-            |(mut results, mut contacts, mut ids, mut nb), &s| {
+        .par_chunks(MIN_PARTICLES_PER_TASK)
+        .map(|slots| {
+            let mut nb = Neighbourhood::default();
+            let (mut results, mut contacts, mut ids) = (Vec::with_capacity(slots.len()), Vec::new(), Vec::new());
+            contacts.reserve(slots.len());
+            for &s in slots {
                 let (result, contact) = ctx.particle_seeing(&mut nb, scheme, batch, s as usize, |found| {
                     ids.extend(found.iter().map(|&k| (k >> 32) as u32))
                 });
                 results.push(result);
                 contacts.push(contact);
-                (results, contacts, ids, nb)
-            },
-        )
-        .map(|(results, contacts, ids, _)| (results, contacts, ids))
+            }
+            (results, contacts, ids)
+        })
         .collect();
     let mut all = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()), Vec::new());
     for (results, contacts, ids) in parts {
