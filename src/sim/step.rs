@@ -575,17 +575,17 @@ pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u3
     // cell share its runs.
     let mut slots: Vec<u32> = movers.iter().map(|&m| ctx.cells.slot_of(m as usize) as u32).collect();
     slots.sort_unstable();
+    // In plain chunks, each with its own neighbourhood (a fold would move
+    // the neighbourhood, some hundred bytes, at every particle).
     slots
-        .par_iter()
-        .with_min_len(MIN_PARTICLES_PER_TASK)
-        .fold(
-            || (Vec::new(), Neighbourhood::default()),
-            |(mut ids, mut nb), &s| {
+        .par_chunks(MIN_PARTICLES_PER_TASK)
+        .flat_map_iter(|slots| {
+            let (mut ids, mut nb) = (Vec::new(), Neighbourhood::default());
+            for &s in slots {
                 ctx.overlapping(&mut nb, s as usize, |found| ids.extend(found.iter().map(|&k| (k >> 32) as u32)));
-                (ids, nb)
-            },
-        )
-        .flat_map_iter(|(ids, _)| ids)
+            }
+            ids
+        })
         .collect()
 }
 
