@@ -384,6 +384,12 @@ impl<const D: usize> Context<'_, D> {
     }
 }
 
+/// The particle id in a key `id << 32 | slot` of [`Context::overlapping`].
+#[inline(always)]
+fn id_of(key: u64) -> u32 {
+    (key >> 32) as u32
+}
+
 /// Whether `scheme`'s batch is drawn from every active pair's (particle's)
 /// key, in a pass over them before any share is computed (fixed-size SGD
 /// and RCD batches).
@@ -494,11 +500,12 @@ pub(crate) fn compute_seeing<const D: usize>(
         .par_chunks(MIN_PARTICLES_PER_TASK)
         .map(|slots| {
             let mut nb = Neighbourhood::default();
-            let (mut results, mut contacts, mut ids) = (Vec::with_capacity(slots.len()), Vec::new(), Vec::new());
-            contacts.reserve(slots.len());
+            let mut results = Vec::with_capacity(slots.len());
+            let mut contacts = Vec::with_capacity(slots.len());
+            let mut ids = Vec::new();
             for &s in slots {
                 let (result, contact) = ctx.particle_seeing(&mut nb, scheme, batch, s as usize, |found| {
-                    ids.extend(found.iter().map(|&k| (k >> 32) as u32))
+                    ids.extend(found.iter().map(|&key| id_of(key)))
                 });
                 results.push(result);
                 contacts.push(contact);
@@ -582,7 +589,7 @@ pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u3
         .flat_map_iter(|slots| {
             let (mut ids, mut nb) = (Vec::new(), Neighbourhood::default());
             for &s in slots {
-                ctx.overlapping(&mut nb, s as usize, |found| ids.extend(found.iter().map(|&k| (k >> 32) as u32)));
+                ctx.overlapping(&mut nb, s as usize, |found| ids.extend(found.iter().map(|&key| id_of(key))));
             }
             ids
         })
