@@ -412,10 +412,10 @@ impl CellList {
         let small = n < 3;
         let groups = if small { self.offsets.len() / D } else { self.row_offsets.len() / (D - 1) };
         // Each group of cells (a cell of a small box, a row of three cells
-        // along axis 0 otherwise) is up to three runs, visited at one place
+        // along axis 0 otherwise) is up to two runs, visited at one place
         // (so that the compiler inlines `visit` once).
         for g in 0..groups {
-            let mut runs = [(0usize, 0usize, 0.0f64); 3];
+            let mut runs = [(0usize, 0usize, 0.0f64); 2];
             let mut count = 1;
             let mut shift = [0.0; D];
             if small {
@@ -434,15 +434,19 @@ impl CellList {
                 }
                 let base = row * n;
                 let x = c[0];
-                // The three cells along axis 0 are one run of slots unless it wraps.
+                // The three cells along axis 0 are one run of slots unless
+                // it wraps; then the two on this side of the face are one
+                // run and the one across it another.
                 if x >= 1 && x + 1 < n {
                     runs[0] = (base + x - 1, base + x + 2, 0.0);
+                } else if x == 0 {
+                    runs[0] = (base + n - 1, base + n, wrap_shift(x, -1, n, side));
+                    runs[1] = (base, base + 2, 0.0);
+                    count = 2;
                 } else {
-                    for (run, dx) in runs.iter_mut().zip([-1, 0, 1]) {
-                        let cell = base + wrap(x, dx, n);
-                        *run = (cell, cell + 1, wrap_shift(x, dx, n, side));
-                    }
-                    count = 3;
+                    runs[0] = (base + n - 2, base + n, 0.0);
+                    runs[1] = (base, base + 1, wrap_shift(x, 1, n, side));
+                    count = 2;
                 }
             }
             for &(a, b, shift0) in &runs[..count] {
