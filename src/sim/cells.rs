@@ -28,10 +28,16 @@ pub struct CellList {
     /// With three or more cells a side: the offsets along axes 1..d of the
     /// rows of three cells that are contiguous along axis 0.
     row_offsets: Vec<i64>,
-    /// With three or more cells a side: for a cell away from the box's
-    /// faces, the difference of cell numbers from it to the middle cell of
-    /// each of those rows (same order).
-    row_deltas: Vec<isize>,
+    /// With three or more cells a side, the runs of cells around a cell by
+    /// its class (along each axis: at the low face, inside, at the high
+    /// face; class = sum of state_k 3^k): class k's runs are
+    /// `class_runs[class_first[k]..class_first[k + 1]]`, each the cell
+    /// numbers from the cell to the run's first cell and to one past its
+    /// last, with its shift (`dim` numbers each in `class_shifts`). The same
+    /// for every cell of a class, so a cell's runs need no wrapping.
+    class_first: Vec<usize>,
+    class_runs: Vec<(isize, isize)>,
+    class_shifts: Vec<f64>,
     /// Particles of cell c are the sorted slots `start[c]..start[c + 1]`.
     start: Vec<u32>,
     /// Particle id in each sorted slot (cell order, ids ascending within a cell).
@@ -78,18 +84,18 @@ impl CellList {
         while per_side > 1 && per_side.pow(D as u32) > max_cells {
             per_side -= 1;
         }
-        if self.dim != D || self.per_side != per_side {
+        let changed = self.dim != D || self.per_side != per_side;
+        if changed {
             self.dim = D;
             self.per_side = per_side;
             self.offsets = neighbour_offsets(D, per_side);
             self.row_offsets = if per_side >= 3 { neighbour_offsets(D - 1, per_side) } else { Vec::new() };
-            self.row_deltas = self
-                .row_offsets
-                .chunks_exact(D - 1)
-                .map(|off| off.iter().rev().fold(0, |acc, &o| acc * per_side as isize + o as isize) * per_side as isize)
-                .collect();
         }
-        self.cell_size = bx.side / per_side as f64;
+        let cell_size = bx.side / per_side as f64;
+        if changed || self.cell_size != cell_size {
+            self.cell_size = cell_size;
+            self.class_templates::<D>();
+        }
         let n_cells = per_side.pow(D as u32);
 
         // The cell of each id goes into `slots`, the buffer that ends up
@@ -404,11 +410,32 @@ impl CellList {
         c: [usize; D],
         mut visit: impl FnMut(std::ops::Range<usize>, Option<[f64; D]>),
     ) {
-        let n = self.per_side;
-        let side = self.cell_size * n as f64;
         // The strays of the same cells too, if any.
         let first = self.slots.len();
         let lists = if self.start2.is_empty() { 1 } else { 2 };
+        let small = self.per_side < 3;
+        self.for_each_cell_run(c, |a, b, shift| {
+            for list in 0..lists {
+                let range = if list == 0 {
+                    self.start[a] as usize..self.start[b] as usize
+                } else {
+                    first + self.start2[a] as usize..first + self.start2[b] as usize
+                };
+                visit(range, if small { None } else { Some(shift) });
+            }
+        });
+    }
+
+    /// The runs of cells around cell `c` as `visit(first cell, one past the
+    /// last, shift)`: with fewer than three cells a side each distinct
+    /// neighbouring cell alone (shift zero: take the minimum image of each
+    /// pair), otherwise each row of three cells along axis 0, one run
+    /// unless it wraps, then two (the two cells on this side of the face
+    /// together, the one across it with its shift).
+    #[inline(always)]
+    fn for_each_cell_run<const D: usize>(&self, c: [usize; D], mut visit: impl FnMut(usize, usize, [f64; D])) {
+        let n = self.per_side;
+        let side = self.cell_size * n as f64;
         let small = n < 3;
         let groups = if small { self.offsets.len() / D } else { self.row_offsets.len() / (D - 1) };
         // Each group of cells (a cell of a small box, a row of three cells
@@ -434,9 +461,6 @@ impl CellList {
                 }
                 let base = row * n;
                 let x = c[0];
-                // The three cells along axis 0 are one run of slots unless
-                // it wraps; then the two on this side of the face are one
-                // run and the one across it another.
                 if x >= 1 && x + 1 < n {
                     runs[0] = (base + x - 1, base + x + 2, 0.0);
                 } else if x == 0 {
@@ -451,45 +475,80 @@ impl CellList {
             }
             for &(a, b, shift0) in &runs[..count] {
                 shift[0] = shift0;
-                for list in 0..lists {
-                    let range = if list == 0 {
-                        self.start[a] as usize..self.start[b] as usize
-                    } else {
-                        first + self.start2[a] as usize..first + self.start2[b] as usize
-                    };
-                    visit(range, if small { None } else { Some(shift) });
-                }
+                visit(a, b, shift);
             }
         }
     }
 
-    /// Calls `visit(run)` for the rows of three cells around cell `c` (see
-    /// [`Self::for_each_run`]), and for the strays of those rows, when `c`
-    /// lies away from the box's faces, so that every shift is zero; returns
-    /// false otherwise, having called nothing.
-    #[inline(always)]
-    pub(crate) fn for_each_inner_run<const D: usize>(
-        &self,
-        c: [usize; D],
-        mut visit: impl FnMut(std::ops::Range<usize>),
-    ) -> bool {
-        let n = self.per_side;
-        if n < 3 || c.iter().any(|&ck| ck == 0 || ck + 1 == n) {
-            return false;
+    /// Fills the runs of cells of each class (see `class_first`) from one
+    /// cell of each: along each axis cell 0, 1 or per_side - 1.
+    fn class_templates<const D: usize>(&mut self) {
+        self.class_first.clear();
+        self.class_runs.clear();
+        self.class_shifts.clear();
+        if self.per_side < 3 {
+            return;
         }
-        let middle = self.cell_number(c);
-        for &delta in &self.row_deltas {
-            let m = middle.wrapping_add_signed(delta);
-            visit(self.start[m - 1] as usize..self.start[m + 2] as usize);
+        let mut runs = Vec::new();
+        let mut shifts = Vec::new();
+        for class in 0..3usize.pow(D as u32) {
+            let c: [usize; D] = std::array::from_fn(|k| [0, 1, self.per_side - 1][class / 3usize.pow(k as u32) % 3]);
+            let middle = self.cell_number(c) as isize;
+            self.class_first.push(runs.len());
+            self.for_each_cell_run(c, |a, b, shift| {
+                runs.push((a as isize - middle, b as isize - middle));
+                shifts.extend(shift);
+            });
+        }
+        self.class_first.push(runs.len());
+        self.class_runs = runs;
+        self.class_shifts = shifts;
+    }
+
+    /// The class of cell `c` (see `class_first`), with three or more cells a side.
+    #[inline(always)]
+    pub(crate) fn class_of<const D: usize>(&self, c: [usize; D]) -> usize {
+        c.iter().rev().fold(0, |acc, &ck| {
+            acc * 3
+                + if ck == 0 {
+                    0
+                } else if ck + 1 == self.per_side {
+                    2
+                } else {
+                    1
+                }
+        })
+    }
+
+    /// The class of the cells away from every face: all its shifts are zero.
+    pub(crate) fn inner_class<const D: usize>() -> usize {
+        (0..D).fold(0, |acc, _| acc * 3 + 1)
+    }
+
+    /// Calls `visit(run, shift)` for the runs of slots around cell `c`
+    /// (number `number`, class `class`), in both lists, with three or more
+    /// cells a side: the runs of [`Self::for_each_run_around`], found from
+    /// the class's runs of cells without wrapping anything.
+    #[inline(always)]
+    pub(crate) fn for_each_class_run<const D: usize>(
+        &self,
+        number: usize,
+        class: usize,
+        mut visit: impl FnMut(std::ops::Range<usize>, &[f64; D]),
+    ) {
+        let runs = &self.class_runs[self.class_first[class]..self.class_first[class + 1]];
+        let shifts = self.class_shifts[self.class_first[class] * D..self.class_first[class + 1] * D].as_chunks::<D>().0;
+        for (&(a, b), shift) in runs.iter().zip(shifts) {
+            let (a, b) = (number.wrapping_add_signed(a), number.wrapping_add_signed(b));
+            visit(self.start[a] as usize..self.start[b] as usize, shift);
         }
         if !self.start2.is_empty() {
             let first = self.slots.len();
-            for &delta in &self.row_deltas {
-                let m = middle.wrapping_add_signed(delta);
-                visit(first + self.start2[m - 1] as usize..first + self.start2[m + 2] as usize);
+            for (&(a, b), shift) in runs.iter().zip(shifts) {
+                let (a, b) = (number.wrapping_add_signed(a), number.wrapping_add_signed(b));
+                visit(first + self.start2[a] as usize..first + self.start2[b] as usize, shift);
             }
         }
-        true
     }
 
     /// Cells along each side.
@@ -673,6 +732,53 @@ mod tests {
         }
         pairs.sort_unstable();
         pairs
+    }
+
+    /// Every cell's runs from its class are the runs found by wrapping
+    /// around it (the same ranges of slots with the same shifts, both
+    /// lists), in 2D, 3D and 4D boxes of 3 to 16 cells a side, with
+    /// strays.
+    #[test]
+    fn the_runs_of_a_class_are_the_runs_around_each_of_its_cells() {
+        fn check<const D: usize>(n: usize, seed: u64) {
+            let radii = Radii::Uniform { min: 0.3, max: 0.5 }.generate(n, seed).unwrap();
+            let mut packing = Packing::random(D, radii, 0.3, seed).unwrap();
+            let bx = packing.periodic_box();
+            let mut cells = CellList::default();
+            cells.rebuild(packing.points::<D>(), packing.radii(), bx, packing.max_diameter());
+            // Some strays: every twentieth particle moved by 0.6 cells along
+            // each axis (most of them leave their cell).
+            let movers: Vec<u32> = (0..n as u32).step_by(20).collect();
+            for &m in &movers {
+                for xk in packing.points_mut::<D>()[m as usize].iter_mut() {
+                    *xk = bx.wrap(*xk + 0.6 * cells.cell_size);
+                }
+            }
+            assert!(cells.update(packing.points::<D>(), packing.radii(), &movers), "{D}D, N = {n}");
+            assert!(cells.has_strays() && cells.per_side >= 3, "{D}D, N = {n}");
+            let mut c = [0; D];
+            for number in 0..cells.cell_count() {
+                let mut around = Vec::new();
+                cells.for_each_run_around::<D>(c, |run, shift| around.push((run, shift.unwrap())));
+                let mut by_class = Vec::new();
+                cells.for_each_class_run::<D>(number, cells.class_of(c), |run, shift| by_class.push((run, *shift)));
+                let key =
+                    |(run, shift): &(std::ops::Range<usize>, [f64; D])| (run.start, run.end, shift.map(f64::to_bits));
+                let mut around: Vec<_> = around.iter().map(key).collect();
+                let mut by_class: Vec<_> = by_class.iter().map(key).collect();
+                around.sort_unstable();
+                by_class.sort_unstable();
+                assert_eq!(by_class, around, "{D}D, {} cells a side, cell {c:?}", cells.per_side);
+                cells.next_coords(&mut c);
+            }
+        }
+        for seed in 0..3 {
+            check::<2>(40, seed);
+            check::<2>(150, seed);
+            check::<3>(60, seed);
+            check::<3>(600, seed);
+            check::<4>(300, seed);
+        }
     }
 
     /// Rounds of moves: of a tenth of the particles by a little (a stray

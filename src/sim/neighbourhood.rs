@@ -64,20 +64,25 @@ impl<const D: usize> Neighbourhood<D> {
         self.members = cells.members(number);
         self.runs.clear();
         self.shifts.clear();
-        let inner = cells.for_each_inner_run::<D>(c, |run| {
-            if !run.is_empty() {
-                self.runs.push((run.start, run.len()));
-            }
-        });
-        if inner {
-            self.images = Images::Direct;
+        if cells.per_side() < 3 {
+            self.images = Images::Each;
+            cells.for_each_run_around::<D>(c, |run, _| {
+                if !run.is_empty() {
+                    self.runs.push((run.start, run.len()));
+                }
+            });
             return;
         }
-        self.images = if cells.per_side() < 3 { Images::Each } else { Images::Shifted };
-        cells.for_each_run_around::<D>(c, |run, shift| {
+        // A cell away from every face needs no shifts.
+        let class = cells.class_of(c);
+        let direct = class == CellList::inner_class::<D>();
+        self.images = if direct { Images::Direct } else { Images::Shifted };
+        cells.for_each_class_run::<D>(number, class, |run, shift| {
             if !run.is_empty() {
                 self.runs.push((run.start, run.len()));
-                self.shifts.push(shift.unwrap_or([0.0; D]));
+                if !direct {
+                    self.shifts.push(*shift);
+                }
             }
         });
     }
