@@ -1,0 +1,225 @@
+//! How an iteration goes over its particles: every slot, cell by cell (a
+//! full scan), or the slots of the active set near absorption; and the
+//! buffers the shares land in.
+
+use super::{Batch, Contacts, Context, MIN_PARTICLES_PER_TASK, Particle, id_of, needs_batch_pass};
+use crate::sim::neighbourhood::Neighbourhood;
+use crate::sim::scheme::Scheme;
+use rayon::iter::Either;
+use rayon::prelude::*;
+
+/// The slots an iteration visits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Visit<'a> {
+    /// Every slot, 0..N (a full scan; no list of N slots is kept).
+    All(usize),
+    /// These slots, ascending.
+    Slots(&'a [u32]),
+}
+
+impl<'a> Visit<'a> {
+    /// Number of slots visited.
+    pub(crate) fn len(self) -> usize {
+        match self {
+            Visit::All(n) => n,
+            Visit::Slots(slots) => slots.len(),
+        }
+    }
+
+    /// The slots, in order, in parallel.
+    pub(super) fn par_iter(self) -> impl IndexedParallelIterator<Item = usize> + 'a {
+        match self {
+            Visit::All(n) => Either::Left((0..n).into_par_iter()),
+            Visit::Slots(slots) => Either::Right(slots.par_iter().map(|&s| s as usize)),
+        }
+    }
+}
+
+/// Computes the share of one iteration of the particles `visit` names into
+/// `results` and their contacts into `contacts` (both aligned with its
+/// slots). Every particle outside them must have no overlap: its share is
+/// zero.
+pub(crate) fn compute<const D: usize>(
+    ctx: &Context<'_, D>,
+    scheme: &Scheme,
+    visit: Visit<'_>,
+    results: &mut Vec<Particle<D>>,
+    contacts: &mut Vec<Contacts>,
+) {
+    let batch = ctx.batch(scheme, visit);
+    match visit {
+        Visit::All(n) => compute_all(ctx, scheme, batch, n, results, contacts),
+        Visit::Slots(_) => visit
+            .par_iter()
+            .with_min_len(MIN_PARTICLES_PER_TASK)
+            .map_init(Neighbourhood::default, |nb, s| ctx.particle(nb, scheme, batch, s))
+            .unzip_into_vecs(results, contacts),
+    }
+}
+
+/// The movers' shares of an iteration whose batch needs no pass (see
+/// [`needs_batch_pass`]), computed as [`compute`] would for the particles in
+/// `slots` (ascending), with the ids of the particles that overlap them (with
+/// repeats): one sweep a mover finds both.
+pub(crate) fn compute_seeing<const D: usize>(
+    ctx: &Context<'_, D>,
+    scheme: &Scheme,
+    slots: &[u32],
+) -> (Vec<Particle<D>>, Vec<Contacts>, Vec<u32>) {
+    debug_assert!(!needs_batch_pass(scheme), "a fixed batch needs every visited particle first");
+    let batch = ctx.batch(scheme, Visit::Slots(slots));
+    let parts: Vec<_> = slots
+        .par_chunks(MIN_PARTICLES_PER_TASK)
+        .map(|slots| {
+            let mut nb = Neighbourhood::default();
+            let mut results = Vec::with_capacity(slots.len());
+            let mut contacts = Vec::with_capacity(slots.len());
+            let mut ids = Vec::new();
+            for &s in slots {
+                let (result, contact) = ctx.particle_seeing(&mut nb, scheme, batch, s as usize, |found| {
+                    ids.extend(found.iter().map(|&key| id_of(key)))
+                });
+                results.push(result);
+                contacts.push(contact);
+            }
+            (results, contacts, ids)
+        })
+        .collect();
+    let mut all = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()), Vec::new());
+    for (results, contacts, ids) in parts {
+        all.0.extend(results);
+        all.1.extend(contacts);
+        all.2.extend(ids);
+    }
+    all
+}
+
+/// Particles a task of a full scan handles, at least (whole cells).
+const PARTICLES_PER_TASK: usize = 1024;
+
+/// [`compute`] for every slot 0..n of a cell list without strays, cell by
+/// cell: each task takes whole cells in order and finds each cell's runs
+/// once, without looking for the cell of each particle.
+fn compute_all<const D: usize>(
+    ctx: &Context<'_, D>,
+    scheme: &Scheme,
+    batch: Batch,
+    n: usize,
+    results: &mut Vec<Particle<D>>,
+    contacts: &mut Vec<Contacts>,
+) {
+    let cells = ctx.cells;
+    assert!(!cells.has_strays(), "a full scan visits the slots of a cell list without strays");
+    // Every entry is written below; these only set the lengths.
+    results.resize(n, Particle { dx: [0.0; D], half_energy: 0.0 });
+    contacts.resize(n, Contacts::default());
+    // Task boundaries: the first cell at or after every PARTICLES_PER_TASK-th slot.
+    let mut bounds = vec![0];
+    for k in 1..n.div_ceil(PARTICLES_PER_TASK) {
+        let c = cells.first_cell_from(k * PARTICLES_PER_TASK);
+        if c > bounds[bounds.len() - 1] && c < cells.cell_count() {
+            bounds.push(c);
+        }
+    }
+    bounds.push(cells.cell_count());
+    let mut tasks = Vec::with_capacity(bounds.len());
+    let (mut rest, mut rest_contacts) = (&mut results[..], &mut contacts[..]);
+    for pair in bounds.windows(2) {
+        let len = cells.first_slot(pair[1]) - cells.first_slot(pair[0]);
+        let (mine, others) = std::mem::take(&mut rest).split_at_mut(len);
+        let (mine_contacts, others_contacts) = std::mem::take(&mut rest_contacts).split_at_mut(len);
+        tasks.push((pair[0]..pair[1], mine, mine_contacts));
+        (rest, rest_contacts) = (others, others_contacts);
+    }
+    debug_assert!(rest.is_empty(), "the cells hold every slot");
+    tasks.into_par_iter().for_each(|(numbers, results, contacts)| {
+        let mut nb = Neighbourhood::default();
+        let mut c = cells.coords_of::<D>(numbers.start);
+        let mut out = results.iter_mut().zip(contacts.iter_mut());
+        for number in numbers {
+            nb.enter(cells, c, number);
+            for s in cells.members(number) {
+                let (result, contact) = out.next().expect("a result for every slot");
+                (*result, *contact) = ctx.particle(&mut nb, scheme, batch, s);
+            }
+            cells.next_coords(&mut c);
+        }
+    });
+}
+
+/// The ids of the particles that overlap one of `movers` (ids) in the
+/// current configuration, with repeats.
+pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u32]) -> Vec<u32> {
+    // In slot order: neighbours lie near in memory, and the movers of one
+    // cell share its runs.
+    let mut slots: Vec<u32> = movers.iter().map(|&m| ctx.cells.slot_of(m as usize) as u32).collect();
+    slots.sort_unstable();
+    // In plain chunks, each with its own neighbourhood (a fold would move
+    // the neighbourhood, some hundred bytes, at every particle).
+    slots
+        .par_chunks(MIN_PARTICLES_PER_TASK)
+        .flat_map_iter(|slots| {
+            let (mut ids, mut nb) = (Vec::new(), Neighbourhood::default());
+            for &s in slots {
+                ctx.overlapping(&mut nb, s as usize, |found| ids.extend(found.iter().map(|&key| id_of(key))));
+            }
+            ids
+        })
+        .collect()
+}
+
+/// Energy U and active contacts of each particle (by id), without moving anything.
+pub(crate) fn contacts_and_energy<const D: usize>(ctx: &Context<'_, D>) -> (Vec<u32>, f64) {
+    let by_slot: Vec<(f64, u32)> = (0..ctx.ids.len())
+        .into_par_iter()
+        .with_min_len(MIN_PARTICLES_PER_TASK)
+        .map_init(Neighbourhood::default, |nb, s| {
+            let scan = ctx.contacts(nb, s, &mut |_| {}, |_, _, _| {});
+            (scan.half_energy, scan.contacts)
+        })
+        .collect();
+    let mut per = vec![(0.0, 0); by_slot.len()];
+    for (p, &id) in by_slot.iter().zip(ctx.ids) {
+        per[id as usize] = *p;
+    }
+    // Summed in id order: the same bits however the cells are laid out.
+    let energy = per.iter().map(|p| p.0).sum();
+    (per.into_iter().map(|p| p.1).collect(), energy)
+}
+
+/// Reusable per-particle buffers, one per compiled dimension, so an iteration
+/// allocates nothing.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Scratch {
+    d2: Buffers<2>,
+    d3: Buffers<3>,
+    d4: Buffers<4>,
+    /// The visited particles' contacts, aligned with their results.
+    pub(crate) contacts: Vec<Contacts>,
+}
+
+/// Per-particle results aligned with the visited slots.
+pub(crate) type Buffers<const D: usize> = Vec<Particle<D>>;
+
+/// The buffers of dimension `D` in a [`Scratch`].
+pub(crate) trait ScratchOf<const D: usize> {
+    fn buffers(&mut self) -> &mut Buffers<D>;
+}
+
+impl ScratchOf<2> for Scratch {
+    fn buffers(&mut self) -> &mut Buffers<2> {
+        &mut self.d2
+    }
+}
+
+impl ScratchOf<3> for Scratch {
+    fn buffers(&mut self) -> &mut Buffers<3> {
+        &mut self.d3
+    }
+}
+
+impl ScratchOf<4> for Scratch {
+    fn buffers(&mut self) -> &mut Buffers<4> {
+        &mut self.d4
+    }
+}
