@@ -1,6 +1,7 @@
 //! The simulation core: spheres in a periodic box pushed apart by an update
 //! scheme. No engine, no files, no clock: [`Simulation::step`] is the contract.
 
+mod active;
 pub mod cells;
 mod neighbourhood;
 pub mod observe;
@@ -12,6 +13,7 @@ pub mod space;
 mod step;
 
 use crate::error::{Error, Result};
+use active::{ACTIVE_SET_LIMIT, ActiveSet, crowded};
 use cells::CellList;
 pub use packing::{Packing, Radii};
 pub use potential::Potential;
@@ -176,53 +178,6 @@ fn apply<const D: usize>(x: &mut [f64; D], u: &mut [f64; D], dx: &[f64; D], bx: 
     Some(dx.iter().map(|c| c * c).sum::<f64>().sqrt())
 }
 
-/// Which particles the next iteration must look at. A particle with no
-/// overlap, none of whose neighbours moved, still has no overlap: its share of
-/// the iteration is zero and is skipped. So near absorption the work follows
-/// the few active particles instead of N, with the same bits as a full scan.
-#[derive(Clone, Debug, Default)]
-struct ActiveSet {
-    /// Scan every particle next time (at the start and after a change of
-    /// phi or of the dynamics).
-    stale: bool,
-    /// Always scan every particle: the reference the active set is tested against.
-    always_full: bool,
-    /// Ids that overlapped something in the last configuration measured.
-    touching: Vec<u32>,
-    /// Ids that moved in the last iteration.
-    movers: Vec<u32>,
-    /// Too many particles touched or moved in the last iteration to follow
-    /// them (see [`crowded`]; the two lists are then incomplete).
-    crowded: bool,
-    /// Ids visited in the last iteration (their readouts are non-zero).
-    visited: Vec<u32>,
-    /// The last iteration visited every particle.
-    visited_all: bool,
-    /// Scratch: which ids are visited next (all false between iterations),
-    /// the ids set in it, and the slots visited.
-    mark: Vec<bool>,
-    chosen: Vec<u32>,
-    slots: Vec<u32>,
-    order: Vec<(u32, u32)>,
-}
-
-/// While the particles that touch plus those that moved number at most this
-/// fraction of N (numerator, denominator), an iteration visits only those
-/// and their neighbours; above, finding them costs more than visiting
-/// everyone. Measured on runs to absorption (BRO, 3D, phi = 0.55, one and
-/// two threads, N = 1000 and 20000): an iteration that visits the active
-/// set costs about as much as a full scan when it visits 0.5 to 0.6 N (at
-/// f_a of 0.35 to 0.5), and of the limits 1/4, 1/2, 3/4 and 1 the runs were
-/// fastest with 3/4 or within the noise of it; 1/4 (the limit before) took
-/// 10 to 30 % longer.
-const ACTIVE_SET_LIMIT: (usize, usize) = (3, 4);
-
-/// More particles touched plus moved (`count`, out of `n`) than the active
-/// set is worth following (see [`ACTIVE_SET_LIMIT`]).
-fn crowded(count: usize, n: usize) -> bool {
-    count * ACTIVE_SET_LIMIT.1 > n * ACTIVE_SET_LIMIT.0
-}
-
 impl Simulation {
     /// A run from `packing` with `dynamics`; `seed` keys every random number.
     pub fn new(packing: Packing, dynamics: Dynamics, seed: u64) -> Result<Self> {
@@ -275,39 +230,7 @@ impl Simulation {
         let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
         let mut contacts = std::mem::take(&mut self.scratch.contacts);
         // The movers' shares, when computed while finding whom they overlap.
-        let mut movers_first = None;
-        if !everyone {
-            // `mark` is all false between iterations; `chosen` lists what is set.
-            set.mark.resize(n, false);
-            set.chosen.clear();
-            let overlapped = if step::needs_batch_pass(&scheme) {
-                step::overlapping_ids(&ctx, &set.movers)
-            } else {
-                // One sweep a mover: its share, and whom it overlaps now.
-                let mut slots: Vec<u32> = set.movers.iter().map(|&m| ctx.cells.slot_of(m as usize) as u32).collect();
-                slots.sort_unstable();
-                let (shares, touches, overlapped) = step::compute_seeing(&ctx, &scheme, &slots);
-                for &m in &set.movers {
-                    set.mark[m as usize] = true;
-                }
-                movers_first = Some((slots, shares, touches));
-                overlapped
-            };
-            // The touching, the movers and whatever a mover overlaps now.
-            for &i in set.touching.iter().chain(&set.movers).chain(&overlapped) {
-                if !set.mark[i as usize] {
-                    set.mark[i as usize] = true;
-                    set.chosen.push(i);
-                }
-            }
-            let marked_movers = if movers_first.is_some() { &set.movers[..] } else { &[] };
-            for &i in set.chosen.iter().chain(marked_movers) {
-                set.mark[i as usize] = false;
-            }
-            // Visited in slot order, for memory locality.
-            set.slots.extend(set.chosen.iter().map(|&i| ctx.cells.slot_of(i as usize) as u32));
-            set.slots.sort_unstable();
-        }
+        let movers_first = if everyone { None } else { set.choose(&ctx, &scheme, n) };
         let visit = if everyone { step::Visit::All(n) } else { step::Visit::Slots(&set.slots) };
         step::compute(&ctx, &scheme, visit, &mut results, &mut contacts);
         let mut visited = visit.len();
