@@ -52,52 +52,56 @@ pub(super) fn crowded(count: usize, n: usize) -> bool {
     count * ACTIVE_SET_LIMIT.1 > n * ACTIVE_SET_LIMIT.0
 }
 
-/// The movers' slots (ascending) with their shares and contacts, when
-/// computed while finding whom they overlap.
-pub(super) type MoversFirst<const D: usize> = (Vec<u32>, Vec<Particle<D>>, Vec<Contacts>);
-
 impl ActiveSet {
-    /// Chooses the slots the next iteration visits (into `slots`, ascending)
-    /// from the touching, the movers and whatever a mover overlaps now in
-    /// `ctx`. Returns the movers' shares where they came with the search
-    /// (see [`step::needs_batch_pass`]): their slots are then not in `slots`.
+    /// Chooses the slots the next iteration visits, into `slots`: the
+    /// touching, the movers and whatever a mover overlaps now in `ctx`.
+    /// Where the movers' shares come with the search for whom they overlap
+    /// (see [`step::needs_batch_pass`]), their slots lead `slots` and their
+    /// shares are appended to `results` and `contacts`; returns how many
+    /// they are (0 otherwise). The rest of `slots` is ascending and still to
+    /// be computed.
     pub(super) fn choose<const D: usize>(
         &mut self,
         ctx: &Context<'_, D>,
         scheme: &Scheme,
         n: usize,
-    ) -> Option<MoversFirst<D>> {
-        let mut movers_first = None;
+        results: &mut Vec<Particle<D>>,
+        contacts: &mut Vec<Contacts>,
+    ) -> usize {
         // `mark` is all false between iterations; `chosen` lists what is set.
         self.mark.resize(n, false);
         self.chosen.clear();
-        let overlapped = if step::needs_batch_pass(scheme) {
-            step::overlapping_ids(ctx, &self.movers)
+        self.slots.clear();
+        let (movers, overlapped) = if step::needs_batch_pass(scheme) {
+            (0, vec![step::overlapping_ids(ctx, &self.movers)])
         } else {
             // One sweep a mover: its share, and whom it overlaps now.
-            let mut slots: Vec<u32> = self.movers.iter().map(|&m| ctx.cells.slot_of(m as usize) as u32).collect();
-            slots.sort_unstable();
-            let (shares, touches, overlapped) = step::compute_seeing(ctx, scheme, &slots);
-            for &m in &self.movers {
-                self.mark[m as usize] = true;
+            self.slots.extend(self.movers.iter().map(|&m| ctx.cells.slot_of(m as usize) as u32));
+            self.slots.sort_unstable();
+            let (m, first) = (self.slots.len(), results.len());
+            results.resize(first + m, Particle { dx: [0.0; D], half_energy: 0.0 });
+            contacts.resize(first + m, Contacts::default());
+            let overlapped =
+                step::compute_seeing(ctx, scheme, &self.slots, &mut results[first..], &mut contacts[first..]);
+            for &i in &self.movers {
+                self.mark[i as usize] = true;
             }
-            movers_first = Some((slots, shares, touches));
-            overlapped
+            (m, overlapped)
         };
         // The touching, the movers and whatever a mover overlaps now.
-        for &i in self.touching.iter().chain(&self.movers).chain(&overlapped) {
+        for &i in self.touching.iter().chain(&self.movers).chain(overlapped.iter().flatten()) {
             if !self.mark[i as usize] {
                 self.mark[i as usize] = true;
                 self.chosen.push(i);
             }
         }
-        let marked_movers = if movers_first.is_some() { &self.movers[..] } else { &[] };
+        let marked_movers = if movers > 0 { &self.movers[..] } else { &[] };
         for &i in self.chosen.iter().chain(marked_movers) {
             self.mark[i as usize] = false;
         }
         // Visited in slot order, for memory locality.
         self.slots.extend(self.chosen.iter().map(|&i| ctx.cells.slot_of(i as usize) as u32));
-        self.slots.sort_unstable();
-        movers_first
+        self.slots[movers..].sort_unstable();
+        movers
     }
 }

@@ -229,18 +229,14 @@ impl Simulation {
         set.slots.clear();
         let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
         let mut contacts = std::mem::take(&mut self.scratch.contacts);
-        // The movers' shares, when computed while finding whom they overlap.
-        let movers_first = if everyone { None } else { set.choose(&ctx, &scheme, n) };
-        let visit = if everyone { step::Visit::All(n) } else { step::Visit::Slots(&set.slots) };
+        results.clear();
+        contacts.clear();
+        // `set.slots` stays aligned with the results: the movers first where
+        // their shares came with the search for whom they overlap.
+        let movers = if everyone { 0 } else { set.choose(&ctx, &scheme, n, &mut results, &mut contacts) };
+        let visit = if everyone { step::Visit::All(n) } else { step::Visit::Slots(&set.slots[movers..]) };
         step::compute(&ctx, &scheme, visit, &mut results, &mut contacts);
-        let mut visited = visit.len();
-        if let Some((slots, shares, touches)) = movers_first {
-            // After the others: `set.slots` stays aligned with the results.
-            set.slots.extend(slots);
-            results.extend(shares);
-            contacts.extend(touches);
-            visited = set.slots.len();
-        }
+        let visited = results.len();
 
         // The results in id order, so that sums have the bits of any layout
         // of the cells, summed per chunk of ID_CHUNK ids and then over the

@@ -35,10 +35,10 @@ impl<'a> Visit<'a> {
     }
 }
 
-/// Computes the share of one iteration of the particles `visit` names into
-/// `results` and their contacts into `contacts` (both aligned with its
-/// slots). Every particle outside them must have no overlap: its share is
-/// zero.
+/// Computes the share of one iteration of the particles `visit` names and
+/// appends them to `results` and their contacts to `contacts` (aligned with
+/// its slots, after what the two held). Every particle outside them must
+/// have no overlap: its share is zero.
 pub(crate) fn compute<const D: usize>(
     ctx: &Context<'_, D>,
     scheme: &Scheme,
@@ -47,51 +47,56 @@ pub(crate) fn compute<const D: usize>(
     contacts: &mut Vec<Contacts>,
 ) {
     let batch = ctx.batch(scheme, visit);
+    let first = results.len();
+    debug_assert_eq!(first, contacts.len(), "results and contacts stay aligned");
+    // Every entry is written below; these only set the lengths.
+    results.resize(first + visit.len(), Particle { dx: [0.0; D], half_energy: 0.0 });
+    contacts.resize(first + visit.len(), Contacts::default());
+    let (results, contacts) = (&mut results[first..], &mut contacts[first..]);
     match visit {
         Visit::All(n) => compute_all(ctx, scheme, batch, n, results, contacts),
         Visit::Slots(_) => visit
             .par_iter()
+            .zip(results.par_iter_mut().zip(contacts.par_iter_mut()))
             .with_min_len(MIN_PARTICLES_PER_TASK)
-            .map_init(Neighbourhood::default, |nb, s| ctx.particle(nb, scheme, batch, s))
-            .unzip_into_vecs(results, contacts),
+            .for_each_init(Neighbourhood::default, |nb, (s, (result, contact))| {
+                (*result, *contact) = ctx.particle(nb, scheme, batch, s);
+            }),
     }
 }
 
 /// The movers' shares of an iteration whose batch needs no pass (see
 /// [`needs_batch_pass`]), computed as [`compute`] would for the particles in
-/// `slots` (ascending), with the ids of the particles that overlap them (with
-/// repeats): one sweep a mover finds both.
+/// `slots` (ascending) into `results` and `contacts` (as long as `slots`),
+/// with the ids of the particles that overlap them (with repeats, a list
+/// for each chunk of slots): one sweep a mover finds both.
 pub(crate) fn compute_seeing<const D: usize>(
     ctx: &Context<'_, D>,
     scheme: &Scheme,
     slots: &[u32],
-) -> (Vec<Particle<D>>, Vec<Contacts>, Vec<u32>) {
+    results: &mut [Particle<D>],
+    contacts: &mut [Contacts],
+) -> Vec<Vec<u32>> {
     debug_assert!(!needs_batch_pass(scheme), "a fixed batch needs every visited particle first");
+    assert!(results.len() == slots.len() && contacts.len() == slots.len(), "a share for every mover");
     let batch = ctx.batch(scheme, Visit::Slots(slots));
-    let parts: Vec<_> = slots
+    // In plain chunks, each with its own neighbourhood (a fold would move
+    // the neighbourhood, some hundred bytes, at every particle).
+    slots
         .par_chunks(MIN_PARTICLES_PER_TASK)
-        .map(|slots| {
+        .zip(results.par_chunks_mut(MIN_PARTICLES_PER_TASK))
+        .zip(contacts.par_chunks_mut(MIN_PARTICLES_PER_TASK))
+        .map(|((slots, results), contacts)| {
             let mut nb = Neighbourhood::default();
-            let mut results = Vec::with_capacity(slots.len());
-            let mut contacts = Vec::with_capacity(slots.len());
             let mut ids = Vec::new();
-            for &s in slots {
-                let (result, contact) = ctx.particle_seeing(&mut nb, scheme, batch, s as usize, |found| {
+            for ((&s, result), contact) in slots.iter().zip(results).zip(contacts) {
+                (*result, *contact) = ctx.particle_seeing(&mut nb, scheme, batch, s as usize, |found| {
                     ids.extend(found.iter().map(|&key| id_of(key)))
                 });
-                results.push(result);
-                contacts.push(contact);
             }
-            (results, contacts, ids)
+            ids
         })
-        .collect();
-    let mut all = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()), Vec::new());
-    for (results, contacts, ids) in parts {
-        all.0.extend(results);
-        all.1.extend(contacts);
-        all.2.extend(ids);
-    }
-    all
+        .collect()
 }
 
 /// Particles a task of a full scan handles, at least (whole cells).
@@ -105,14 +110,12 @@ fn compute_all<const D: usize>(
     scheme: &Scheme,
     batch: Batch,
     n: usize,
-    results: &mut Vec<Particle<D>>,
-    contacts: &mut Vec<Contacts>,
+    results: &mut [Particle<D>],
+    contacts: &mut [Contacts],
 ) {
     let cells = ctx.cells;
     assert!(!cells.has_strays(), "a full scan visits the slots of a cell list without strays");
-    // Every entry is written below; these only set the lengths.
-    results.resize(n, Particle { dx: [0.0; D], half_energy: 0.0 });
-    contacts.resize(n, Contacts::default());
+    assert!(results.len() == n && contacts.len() == n, "a share for every slot");
     // Task boundaries: the first cell at or after every PARTICLES_PER_TASK-th slot.
     let mut bounds = vec![0];
     for k in 1..n.div_ceil(PARTICLES_PER_TASK) {
@@ -123,7 +126,7 @@ fn compute_all<const D: usize>(
     }
     bounds.push(cells.cell_count());
     let mut tasks = Vec::with_capacity(bounds.len());
-    let (mut rest, mut rest_contacts) = (&mut results[..], &mut contacts[..]);
+    let (mut rest, mut rest_contacts) = (results, contacts);
     for pair in bounds.windows(2) {
         let len = cells.first_slot(pair[1]) - cells.first_slot(pair[0]);
         let (mine, others) = std::mem::take(&mut rest).split_at_mut(len);
