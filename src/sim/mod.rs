@@ -226,13 +226,12 @@ impl Simulation {
             self.iteration,
         );
         let set = &mut self.active_set;
-        set.slots.clear();
         let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
         let mut contacts = std::mem::take(&mut self.scratch.contacts);
         results.clear();
         contacts.clear();
-        // `set.slots` stays aligned with the results: the movers first where
-        // their shares came with the search for whom they overlap.
+        // Near absorption `set.slots` is aligned with the results: the movers
+        // first where their shares came with the search for whom they overlap.
         let movers = if everyone { 0 } else { set.choose(&ctx, &scheme, n, &mut results, &mut contacts) };
         let visit = if everyone { step::Visit::All(n) } else { step::Visit::Slots(&set.slots[movers..]) };
         step::compute(&ctx, &scheme, visit, &mut results, &mut contacts);
