@@ -79,7 +79,7 @@ impl ActiveSet {
             self.slots.extend(self.movers.iter().map(|&m| ctx.cells.slot_of(m as usize) as u32));
             self.slots.sort_unstable();
             let (m, first) = (self.slots.len(), results.len());
-            results.resize(first + m, Particle { dx: [0.0; D], half_energy: 0.0 });
+            results.resize(first + m, Particle::ZERO);
             contacts.resize(first + m, Contacts::default());
             let overlapped =
                 step::compute_seeing(ctx, scheme, &self.slots, &mut results[first..], &mut contacts[first..]);

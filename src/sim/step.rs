@@ -100,6 +100,11 @@ pub(crate) struct Particle<const D: usize> {
     pub half_energy: f64,
 }
 
+impl<const D: usize> Particle<D> {
+    /// No move, no overlap: the share of a particle that touches nothing.
+    pub(crate) const ZERO: Self = Self { dx: [0.0; D], half_energy: 0.0 };
+}
+
 /// A particle's number of active contacts, and whether it overlaps some
 /// neighbour at all (active or below the tolerance), in one word.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

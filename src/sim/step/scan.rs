@@ -50,7 +50,7 @@ pub(crate) fn compute<const D: usize>(
     let first = results.len();
     debug_assert_eq!(first, contacts.len(), "results and contacts stay aligned");
     // Every entry is written below; these only set the lengths.
-    results.resize(first + visit.len(), Particle { dx: [0.0; D], half_energy: 0.0 });
+    results.resize(first + visit.len(), Particle::ZERO);
     contacts.resize(first + visit.len(), Contacts::default());
     let (results, contacts) = (&mut results[first..], &mut contacts[first..]);
     match visit {
