@@ -72,6 +72,9 @@ pub struct Workload {
     /// Time only iterations with 0 < f_a <= this (the approach to absorption);
     /// None times every iteration after the warm-up.
     pub tail_below: Option<f64>,
+    /// Time every iteration from the first until absorption, as a run of
+    /// `absorb run` would go (no warm-up; `--iterations` does not apply).
+    pub whole_run: bool,
 }
 
 /// Iterations run before timing starts.
@@ -87,6 +90,7 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
         radii: Radii::Monodisperse,
         scheme: Scheme::BroPairwise { kick: 0.05 },
         tail_below: None,
+        whole_run: false,
     };
     let mut all = vec![
         active("active-3d", 100_000),
@@ -101,6 +105,13 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
             scheme: Scheme::BroPairwise { kick: 0.1 },
             tail_below: Some(0.02),
             ..active("tail-3d", 100_000)
+        },
+        Workload {
+            name: "absorb-3d",
+            phi: 0.55,
+            scheme: Scheme::BroPairwise { kick: 0.1 },
+            whole_run: true,
+            ..active("absorb-3d", 10_000)
         },
         Workload {
             name: "active-2d",
@@ -120,19 +131,21 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
 }
 
 /// Runs one workload for `iterations` timed iterations (or, for a tail
-/// workload, until absorbed or `iterations` tail iterations).
+/// workload, until absorbed or `iterations` tail iterations; a whole-run
+/// workload until absorbed).
 pub fn measure(w: &Workload, iterations: u64, threads: usize) -> Result<Measurement> {
     let radii = w.radii.generate(w.n, 1)?;
     let packing = Packing::random(w.dim, radii, w.phi, 1)?;
     let mut sim = Simulation::new(packing, Dynamics { scheme: w.scheme, ..Dynamics::default() }, 1)?;
-    for _ in 0..WARMUP {
+    for _ in 0..if w.whole_run { 0 } else { WARMUP } {
         sim.step();
     }
     let (mut timed, mut seconds, mut activity) = (0u64, 0.0, 0.0);
     let mut each = Vec::new();
     // A tail run reaches its window after a few hundred iterations; the cap
     // keeps a run that never gets there finite.
-    let mut budget = if w.tail_below.is_some() { 200_000 } else { iterations };
+    let mut budget = if w.tail_below.is_some() || w.whole_run { 200_000 } else { iterations };
+    let iterations = if w.whole_run { u64::MAX } else { iterations };
     while timed < iterations && budget > 0 {
         budget -= 1;
         let start = Instant::now();
@@ -385,6 +398,22 @@ mod tests {
         let json = tail.to_json();
         assert!(json.contains("\"summary\": \"tail-3d\"") && json.contains("\"share_of_active_3d\": 0.1000"), "{json}");
         assert!(!json.contains("speedup"), "{json}");
+    }
+
+    /// N = 300 from the workload's start (seed 1): the iterations timed are
+    /// those of a plain run until it is found absorbed, whatever
+    /// `--iterations` says.
+    #[test]
+    fn a_whole_run_workload_times_every_iteration_until_absorption() {
+        let w = Workload { n: 300, ..workloads(false).into_iter().find(|w| w.name == "absorb-3d").unwrap() };
+        let m = measure(&w, 5, 1).unwrap();
+        let packing = Packing::random(3, w.radii.generate(w.n, 1).unwrap(), w.phi, 1).unwrap();
+        let mut sim = Simulation::new(packing, Dynamics { scheme: w.scheme, ..Dynamics::default() }, 1).unwrap();
+        while !sim.step().absorbed {}
+        let absorbed_at = sim.absorbed_at().unwrap();
+        assert!(absorbed_at > 100, "absorbed after {absorbed_at} iterations");
+        assert_eq!(m.iterations, absorbed_at);
+        assert!(m.activity > 0.0 && m.activity < 1.0, "mean activity {}", m.activity);
     }
 
     #[test]

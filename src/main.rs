@@ -48,10 +48,11 @@ struct BenchArgs {
     #[arg(long)]
     quick: bool,
     /// Only the workloads with these names (active-3d, active-sgd-3d, tail-3d,
-    /// active-2d, scaling-1e4, scaling-1e5, scaling-1e6, structure-factor).
+    /// absorb-3d, active-2d, scaling-1e4, scaling-1e5, scaling-1e6,
+    /// structure-factor).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     only: Vec<String>,
-    /// Timed iterations per workload.
+    /// Timed iterations per workload (absorb-3d runs to absorption whatever this says).
     #[arg(long, value_name = "T", default_value_t = 50)]
     iterations: u64,
     /// Rounds of every workload at every thread count; with more than one,
