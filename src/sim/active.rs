@@ -44,12 +44,18 @@ pub(super) struct ActiveSet {
 /// f_a of 0.35 to 0.5), and of the limits 1/4, 1/2, 3/4 and 1 the runs were
 /// fastest with 3/4 or within the noise of it; 1/4 (the limit before) took
 /// 10 to 30 % longer.
-pub(super) const ACTIVE_SET_LIMIT: (usize, usize) = (3, 4);
+const ACTIVE_SET_LIMIT: (usize, usize) = (3, 4);
 
 /// More particles touched plus moved (`count`, out of `n`) than the active
 /// set is worth following (see [`ACTIVE_SET_LIMIT`]).
 pub(super) fn crowded(count: usize, n: usize) -> bool {
     count * ACTIVE_SET_LIMIT.1 > n * ACTIVE_SET_LIMIT.0
+}
+
+/// How long the lists of the touching and of the movers need grow, out of
+/// `n`: past this many in either, the iteration is [`crowded`] anyway.
+pub(super) fn list_cap(n: usize) -> usize {
+    n * ACTIVE_SET_LIMIT.0 / ACTIVE_SET_LIMIT.1 + 1
 }
 
 impl ActiveSet {
@@ -73,11 +79,10 @@ impl ActiveSet {
         self.chosen.clear();
         self.slots.clear();
         let (movers, overlapped) = if step::needs_batch_pass(scheme) {
-            (0, vec![step::overlapping_ids(ctx, &self.movers)])
+            (0, step::overlapping_ids(ctx, &self.movers))
         } else {
             // One sweep a mover: its share, and whom it overlaps now.
-            self.slots.extend(self.movers.iter().map(|&m| ctx.cells.slot_of(m as usize) as u32));
-            self.slots.sort_unstable();
+            ctx.cells.append_sorted_slots(&self.movers, &mut self.slots);
             let (m, first) = (self.slots.len(), results.len());
             results.resize(first + m, Particle::ZERO);
             contacts.resize(first + m, Contacts::default());
@@ -99,9 +104,7 @@ impl ActiveSet {
         for &i in self.chosen.iter().chain(marked_movers) {
             self.mark[i as usize] = false;
         }
-        // Visited in slot order, for memory locality.
-        self.slots.extend(self.chosen.iter().map(|&i| ctx.cells.slot_of(i as usize) as u32));
-        self.slots[movers..].sort_unstable();
+        ctx.cells.append_sorted_slots(&self.chosen, &mut self.slots);
         movers
     }
 }

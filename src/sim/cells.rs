@@ -297,6 +297,15 @@ impl CellList {
         self.slots[id] as usize
     }
 
+    /// Appends the slots of the particles `ids` to `slots`, the appended
+    /// ones ascending (visits in slot order find neighbours near in memory,
+    /// and the particles of one cell share its runs).
+    pub(crate) fn append_sorted_slots(&self, ids: &[u32], slots: &mut Vec<u32>) {
+        let first = slots.len();
+        slots.extend(ids.iter().map(|&i| self.slots[i as usize]));
+        slots[first..].sort_unstable();
+    }
+
     #[inline(always)]
     fn cell_coords<const D: usize>(&self, x: &[f64; D]) -> [usize; D] {
         let mut c = [0; D];

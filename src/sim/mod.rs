@@ -13,7 +13,7 @@ pub mod space;
 mod step;
 
 use crate::error::{Error, Result};
-use active::{ACTIVE_SET_LIMIT, ActiveSet, crowded};
+use active::{ActiveSet, crowded, list_cap};
 use cells::CellList;
 pub use packing::{Packing, Radii};
 pub use potential::Potential;
@@ -242,7 +242,7 @@ impl Simulation {
         // chunks, so that they have the bits of any number of threads. A full
         // scan's results are by slot (id i is result slot_of(i)): its chunks
         // run in parallel. The active set sorts its few and goes in order.
-        let enough = n * ACTIVE_SET_LIMIT.0 / ACTIVE_SET_LIMIT.1 + 1;
+        let enough = list_cap(n);
         let bx = self.packing.periodic_box();
         let positions = self.packing.points_mut::<D>();
         let unwrapped = self.displacement.as_chunks_mut::<D>().0;

@@ -151,17 +151,16 @@ fn compute_all<const D: usize>(
 }
 
 /// The ids of the particles that overlap one of `movers` (ids) in the
-/// current configuration, with repeats.
-pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u32]) -> Vec<u32> {
-    // In slot order: neighbours lie near in memory, and the movers of one
-    // cell share its runs.
-    let mut slots: Vec<u32> = movers.iter().map(|&m| ctx.cells.slot_of(m as usize) as u32).collect();
-    slots.sort_unstable();
+/// current configuration, with repeats (a list for each chunk of movers, as
+/// [`compute_seeing`] gives them).
+pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u32]) -> Vec<Vec<u32>> {
+    let mut slots = Vec::with_capacity(movers.len());
+    ctx.cells.append_sorted_slots(movers, &mut slots);
     // In plain chunks, each with its own neighbourhood (a fold would move
     // the neighbourhood, some hundred bytes, at every particle).
     slots
         .par_chunks(MIN_PARTICLES_PER_TASK)
-        .flat_map_iter(|slots| {
+        .map(|slots| {
             let (mut ids, mut nb) = (Vec::new(), Neighbourhood::default());
             for &s in slots {
                 ctx.overlapping(&mut nb, s as usize, |found| ids.extend(found.iter().map(|&key| id_of(key))));
