@@ -134,9 +134,7 @@ pub fn workloads(quick: bool) -> Vec<Workload> {
 /// workload, until absorbed or `iterations` tail iterations; a whole-run
 /// workload until absorbed).
 pub fn measure(w: &Workload, iterations: u64, threads: usize) -> Result<Measurement> {
-    let radii = w.radii.generate(w.n, 1)?;
-    let packing = Packing::random(w.dim, radii, w.phi, 1)?;
-    let mut sim = Simulation::new(packing, Dynamics { scheme: w.scheme, ..Dynamics::default() }, 1)?;
+    let mut sim = start(w)?;
     for _ in 0..if w.whole_run { 0 } else { WARMUP } {
         sim.step();
     }
@@ -174,6 +172,13 @@ pub fn measure(w: &Workload, iterations: u64, threads: usize) -> Result<Measurem
         activity: activity / t,
         peak_rss_bytes: peak_rss(),
     })
+}
+
+/// The run a workload times, at its first iteration (seed 1).
+fn start(w: &Workload) -> Result<Simulation> {
+    let radii = w.radii.generate(w.n, 1)?;
+    let packing = Packing::random(w.dim, radii, w.phi, 1)?;
+    Simulation::new(packing, Dynamics { scheme: w.scheme, ..Dynamics::default() }, 1)
 }
 
 /// The median of `values` (0 for none); sorts them.
@@ -407,8 +412,7 @@ mod tests {
     fn a_whole_run_workload_times_every_iteration_until_absorption() {
         let w = Workload { n: 300, ..workloads(false).into_iter().find(|w| w.name == "absorb-3d").unwrap() };
         let m = measure(&w, 5, 1).unwrap();
-        let packing = Packing::random(3, w.radii.generate(w.n, 1).unwrap(), w.phi, 1).unwrap();
-        let mut sim = Simulation::new(packing, Dynamics { scheme: w.scheme, ..Dynamics::default() }, 1).unwrap();
+        let mut sim = start(&w).unwrap();
         while !sim.step().absorbed {}
         let absorbed_at = sim.absorbed_at().unwrap();
         assert!(absorbed_at > 100, "absorbed after {absorbed_at} iterations");
