@@ -8,15 +8,18 @@
 //! pairs and the energy at every iteration, and on the positions to 1e-10
 //! diameters.
 //!
-//! The core sums each particle's contacts in the order of the neighbours' ids,
-//! which is the order in which the reference's pair loop reaches them, so in
-//! practice the positions agree bit for bit. The tolerance leaves room for
-//! round-off: these dynamics amplify it (a difference of 1e-16 grows to 1e-10
-//! in about 110 iterations of pairwise BRO with eps = 0.05 in 2D), so two
-//! codes that sum in different orders could not be compared over a whole run.
+//! The reference sums each particle's pair terms as the core does, in fixed
+//! point (`absorb::sim::fixed`: each term rounded to whole quanta, the
+//! integers added), so that the order of the terms cannot matter and the
+//! positions agree bit for bit in practice. These dynamics amplify round-off
+//! (a difference of 1e-16 grows to 1e-10 in about 110 iterations of pairwise
+//! BRO with eps = 0.05 in 2D): two codes that summed doubles in different
+//! orders could not be compared over a whole run. The tolerance leaves room
+//! for a last bit of the minimum image or of the wrapping into the box.
 
 mod common;
 
+use absorb::sim::fixed::Fixed;
 use absorb::sim::rng::{self, Purpose, Stream};
 use absorb::sim::{BatchMode, Dynamics, Packing, Potential, Radii, Scheme, Simulation};
 use common::every_scheme;
@@ -61,7 +64,8 @@ fn all_pairs(x: &[Vec<f64>], radii: &[f64], side: f64, potential: Potential) -> 
             let sigma = radii[i] + radii[j];
             if dist < sigma {
                 energy += potential.energy(dist, sigma);
-                let e = r.iter().map(|c| c / dist).collect();
+                let inverse = 1.0 / dist;
+                let e = r.iter().map(|c| c * inverse).collect();
                 pairs.push(Pair { i, j, e, f: potential.force(dist, sigma) });
             }
         }
@@ -95,34 +99,40 @@ fn reference_step(
     };
     let pair_key = |purpose, p: &Pair| rng::key(SEED, purpose, k, p.i as u64, p.j as u64);
     let particle_stream = |i: usize| Stream::keyed(SEED, Purpose::ParticleNoise, k, i as u64, 0);
-    let mut dx = vec![vec![0.0; dim]; n];
+    // Sums of pair terms, in quanta.
+    let fixed = Fixed::for_scheme(&scheme);
+    let mut sums = vec![vec![0i64; dim]; n];
     // Adds s_i e to i and s_j (-e) to j.
-    let push = |dx: &mut Vec<Vec<f64>>, p: &Pair, si: f64, sj: f64| {
-        for (c, e) in p.e.iter().enumerate() {
-            dx[p.i][c] += si * e;
-            dx[p.j][c] -= sj * e;
+    let push = |sums: &mut Vec<Vec<i64>>, p: &Pair, si: f64, sj: f64| {
+        for (c, &e) in p.e.iter().enumerate() {
+            sums[p.i][c] += fixed.quanta(si, e);
+            sums[p.j][c] += fixed.quanta(sj, -e);
         }
     };
+    let value = |sums: &Vec<Vec<i64>>| -> Vec<Vec<f64>> {
+        sums.iter().map(|v| v.iter().map(|&q| fixed.value_of(q)).collect()).collect()
+    };
     // F_i = sum_j f_ij e_ij, and sum_j e_ij.
-    let mut force = vec![vec![0.0; dim]; n];
-    let mut directions = vec![vec![0.0; dim]; n];
+    let (mut force, mut directions) = (sums.clone(), sums.clone());
     for p in &pairs {
         push(&mut force, p, p.f, p.f);
         push(&mut directions, p, 1.0, 1.0);
     }
+    let (force, directions) = (value(&force), value(&directions));
+    let mut dx = vec![vec![0.0; dim]; n];
     let add = |dx: &mut Vec<f64>, s: f64, v: &[f64]| dx.iter_mut().zip(v).for_each(|(a, b)| *a += s * b);
     match scheme {
         Scheme::BroPairwise { kick } => {
             for p in &pairs {
                 let xi = rng::unit(pair_key(Purpose::PairNoise, p));
-                push(&mut dx, p, kick * xi, kick * xi);
+                push(&mut sums, p, kick * xi, kick * xi);
             }
         }
         Scheme::BroPairwiseNonreciprocal { kick } => {
             for p in &pairs {
                 let xi_i = rng::unit(rng::key(SEED, Purpose::SideNoise, k, p.i as u64, p.j as u64));
                 let xi_j = rng::unit(rng::key(SEED, Purpose::SideNoise, k, p.j as u64, p.i as u64));
-                push(&mut dx, p, kick * xi_i, kick * xi_j);
+                push(&mut sums, p, kick * xi_i, kick * xi_j);
             }
         }
         Scheme::BroParticle { kick, normalized } => {
@@ -154,7 +164,7 @@ fn reference_step(
                 }
             };
             for (p, _) in pairs.iter().zip(&chosen).filter(|(_, c)| **c) {
-                push(&mut dx, p, lr * p.f, lr * p.f);
+                push(&mut sums, p, lr * p.f, lr * p.f);
             }
         }
         Scheme::Rcd { lr, batch, batch_mode } => {
@@ -183,7 +193,7 @@ fn reference_step(
             for p in &pairs {
                 let eta = Stream::new(pair_key(Purpose::PairNoise, p)).normal();
                 let m = (mu * h + s * h.sqrt() * eta) * p.f;
-                push(&mut dx, p, m, m);
+                push(&mut sums, p, m, m);
             }
         }
         Scheme::SaParticle { noise, h } => {
@@ -193,6 +203,10 @@ fn reference_step(
                 add(&mut dx[i], mu * h + s * h.sqrt() * eta, &force[i]);
             }
         }
+    }
+    // The pairwise schemes' moves are their sums (zero for the others).
+    for (d, v) in dx.iter_mut().zip(value(&sums)) {
+        add(d, 1.0, &v);
     }
     (dx, measured)
 }

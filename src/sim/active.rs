@@ -64,8 +64,9 @@ impl ActiveSet {
     /// Where the movers' shares come with the search for whom they overlap
     /// (see [`step::needs_batch_pass`]), their slots lead `slots` and their
     /// shares are appended to `results` and `contacts`; returns how many
-    /// they are (0 otherwise). The rest of `slots` is ascending and still to
-    /// be computed.
+    /// they are (0 otherwise) and the energy of their overlaps (in quanta,
+    /// as [`step::compute`] gives it). The rest of `slots` is ascending and
+    /// still to be computed.
     pub(super) fn choose<const D: usize>(
         &mut self,
         ctx: &Context<'_, D>,
@@ -73,25 +74,25 @@ impl ActiveSet {
         n: usize,
         results: &mut Vec<Particle<D>>,
         contacts: &mut Vec<Contacts>,
-    ) -> usize {
+    ) -> (usize, i128) {
         // `mark` is all false between iterations; `chosen` lists what is set.
         self.mark.resize(n, false);
         self.chosen.clear();
         self.slots.clear();
-        let (movers, overlapped) = if step::needs_batch_pass(scheme) {
-            (0, step::overlapping_ids(ctx, &self.movers))
+        let (movers, overlapped, energy) = if step::needs_batch_pass(scheme) {
+            (0, step::overlapping_ids(ctx, &self.movers), 0)
         } else {
             // One sweep a mover: its share, and whom it overlaps now.
             ctx.cells.append_sorted_slots(&self.movers, &mut self.slots);
             let (m, first) = (self.slots.len(), results.len());
             results.resize(first + m, Particle::ZERO);
             contacts.resize(first + m, Contacts::default());
-            let overlapped =
+            let (overlapped, energy) =
                 step::compute_seeing(ctx, scheme, &self.slots, &mut results[first..], &mut contacts[first..]);
             for &i in &self.movers {
                 self.mark[i as usize] = true;
             }
-            (m, overlapped)
+            (m, overlapped, energy)
         };
         // The touching, the movers and whatever a mover overlaps now.
         for &i in self.touching.iter().chain(&self.movers).chain(overlapped.iter().flatten()) {
@@ -105,6 +106,6 @@ impl ActiveSet {
             self.mark[i as usize] = false;
         }
         ctx.cells.append_sorted_slots(&self.chosen, &mut self.slots);
-        movers
+        (movers, energy)
     }
 }

@@ -3,6 +3,7 @@
 
 mod active;
 pub mod cells;
+pub mod fixed;
 mod neighbourhood;
 pub mod observe;
 pub mod packing;
@@ -114,8 +115,8 @@ fn prefetch<T>(value: &T) {
     let _ = value;
 }
 
-/// Ids per chunk of the pass in id order: sums run over each chunk, then
-/// over the chunks, whatever the number of threads.
+/// Ids per chunk of the pass in id order (a task; a multiple of 64, the
+/// bits of a word of the touching and moved lists).
 const ID_CHUNK: usize = 4096;
 
 /// Ids per partial sum of the MSD: the sum of the squared displacements of
@@ -132,18 +133,16 @@ const MSD_PREFETCH_AHEAD: usize = 4;
 struct Tally {
     active: usize,
     contact_ends: usize,
-    energy: f64,
     touching: usize,
     movers: usize,
     max_displacement: f64,
 }
 
 impl Tally {
-    fn count(&mut self, c: step::Contacts, half_energy: f64) {
+    fn count(&mut self, c: step::Contacts) {
         self.active += usize::from(c.active() > 0);
         self.contact_ends += c.active() as usize;
         self.touching += usize::from(c.touching());
-        self.energy += half_energy;
     }
 
     fn moved(&mut self, by: f64) {
@@ -151,12 +150,11 @@ impl Tally {
         self.max_displacement = self.max_displacement.max(by);
     }
 
-    /// This tally followed by `next` (the energy sums in this order).
+    /// This tally and `next`.
     fn then(self, next: Tally) -> Tally {
         Tally {
             active: self.active + next.active,
             contact_ends: self.contact_ends + next.contact_ends,
-            energy: self.energy + next.energy,
             touching: self.touching + next.touching,
             movers: self.movers + next.movers,
             max_displacement: self.max_displacement.max(next.max_displacement),
@@ -232,16 +230,18 @@ impl Simulation {
         contacts.clear();
         // Near absorption `set.slots` is aligned with the results: the movers
         // first where their shares came with the search for whom they overlap.
-        let movers = if everyone { 0 } else { set.choose(&ctx, &scheme, n, &mut results, &mut contacts) };
+        let (movers, mut energy) =
+            if everyone { (0, 0) } else { set.choose(&ctx, &scheme, n, &mut results, &mut contacts) };
         let visit = if everyone { step::Visit::All(n) } else { step::Visit::Slots(&set.slots[movers..]) };
-        step::compute(&ctx, &scheme, visit, &mut results, &mut contacts);
+        let rule = step::Rule::new(&ctx, &scheme, visit);
+        energy += step::compute(&ctx, &rule, visit, &mut results, &mut contacts);
         let visited = results.len();
 
-        // The results in id order, so that sums have the bits of any layout
-        // of the cells, summed per chunk of ID_CHUNK ids and then over the
-        // chunks, so that they have the bits of any number of threads. A full
-        // scan's results are by slot (id i is result slot_of(i)): its chunks
-        // run in parallel. The active set sorts its few and goes in order.
+        // The results in id order: each particle's move is finished there
+        // (its draws are keyed by id), and the lists of the touching and of
+        // the movers come out ascending. A full scan's results are by slot
+        // (id i is result slot_of(i)): its chunks of ID_CHUNK ids run in
+        // parallel. The active set sorts its few and goes in order.
         let enough = list_cap(n);
         let bx = self.packing.periodic_box();
         let positions = self.packing.points_mut::<D>();
@@ -271,12 +271,13 @@ impl Simulation {
                             prefetch(&contacts[ahead as usize]);
                         }
                         let r = cells.slot_of(chunk * ID_CHUNK + k);
-                        let (c, p) = (contacts[r], &results[r]);
-                        t.count(c, p.half_energy);
+                        let c = contacts[r];
+                        t.count(c);
                         readout[k] = c.readout();
                         touching[k / 64] |= u64::from(c.touching()) << (k % 64);
                         moves[k] = 0.0;
-                        if let Some(moved_by) = apply(&mut x[k], &mut u[k], &p.dx, bx) {
+                        let dx = ctx.finish(&rule, chunk * ID_CHUNK + k, &results[r], c);
+                        if let Some(moved_by) = apply(&mut x[k], &mut u[k], &dx, bx) {
                             moves[k] = moved_by as f32;
                             moved[k / 64] |= 1 << (k % 64);
                             t.moved(moved_by);
@@ -318,7 +319,7 @@ impl Simulation {
             set.order.clear();
             set.order.extend(set.slots.iter().enumerate().map(|(r, &s)| (ctx.ids[s as usize], r as u32)));
             set.order.sort_unstable();
-            let (mut tally, mut chunk, mut part) = (Tally::default(), 0, Tally::default());
+            let mut tally = Tally::default();
             for (j, &(id, r)) in set.order.iter().enumerate() {
                 // The visited lie scattered over N: ask early for a later
                 // one's entries (each a cache miss otherwise).
@@ -331,33 +332,31 @@ impl Simulation {
                     prefetch(&results[r_ahead as usize]);
                 }
                 let i = id as usize;
-                if i / ID_CHUNK != chunk {
-                    tally = tally.then(std::mem::take(&mut part));
-                    chunk = i / ID_CHUNK;
-                }
-                let (c, p) = (contacts[r as usize], &results[r as usize]);
-                part.count(c, p.half_energy);
+                let c = contacts[r as usize];
+                tally.count(c);
                 set.visited.push(id);
                 self.last_contacts[i] = c.readout();
                 if c.touching() && set.touching.len() < enough {
                     set.touching.push(id);
                 }
-                if let Some(moved_by) = apply(&mut positions[i], &mut unwrapped[i], &p.dx, bx) {
+                let dx = ctx.finish(&rule, i, &results[r as usize], c);
+                if let Some(moved_by) = apply(&mut positions[i], &mut unwrapped[i], &dx, bx) {
                     self.last_moves[i] = moved_by as f32;
-                    part.moved(moved_by);
+                    tally.moved(moved_by);
                     if set.movers.len() < enough {
                         set.movers.push(id);
                     }
                 }
             }
-            tally.then(part)
+            tally
         };
         let stats = StepStats {
             iteration: self.iteration,
             active_particles: tally.active,
             active_pairs: tally.contact_ends / 2,
             activity: tally.active as f64 / n as f64,
-            energy: tally.energy / n as f64,
+            // Each pair counted at both ends: the sum is even.
+            energy: ctx.energy_fixed.value(energy / 2) / n as f64,
             msd,
             max_displacement: tally.max_displacement,
             absorbed: tally.active == 0,

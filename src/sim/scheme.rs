@@ -193,6 +193,25 @@ impl Scheme {
         "sa-particle",
     ];
 
+    /// The largest magnitude, on any axis, of one pair's term in a
+    /// particle's sum (forces are at most 1, unit vectors at most 1 on an
+    /// axis, uniforms below 1 and Box-Muller normals below 8.6 in
+    /// magnitude): it sets the quantum of the sums (see [`crate::sim::fixed`]).
+    pub fn term_bound(&self) -> f64 {
+        match *self {
+            // kick xi_ij e_ij, lr f_ij e_ij.
+            Scheme::BroPairwise { kick } | Scheme::BroPairwiseNonreciprocal { kick } => kick,
+            Scheme::Sgd { lr, .. } => lr,
+            // sum_j e_ij or F_i, scaled afterwards.
+            Scheme::BroParticle { .. } | Scheme::Rcd { .. } | Scheme::Gd { .. } | Scheme::SaParticle { .. } => 1.0,
+            // (mu h + s sqrt(h) eta_ij) f_ij e_ij.
+            Scheme::SaPairwise { noise, h } => {
+                let (mu, sd) = noise.moments();
+                (mu * h).abs() + 9.0 * sd * h.sqrt()
+            }
+        }
+    }
+
     /// This scheme's name in MODEL.md.
     pub fn name(&self) -> &'static str {
         match self {

@@ -5,10 +5,12 @@
 //! Every particle gathers its own displacement from its own contacts, so a
 //! pair is looked at from both ends: its reciprocal numbers come from the
 //! pair's key and agree, nothing is written by two threads, and the result is
-//! the same at any thread count.
+//! the same at any thread count. The sums are in fixed point
+//! ([`super::fixed`]): the same bits in whatever order the contacts come.
 
 use super::cells::CellList;
-use super::neighbourhood::{FOUND_CAPACITY, Kernel, Neighbourhood};
+use super::fixed::{EnergyFixed, Fixed};
+use super::neighbourhood::{Kernel, Neighbourhood};
 use super::packing::Packing;
 use super::potential::Potential;
 use super::rng::{self, Purpose, Stream, pair_ids};
@@ -58,6 +60,25 @@ pub(crate) struct Context<'a, const D: usize> {
     pub keys: Keys,
     /// How neighbour sweeps compute (the same bits whichever).
     pub kernel: Kernel,
+    /// The quantum of energy sums.
+    pub energy_fixed: EnergyFixed,
+}
+
+/// What an iteration does with each contact: the scheme, its batch, and
+/// the quantum its sums are taken in.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Rule<'s> {
+    pub scheme: &'s Scheme,
+    pub batch: Batch,
+    pub fixed: Fixed,
+}
+
+impl<'s> Rule<'s> {
+    /// The rule of an iteration of `scheme` that visits `visit` (a fixed
+    /// batch is drawn from the active pairs or particles among them).
+    pub(crate) fn new<const D: usize>(ctx: &Context<'_, D>, scheme: &'s Scheme, visit: Visit<'_>) -> Self {
+        Self { scheme, batch: ctx.batch(scheme, visit), fixed: Fixed::for_scheme(scheme) }
+    }
 }
 
 /// The key prefixes of one iteration (see [`rng::prefix`]).
@@ -83,26 +104,28 @@ impl Keys {
 /// What a particle's scan of its neighbours found.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Scan {
-    /// Half the energy of its overlaps (each pair is seen from both ends).
-    pub half_energy: f64,
+    /// The energy of its overlaps, in quanta (each pair is seen from both
+    /// ends: a sum over particles counts it twice).
+    pub energy: i128,
     /// Number of active contacts.
     pub contacts: u32,
     /// It overlaps some neighbour, active or below the tolerance.
     pub touching: bool,
 }
 
-/// One particle's share of the iteration: its move and half the energy of
-/// its overlaps (each pair is seen from both ends). Its contacts are kept
-/// apart, in [`Contacts`], so that this is 32 bytes in 3D.
+/// One particle's share of the iteration: the sum of its pair terms, in
+/// the quanta of the iteration's [`Rule`] (its move once [`Context::finish`]
+/// has scaled it). Its contacts are kept apart, in [`Contacts`], and the
+/// energy is summed over the particles as they are visited, so that this is
+/// 24 bytes in 3D.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Particle<const D: usize> {
-    pub dx: [f64; D],
-    pub half_energy: f64,
+    pub sum: [i64; D],
 }
 
 impl<const D: usize> Particle<D> {
-    /// No move, no overlap: the share of a particle that touches nothing.
-    pub(crate) const ZERO: Self = Self { dx: [0.0; D], half_energy: 0.0 };
+    /// No contact: the share of a particle that touches nothing.
+    pub(crate) const ZERO: Self = Self { sum: [0; D] };
 }
 
 /// A particle's number of active contacts, and whether it overlaps some
@@ -135,21 +158,21 @@ impl Contacts {
 
 impl<const D: usize> Context<'_, D> {
     /// Visits the overlapping neighbours of the particle in slot `s`:
-    /// shows them all to `seen` (as [`Self::overlapping`] does), accumulates
-    /// half their energies and, for each active contact, calls
-    /// `active(j, e_ij, f(r_ij))` with j the neighbour's id.
+    /// shows them all to `seen` (as [`Self::overlapping`] does), sums their
+    /// energies and, for each active contact, calls `active(j, e_ij,
+    /// f(r_ij))` with j the neighbour's id.
     #[inline(always)]
     fn contacts(
         &self,
         nb: &mut Neighbourhood<D>,
         s: usize,
-        seen: &mut impl FnMut(&[u64]),
+        seen: &mut impl FnMut(&[u32]),
         mut active: impl FnMut(usize, &[f64; D], f64),
     ) -> Scan {
         let xi = &self.point(s);
         let ri = self.radii[s];
         let i = self.ids[s] as usize;
-        let mut half_energy = 0.0;
+        let mut energy = 0;
         let mut count = 0;
         let mut touching = false;
         let mut pair = |t: usize, r: [f64; D]| {
@@ -160,53 +183,40 @@ impl<const D: usize> Context<'_, D> {
             }
             let dist = r2.sqrt();
             touching = true;
-            half_energy += 0.5 * self.potential.energy(dist, sigma);
+            energy += self.energy_fixed.quanta(self.potential.energy(dist, sigma));
             if dist >= sigma * self.active_below {
                 return;
             }
             count += 1;
             let j = self.ids[t] as usize;
-            let e = if dist > 0.0 { r.map(|c| c / dist) } else { self.coincident_direction(i, j) };
+            let e = if dist > 0.0 {
+                let inverse = 1.0 / dist;
+                r.map(|c| c * inverse)
+            } else {
+                self.coincident_direction(i, j)
+            };
             active(j, &e, self.potential.force(dist, sigma));
         };
         self.overlapping(nb, s, |found| {
             seen(found);
-            for &key in found {
-                let t = key as u32 as usize;
-                pair(t, self.bx.separation(xi, &self.point(t)));
+            for &t in found {
+                if t as usize != s {
+                    pair(t as usize, self.bx.separation(xi, &self.point(t as usize)));
+                }
             }
         });
-        Scan { half_energy, contacts: count, touching }
+        Scan { energy, contacts: count, touching }
     }
 
-    /// Calls `visit` once with the particles that overlap the one in slot
-    /// `s`, as `id << 32 | slot`, ascending: by neighbour id, whatever the
-    /// layout of the cells, so that sums over neighbours have the same bits
-    /// however the cell list was built. `nb` finds the runs of candidate
-    /// slots around `s`'s cell (or already holds them).
+    /// Calls `visit` once with the slots of the particles that overlap the
+    /// one in slot `s`, `s` itself among them, in the order of the cell
+    /// list's runs. `nb` finds the runs of candidate slots around `s`'s cell
+    /// (or already holds them).
     #[inline(always)]
-    fn overlapping(&self, nb: &mut Neighbourhood<D>, s: usize, visit: impl FnOnce(&[u64])) {
+    fn overlapping(&self, nb: &mut Neighbourhood<D>, s: usize, visit: impl FnOnce(&[u32])) {
         nb.find_runs(self.cells, s);
         nb.sweep(self.cells, &self.point(s), self.radii[s], self.bx, self.kernel);
-        let found = nb.found();
-        // The sweep found s itself: it is left out here.
-        let me = s as u32;
-        let key = |&t: &u32| (u64::from(self.ids[t as usize]) << 32) | u64::from(t);
-        if found.len() <= FOUND_CAPACITY {
-            let mut keys = [0u64; FOUND_CAPACITY];
-            let mut k = 0;
-            for t in found {
-                keys[k] = key(t);
-                k += usize::from(*t != me);
-            }
-            let mut sorted = [0u64; FOUND_CAPACITY];
-            rank_sort(&keys[..k], &mut sorted);
-            visit(&sorted[..k]);
-        } else {
-            let mut keys: Vec<u64> = found.iter().filter(|&&t| t != me).map(key).collect();
-            keys.sort_unstable();
-            visit(&keys);
-        }
+        visit(nb.found());
     }
 
     /// The position in slot `s`.
@@ -265,87 +275,90 @@ impl<const D: usize> Context<'_, D> {
         }
     }
 
-    /// The displacement of the particle in slot `s` under `scheme` (with
-    /// `batch` for SGD and RCD).
+    /// The share of the particle in slot `s` under `rule`, its contacts and
+    /// the energy of its overlaps (in quanta).
     #[inline(always)]
     pub(crate) fn particle(
         &self,
         nb: &mut Neighbourhood<D>,
-        scheme: &Scheme,
-        batch: Batch,
+        rule: &Rule<'_>,
         s: usize,
-    ) -> (Particle<D>, Contacts) {
-        self.particle_seeing(nb, scheme, batch, s, |_| {})
+    ) -> (Particle<D>, Contacts, i128) {
+        self.particle_seeing(nb, rule, s, |_| {})
     }
 
-    /// [`Self::particle`], showing `seen` the particles that overlap it (as
-    /// [`Self::overlapping`] does).
+    /// [`Self::particle`], showing `seen` the slots of the particles that
+    /// overlap it (as [`Self::overlapping`] does).
     #[inline(always)]
     pub(crate) fn particle_seeing(
         &self,
         nb: &mut Neighbourhood<D>,
-        scheme: &Scheme,
-        batch: Batch,
+        rule: &Rule<'_>,
         s: usize,
-        mut seen: impl FnMut(&[u64]),
-    ) -> (Particle<D>, Contacts) {
+        mut seen: impl FnMut(&[u32]),
+    ) -> (Particle<D>, Contacts, i128) {
         let i = self.ids[s] as usize;
-        let mut dx = [0.0; D];
-        let scan = match *scheme {
+        let fixed = rule.fixed;
+        let mut sum = [0; D];
+        let scan = match *rule.scheme {
             Scheme::BroPairwise { kick } => self.contacts(nb, s, &mut seen, |j, e, _| {
-                add(&mut dx, kick * self.pair_uniform(i, j), e);
+                fixed.add(&mut sum, kick * self.pair_uniform(i, j), e);
             }),
             Scheme::BroPairwiseNonreciprocal { kick } => self.contacts(nb, s, &mut seen, |j, e, _| {
                 // Keyed by (mover, other): the two ends draw independently.
                 let xi = rng::unit(rng::key_from(self.keys.side_noise, i as u64, j as u64));
-                add(&mut dx, kick * xi, e);
+                fixed.add(&mut sum, kick * xi, e);
             }),
-            Scheme::BroParticle { kick, normalized } => {
-                let mut sum = [0.0; D];
-                let out = self.contacts(nb, s, &mut seen, |_, e, _| add(&mut sum, 1.0, e));
-                if out.contacts > 0 {
-                    let xi = self.particle_stream(Purpose::ParticleNoise, i).uniform();
-                    let scale = if normalized { unit_scale(&sum) } else { 1.0 };
-                    add(&mut dx, kick * xi * scale, &sum);
-                }
-                out
-            }
+            // sum_j e_ij, scaled by `finish`.
+            Scheme::BroParticle { .. } => self.contacts(nb, s, &mut seen, |_, e, _| fixed.add(&mut sum, 1.0, e)),
             Scheme::Sgd { lr, .. } => self.contacts(nb, s, &mut seen, |j, e, f| {
-                if Self::in_batch(batch, self.pair_batch_key(i, j)) {
-                    add(&mut dx, lr * f, e);
+                if Self::in_batch(rule.batch, self.pair_batch_key(i, j)) {
+                    fixed.add(&mut sum, lr * f, e);
                 }
             }),
-            Scheme::Rcd { lr, .. } => {
-                let mut force = [0.0; D];
-                let out = self.contacts(nb, s, &mut seen, |_, e, f| add(&mut force, f, e));
-                if out.contacts > 0 && Self::in_batch(batch, self.particle_batch_key(i)) {
-                    add(&mut dx, lr, &force);
-                }
-                out
-            }
-            Scheme::Gd { lr } => {
-                let mut force = [0.0; D];
-                let out = self.contacts(nb, s, &mut seen, |_, e, f| add(&mut force, f, e));
-                add(&mut dx, lr, &force);
-                out
+            // F_i, scaled by `finish`.
+            Scheme::Rcd { .. } | Scheme::Gd { .. } | Scheme::SaParticle { .. } => {
+                self.contacts(nb, s, &mut seen, |_, e, f| fixed.add(&mut sum, f, e))
             }
             Scheme::SaPairwise { noise, h } => {
                 let (mu, sd) = noise.moments();
                 let (mu, sd) = (mu * h, sd * h.sqrt());
-                self.contacts(nb, s, &mut seen, |j, e, f| add(&mut dx, (mu + sd * self.pair_normal(i, j)) * f, e))
-            }
-            Scheme::SaParticle { noise, h } => {
-                let (mu, sd) = noise.moments();
-                let mut force = [0.0; D];
-                let out = self.contacts(nb, s, &mut seen, |_, e, f| add(&mut force, f, e));
-                if out.contacts > 0 {
-                    let eta = self.particle_stream(Purpose::ParticleNoise, i).normal();
-                    add(&mut dx, mu * h + sd * h.sqrt() * eta, &force);
-                }
-                out
+                self.contacts(nb, s, &mut seen, |j, e, f| {
+                    fixed.add(&mut sum, (mu + sd * self.pair_normal(i, j)) * f, e)
+                })
             }
         };
-        (Particle { dx, half_energy: scan.half_energy }, Contacts::new(scan.contacts, scan.touching))
+        (Particle { sum }, Contacts::new(scan.contacts, scan.touching), scan.energy)
+    }
+
+    /// The displacement of particle `i` (an id) under `rule`, from its
+    /// share and its contacts: the sum of its pair terms, scaled where the
+    /// scheme draws or chooses per particle.
+    #[inline(always)]
+    pub(crate) fn finish(&self, rule: &Rule<'_>, i: usize, share: &Particle<D>, contacts: Contacts) -> [f64; D] {
+        let sum = rule.fixed.value(&share.sum);
+        let active = contacts.active() > 0;
+        match *rule.scheme {
+            Scheme::BroPairwise { .. }
+            | Scheme::BroPairwiseNonreciprocal { .. }
+            | Scheme::Sgd { .. }
+            | Scheme::SaPairwise { .. } => sum,
+            Scheme::BroParticle { kick, normalized } if active => {
+                let xi = self.particle_stream(Purpose::ParticleNoise, i).uniform();
+                let scale = if normalized { unit_scale(&sum) } else { 1.0 };
+                scaled(kick * xi * scale, &sum)
+            }
+            Scheme::Rcd { lr, .. } if active && Self::in_batch(rule.batch, self.particle_batch_key(i)) => {
+                scaled(lr, &sum)
+            }
+            Scheme::Gd { lr } => scaled(lr, &sum),
+            Scheme::SaParticle { noise, h } if active => {
+                let (mu, sd) = noise.moments();
+                let eta = self.particle_stream(Purpose::ParticleNoise, i).normal();
+                scaled(mu * h + sd * h.sqrt() * eta, &sum)
+            }
+            Scheme::BroParticle { .. } | Scheme::Rcd { .. } | Scheme::SaParticle { .. } => [0.0; D],
+        }
     }
 
     /// The batch of a fixed-size SGD or RCD iteration: draws every active
@@ -391,12 +404,6 @@ impl<const D: usize> Context<'_, D> {
     }
 }
 
-/// The particle id in a key `id << 32 | slot` of [`Context::overlapping`].
-#[inline(always)]
-fn id_of(key: u64) -> u32 {
-    (key >> 32) as u32
-}
-
 /// Whether `scheme`'s batch is drawn from every active pair's (particle's)
 /// key, in a pass over them before any share is computed (fixed-size SGD
 /// and RCD batches).
@@ -417,23 +424,10 @@ fn select_smallest(mut keys: Vec<BatchKey>, b: f64) -> Batch {
     Batch::UpTo(*last)
 }
 
-/// The distinct `keys` in ascending order, into `out`: each key's place is
-/// the number of smaller keys. Quadratic, but without a data-dependent branch,
-/// which for a particle's handful of overlaps beats any comparison sort (those
-/// mispredict about every other comparison).
+/// `scale` v.
 #[inline(always)]
-fn rank_sort(keys: &[u64], out: &mut [u64]) {
-    for &k in keys {
-        let rank: usize = keys.iter().map(|&other| usize::from(other < k)).sum();
-        out[rank] = k;
-    }
-}
-
-#[inline(always)]
-fn add<const D: usize>(acc: &mut [f64; D], scale: f64, v: &[f64; D]) {
-    for k in 0..D {
-        acc[k] += scale * v[k];
-    }
+fn scaled<const D: usize>(scale: f64, v: &[f64; D]) -> [f64; D] {
+    v.map(|c| scale * c)
 }
 
 /// 1/|v|, or 0 for the zero vector (a particle pushed equally from all sides).
@@ -478,5 +472,6 @@ pub(crate) fn context_over<'a, const D: usize>(
         iteration,
         keys: Keys::new(seed, iteration),
         kernel: Kernel::detect(),
+        energy_fixed: EnergyFixed::for_diameter(packing.max_diameter()),
     }
 }

@@ -2,7 +2,7 @@
 //! full scan), or the slots of the active set near absorption; and the
 //! buffers the shares land in.
 
-use super::{Batch, Contacts, Context, MIN_PARTICLES_PER_TASK, Particle, id_of, needs_batch_pass};
+use super::{Contacts, Context, MIN_PARTICLES_PER_TASK, Particle, Rule, needs_batch_pass};
 use crate::sim::neighbourhood::Neighbourhood;
 use crate::sim::scheme::Scheme;
 use rayon::iter::Either;
@@ -37,16 +37,16 @@ impl<'a> Visit<'a> {
 
 /// Computes the share of one iteration of the particles `visit` names and
 /// appends them to `results` and their contacts to `contacts` (aligned with
-/// its slots, after what the two held). Every particle outside them must
-/// have no overlap: its share is zero.
+/// its slots, after what the two held); returns the energy of their
+/// overlaps, in quanta, each pair counted at both ends. Every particle
+/// outside them must have no overlap: its share is zero.
 pub(crate) fn compute<const D: usize>(
     ctx: &Context<'_, D>,
-    scheme: &Scheme,
+    rule: &Rule<'_>,
     visit: Visit<'_>,
     results: &mut Vec<Particle<D>>,
     contacts: &mut Vec<Contacts>,
-) {
-    let batch = ctx.batch(scheme, visit);
+) -> i128 {
     let first = results.len();
     debug_assert_eq!(first, contacts.len(), "results and contacts stay aligned");
     // Every entry is written below; these only set the lengths.
@@ -54,32 +54,36 @@ pub(crate) fn compute<const D: usize>(
     contacts.resize(first + visit.len(), Contacts::default());
     let (results, contacts) = (&mut results[first..], &mut contacts[first..]);
     match visit {
-        Visit::All(n) => compute_all(ctx, scheme, batch, n, results, contacts),
+        Visit::All(n) => compute_all(ctx, rule, n, results, contacts),
         Visit::Slots(_) => visit
             .par_iter()
             .zip(results.par_iter_mut().zip(contacts.par_iter_mut()))
             .with_min_len(MIN_PARTICLES_PER_TASK)
-            .for_each_init(Neighbourhood::default, |nb, (s, (result, contact))| {
-                (*result, *contact) = ctx.particle(nb, scheme, batch, s);
-            }),
+            .map_init(Neighbourhood::default, |nb, (s, (result, contact))| {
+                let energy;
+                (*result, *contact, energy) = ctx.particle(nb, rule, s);
+                energy
+            })
+            .sum(),
     }
 }
 
 /// The movers' shares of an iteration whose batch needs no pass (see
 /// [`needs_batch_pass`]), computed as [`compute`] would for the particles in
 /// `slots` (ascending) into `results` and `contacts` (as long as `slots`),
-/// with the ids of the particles that overlap them (with repeats, a list
-/// for each chunk of slots): one sweep a mover finds both.
+/// with the ids of the particles that overlap them (with repeats and the
+/// movers themselves, a list for each chunk of slots), and the energy of
+/// their overlaps in quanta: one sweep a mover finds all three.
 pub(crate) fn compute_seeing<const D: usize>(
     ctx: &Context<'_, D>,
     scheme: &Scheme,
     slots: &[u32],
     results: &mut [Particle<D>],
     contacts: &mut [Contacts],
-) -> Vec<Vec<u32>> {
+) -> (Vec<Vec<u32>>, i128) {
     debug_assert!(!needs_batch_pass(scheme), "a fixed batch needs every visited particle first");
     assert!(results.len() == slots.len() && contacts.len() == slots.len(), "a share for every mover");
-    let batch = ctx.batch(scheme, Visit::Slots(slots));
+    let rule = Rule::new(ctx, scheme, Visit::Slots(slots));
     // In plain chunks, each with its own neighbourhood (a fold would move
     // the neighbourhood, some hundred bytes, at every particle).
     slots
@@ -87,16 +91,22 @@ pub(crate) fn compute_seeing<const D: usize>(
         .zip(results.par_chunks_mut(MIN_PARTICLES_PER_TASK))
         .zip(contacts.par_chunks_mut(MIN_PARTICLES_PER_TASK))
         .map(|((slots, results), contacts)| {
-            let mut nb = Neighbourhood::default();
-            let mut ids = Vec::new();
+            let (mut nb, mut ids, mut energy) = (Neighbourhood::default(), Vec::new(), 0);
             for ((&s, result), contact) in slots.iter().zip(results).zip(contacts) {
-                (*result, *contact) = ctx.particle_seeing(&mut nb, scheme, batch, s as usize, |found| {
-                    ids.extend(found.iter().map(|&key| id_of(key)))
+                let mine;
+                (*result, *contact, mine) = ctx.particle_seeing(&mut nb, &rule, s as usize, |found| {
+                    ids.extend(found.iter().map(|&t| ctx.ids[t as usize]))
                 });
+                energy += mine;
             }
-            ids
+            (ids, energy)
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold((Vec::new(), 0), |(mut lists, energy), (ids, mine)| {
+            lists.push(ids);
+            (lists, energy + mine)
+        })
 }
 
 /// Particles a task of a full scan handles, at least (whole cells).
@@ -107,12 +117,11 @@ const PARTICLES_PER_TASK: usize = 1024;
 /// once, without looking for the cell of each particle.
 fn compute_all<const D: usize>(
     ctx: &Context<'_, D>,
-    scheme: &Scheme,
-    batch: Batch,
+    rule: &Rule<'_>,
     n: usize,
     results: &mut [Particle<D>],
     contacts: &mut [Contacts],
-) {
+) -> i128 {
     let cells = ctx.cells;
     assert!(!cells.has_strays(), "a full scan visits the slots of a cell list without strays");
     assert!(results.len() == n && contacts.len() == n, "a share for every slot");
@@ -135,24 +144,30 @@ fn compute_all<const D: usize>(
         (rest, rest_contacts) = (others, others_contacts);
     }
     debug_assert!(rest.is_empty(), "the cells hold every slot");
-    tasks.into_par_iter().for_each(|(numbers, results, contacts)| {
-        let mut nb = Neighbourhood::default();
-        let mut c = cells.coords_of::<D>(numbers.start);
-        let mut out = results.iter_mut().zip(contacts.iter_mut());
-        for number in numbers {
-            nb.enter(cells, c, number);
-            for s in cells.members(number) {
-                let (result, contact) = out.next().expect("a result for every slot");
-                (*result, *contact) = ctx.particle(&mut nb, scheme, batch, s);
+    tasks
+        .into_par_iter()
+        .map(|(numbers, results, contacts)| {
+            let (mut nb, mut energy) = (Neighbourhood::default(), 0);
+            let mut c = cells.coords_of::<D>(numbers.start);
+            let mut out = results.iter_mut().zip(contacts.iter_mut());
+            for number in numbers {
+                nb.enter(cells, c, number);
+                for s in cells.members(number) {
+                    let (result, contact) = out.next().expect("a result for every slot");
+                    let mine;
+                    (*result, *contact, mine) = ctx.particle(&mut nb, rule, s);
+                    energy += mine;
+                }
+                cells.next_coords(&mut c);
             }
-            cells.next_coords(&mut c);
-        }
-    });
+            energy
+        })
+        .sum()
 }
 
 /// The ids of the particles that overlap one of `movers` (ids) in the
-/// current configuration, with repeats (a list for each chunk of movers, as
-/// [`compute_seeing`] gives them).
+/// current configuration, with repeats and the movers themselves (a list
+/// for each chunk of movers, as [`compute_seeing`] gives them).
 pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u32]) -> Vec<Vec<u32>> {
     let mut slots = Vec::with_capacity(movers.len());
     ctx.cells.append_sorted_slots(movers, &mut slots);
@@ -163,7 +178,7 @@ pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u3
         .map(|slots| {
             let (mut ids, mut nb) = (Vec::new(), Neighbourhood::default());
             for &s in slots {
-                ctx.overlapping(&mut nb, s as usize, |found| ids.extend(found.iter().map(|&key| id_of(key))));
+                ctx.overlapping(&mut nb, s as usize, |found| ids.extend(found.iter().map(|&t| ctx.ids[t as usize])));
             }
             ids
         })
@@ -172,21 +187,21 @@ pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u3
 
 /// Energy U and active contacts of each particle (by id), without moving anything.
 pub(crate) fn contacts_and_energy<const D: usize>(ctx: &Context<'_, D>) -> (Vec<u32>, f64) {
-    let by_slot: Vec<(f64, u32)> = (0..ctx.ids.len())
+    let by_slot: Vec<(i128, u32)> = (0..ctx.ids.len())
         .into_par_iter()
         .with_min_len(MIN_PARTICLES_PER_TASK)
         .map_init(Neighbourhood::default, |nb, s| {
             let scan = ctx.contacts(nb, s, &mut |_| {}, |_, _, _| {});
-            (scan.half_energy, scan.contacts)
+            (scan.energy, scan.contacts)
         })
         .collect();
-    let mut per = vec![(0.0, 0); by_slot.len()];
+    let mut contacts = vec![0; by_slot.len()];
     for (p, &id) in by_slot.iter().zip(ctx.ids) {
-        per[id as usize] = *p;
+        contacts[id as usize] = p.1;
     }
-    // Summed in id order: the same bits however the cells are laid out.
-    let energy = per.iter().map(|p| p.0).sum();
-    (per.into_iter().map(|p| p.1).collect(), energy)
+    // Each pair counted at both ends: the sum is even.
+    let energy: i128 = by_slot.iter().map(|p| p.0).sum();
+    (contacts, ctx.energy_fixed.value(energy / 2))
 }
 
 /// Reusable per-particle buffers, one per compiled dimension, so an iteration

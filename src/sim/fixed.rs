@@ -1,0 +1,187 @@
+//! Sums in fixed point: each term is rounded (to nearest, ties to even) to a
+//! whole number of quanta, a power of two, and the integers are added.
+//! Integer addition does not depend on the order of the terms, so a
+//! particle's displacement and the energy have the same bits whatever order
+//! the cells, the threads or a pair loop reach the contacts in, and a pair
+//! seen from its two ends gives exactly opposite terms (the rounding is odd).
+//!
+//! The quantum of a displacement sum is 2^-48 of the largest term the
+//! scheme can make (rounded up to a power of two): about 2^-52 diameters
+//! for steps of 0.05, finer than the spacing of doubles at positions of a
+//! few diameters, and a particle would need 2^15 contacts to overflow. The
+//! quantum of the energy is 2^-96 of the largest diameter, in 128 bits.
+
+use super::scheme::Scheme;
+
+/// Bits below the largest term in a displacement sum.
+const TERM_BITS: i32 = 48;
+/// Bits below the largest pair energy in an energy sum.
+const ENERGY_BITS: i32 = 96;
+
+/// 1.5 2^52: a double |x| < 2^51 added to it is rounded to a whole number,
+/// which its low bits then hold.
+const MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// `x` rounded to the nearest whole number (ties to even), for |x| < 2^51,
+/// in three instructions: no check for overflow or NaN (what `as` would
+/// add), which the bounds on the terms rule out.
+#[inline(always)]
+fn round_small(x: f64) -> i64 {
+    (x + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64
+}
+
+/// The smallest power of two at or above `x` (> 0, finite), as an exponent.
+fn exponent_above(x: f64) -> i32 {
+    debug_assert!(x.is_finite() && x > 0.0, "a positive bound");
+    let e = x.log2().ceil() as i32;
+    // log2 may round: make sure 2^e >= x.
+    if 2f64.powi(e) < x { e + 1 } else { e }
+}
+
+/// The quantum of one iteration's displacement sums: a power of two.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fixed {
+    /// 1 / quantum.
+    per_unit: f64,
+    /// The quantum.
+    unit: f64,
+}
+
+impl Fixed {
+    /// Quanta for terms of magnitude at most `bound` on each axis.
+    pub fn for_terms_up_to(bound: f64) -> Self {
+        let e = exponent_above(bound) - TERM_BITS;
+        Self { per_unit: 2f64.powi(-e), unit: 2f64.powi(e) }
+    }
+
+    /// Quanta for the sums of `scheme`'s pair terms (see [`Scheme::term_bound`]).
+    pub fn for_scheme(scheme: &Scheme) -> Self {
+        Self::for_terms_up_to(scheme.term_bound())
+    }
+
+    /// The term `c e`, in quanta: (c / quantum) e_k rounded to the nearest
+    /// (c / quantum is exact: the quantum is a power of two).
+    #[inline(always)]
+    pub fn term<const D: usize>(self, c: f64, e: &[f64; D]) -> [i64; D] {
+        let c = c * self.per_unit;
+        e.map(|e| round_small(c * e))
+    }
+
+    /// One axis of [`Self::term`]: `c e` in quanta.
+    #[inline(always)]
+    pub fn quanta(self, c: f64, e: f64) -> i64 {
+        round_small((c * self.per_unit) * e)
+    }
+
+    /// Adds the term `c e` to `sum`.
+    #[inline(always)]
+    pub fn add<const D: usize>(self, sum: &mut [i64; D], c: f64, e: &[f64; D]) {
+        let t = self.term(c, e);
+        for k in 0..D {
+            sum[k] = sum[k].wrapping_add(t[k]);
+        }
+    }
+
+    /// A sum of quanta as a number.
+    #[inline(always)]
+    pub fn value<const D: usize>(self, sum: &[i64; D]) -> [f64; D] {
+        sum.map(|q| self.value_of(q))
+    }
+
+    /// One axis of [`Self::value`].
+    #[inline(always)]
+    pub fn value_of(self, sum: i64) -> f64 {
+        sum as f64 * self.unit
+    }
+}
+
+/// The quantum of energy sums: 2^-96 of the largest diameter, so pair
+/// energies (at most sigma, counted from both ends) fit 2^30 times over in
+/// 128 bits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EnergyFixed {
+    per_unit: f64,
+    unit: f64,
+}
+
+impl EnergyFixed {
+    /// Quanta for pair energies of a packing whose largest diameter is `max_diameter`.
+    pub fn for_diameter(max_diameter: f64) -> Self {
+        let e = exponent_above(max_diameter) - ENERGY_BITS;
+        Self { per_unit: 2f64.powi(-e), unit: 2f64.powi(e) }
+    }
+
+    /// A pair energy (at most the largest diameter) in quanta, rounded to
+    /// the nearest: as 2^48 hi + lo, each part found by [`round_small`].
+    #[inline(always)]
+    pub fn quanta(self, energy: f64) -> i128 {
+        const SPLIT: f64 = (1u64 << 48) as f64;
+        let y = energy * self.per_unit;
+        let hi = round_small(y * (1.0 / SPLIT));
+        // Exact: hi 2^48 is y rounded to a multiple of 2^48.
+        let lo = round_small(y - hi as f64 * SPLIT);
+        (i128::from(hi) << 48) + i128::from(lo)
+    }
+
+    /// A sum of quanta as a number.
+    pub fn value(self, sum: i128) -> f64 {
+        sum as f64 * self.unit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::rng::Stream;
+
+    #[test]
+    fn the_quantum_is_a_power_of_two_just_above_the_bound() {
+        for bound in [0.05, 0.0625, 1.0, 3.0, 1e-9, 1e6] {
+            let f = Fixed::for_terms_up_to(bound);
+            let top = f.unit * 2f64.powi(TERM_BITS);
+            assert!(top >= bound && top < 2.0 * bound, "bound {bound}: 2^48 quanta = {top}");
+            assert_eq!(f.unit * f.per_unit, 1.0);
+            assert_eq!(f.unit.to_bits() & ((1 << 52) - 1), 0, "a power of two");
+        }
+    }
+
+    /// 2000 terms of random signs and sizes up to the bound, summed forwards,
+    /// backwards and shuffled: the same integers; the value within one
+    /// quantum a term of the plain sum, and a pair's two ends opposite.
+    #[test]
+    fn sums_do_not_depend_on_the_order_and_pairs_cancel() {
+        let f = Fixed::for_terms_up_to(0.05);
+        let mut s = Stream::new(7);
+        let terms: Vec<(f64, [f64; 3])> =
+            (0..2000).map(|_| (0.05 * s.uniform(), [s.normal(), s.normal(), s.normal()].map(|v| v / 3.0))).collect();
+        let sum = |order: &mut dyn Iterator<Item = &(f64, [f64; 3])>| {
+            let mut acc = [0i64; 3];
+            order.for_each(|(c, e)| f.add(&mut acc, *c, e));
+            acc
+        };
+        let forward = sum(&mut terms.iter());
+        assert_eq!(forward, sum(&mut terms.iter().rev()));
+        assert_eq!(forward, sum(&mut terms.iter().step_by(2).chain(terms.iter().skip(1).step_by(2))));
+        let plain: f64 = terms.iter().map(|(c, e)| c * e[0]).sum();
+        let got = f.value(&forward)[0];
+        assert!((got - plain).abs() <= 2000.0 * f.unit, "{got} against {plain}");
+        for (c, e) in &terms {
+            let back = e.map(|v| -v);
+            let (a, b) = (f.term(*c, e), f.term(*c, &back));
+            assert_eq!(a.map(|q| -q), b);
+        }
+    }
+
+    #[test]
+    fn energies_keep_tiny_overlaps() {
+        let f = EnergyFixed::for_diameter(1.4);
+        // The quantum is below 1e-28 diameters: a harmonic pair 1e-10 of a
+        // diameter into each other (energy 5e-21) keeps 7 digits.
+        assert!(f.unit < 1e-28, "{}", f.unit);
+        let tiny = 0.5 * 1e-20;
+        let q = f.quanta(tiny);
+        assert!((f.value(q) - tiny).abs() <= f.unit && f.unit < 1e-7 * tiny);
+        let many: i128 = (0..1000).map(|_| f.quanta(1.4)).sum();
+        assert!((f.value(many) - 1400.0).abs() < 1e-9);
+    }
+}
