@@ -32,14 +32,12 @@ pub struct CellList {
     row_offsets: Vec<i64>,
     /// With three or more cells a side, the runs of cells around a cell by
     /// its class (along each axis: at the low face, inside, at the high
-    /// face; class = sum of state_k 3^k): class k's runs are
-    /// `class_runs[class_first[k]..class_first[k + 1]]`, each the cell
-    /// numbers from the cell to the run's first cell and to one past its
-    /// last, with its shift (`dim` numbers each in `class_shifts`). The same
-    /// for every cell of a class, so a cell's runs need no wrapping.
-    class_first: Vec<usize>,
-    class_runs: Vec<(isize, isize)>,
-    class_shifts: Vec<f64>,
+    /// face; class = sum of state_k 3^k). The same for every cell of a
+    /// class, so a cell's runs need no wrapping.
+    whole: runs::RunTable,
+    /// The same for the forward half of the cells around a cell (each pair
+    /// of neighbouring cells in one of the two halves).
+    half: runs::RunTable,
     /// Particles of cell c are the sorted slots `start[c]..start[c + 1]`.
     start: Vec<u32>,
     /// Particle id in each sorted slot (cell order, ids ascending within a cell).

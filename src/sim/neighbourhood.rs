@@ -36,6 +36,9 @@ pub(crate) struct Neighbourhood<const D: usize> {
     runs: Vec<(usize, usize)>,
     /// The shift of each run (only with `Images::Shifted`).
     shifts: Vec<[f64; D]>,
+    /// With the forward half of the cells (see [`Self::enter_half`]): one
+    /// past the last slot of the first run.
+    own_end: usize,
     /// What the last sweep found.
     found: Found,
 }
@@ -85,6 +88,49 @@ impl<const D: usize> Neighbourhood<D> {
                 }
             }
         });
+    }
+
+    /// Finds the runs of the forward half of the cells around the cell with
+    /// coordinates `c` and number `number` in `cells` (three or more cells a
+    /// side, no strays), for [`Self::sweep_half`].
+    #[inline]
+    pub(crate) fn enter_half(&mut self, cells: &CellList, c: [usize; D], number: usize) {
+        debug_assert!(cells.per_side() >= 3 && !cells.has_strays());
+        self.cell = None;
+        self.members = 0..0;
+        self.runs.clear();
+        self.shifts.clear();
+        let class = cells.class_of(c);
+        let direct = class == CellList::inner_class::<D>();
+        self.images = if direct { Images::Direct } else { Images::Shifted };
+        cells.for_each_half_class_run::<D>(number, class, |run, shift| {
+            // The first run (from the cell's own first slot) is kept even
+            // when empty: `sweep_half` starts it after the particle swept.
+            if !run.is_empty() || self.runs.is_empty() {
+                self.runs.push((run.start, run.len()));
+                if !direct {
+                    self.shifts.push(*shift);
+                }
+            }
+        });
+        self.own_end = self.runs[0].0 + self.runs[0].1;
+    }
+
+    /// [`Self::sweep`] over the forward half found by [`Self::enter_half`]
+    /// for the particle in slot `s` of that cell: of its own cell only the
+    /// slots after `s`, so that each pair is found once, from its first slot.
+    #[inline(always)]
+    pub(crate) fn sweep_half(
+        &mut self,
+        cells: &CellList,
+        s: usize,
+        xi: &[f64; D],
+        ri: f64,
+        bx: PeriodicBox,
+        kernel: Kernel,
+    ) {
+        self.runs[0] = (s + 1, self.own_end - (s + 1));
+        self.sweep(cells, xi, ri, bx, kernel);
     }
 
     /// Sweeps the runs for the sphere of radius `ri` at `xi` (the particle

@@ -18,6 +18,7 @@ use super::scheme::{BatchMode, Scheme};
 use super::space::PeriodicBox;
 use rayon::prelude::*;
 
+mod pairs;
 mod scan;
 pub(crate) use scan::*;
 
@@ -153,6 +154,18 @@ impl Contacts {
     /// It overlaps some neighbour, active or below the tolerance.
     pub(crate) fn touching(self) -> bool {
         self.0 & Self::TOUCHING != 0
+    }
+
+    /// One more overlap, an active contact or not.
+    #[inline(always)]
+    fn meet(&mut self, active: bool) {
+        self.0 = (self.0 + u32::from(active)) | Self::TOUCHING;
+    }
+
+    /// These contacts and `other`'s together.
+    #[inline(always)]
+    fn merge(&mut self, other: Contacts) {
+        self.0 = ((self.0 & !Self::TOUCHING) + (other.0 & !Self::TOUCHING)) | ((self.0 | other.0) & Self::TOUCHING);
     }
 }
 
@@ -298,37 +311,35 @@ impl<const D: usize> Context<'_, D> {
         mut seen: impl FnMut(&[u32]),
     ) -> (Particle<D>, Contacts, i128) {
         let i = self.ids[s] as usize;
-        let fixed = rule.fixed;
         let mut sum = [0; D];
-        let scan = match *rule.scheme {
-            Scheme::BroPairwise { kick } => self.contacts(nb, s, &mut seen, |j, e, _| {
-                fixed.add(&mut sum, kick * self.pair_uniform(i, j), e);
-            }),
-            Scheme::BroPairwiseNonreciprocal { kick } => self.contacts(nb, s, &mut seen, |j, e, _| {
-                // Keyed by (mover, other): the two ends draw independently.
-                let xi = rng::unit(rng::key_from(self.keys.side_noise, i as u64, j as u64));
-                fixed.add(&mut sum, kick * xi, e);
-            }),
-            // sum_j e_ij, scaled by `finish`.
-            Scheme::BroParticle { .. } => self.contacts(nb, s, &mut seen, |_, e, _| fixed.add(&mut sum, 1.0, e)),
-            Scheme::Sgd { lr, .. } => self.contacts(nb, s, &mut seen, |j, e, f| {
-                if Self::in_batch(rule.batch, self.pair_batch_key(i, j)) {
-                    fixed.add(&mut sum, lr * f, e);
-                }
-            }),
-            // F_i, scaled by `finish`.
-            Scheme::Rcd { .. } | Scheme::Gd { .. } | Scheme::SaParticle { .. } => {
-                self.contacts(nb, s, &mut seen, |_, e, f| fixed.add(&mut sum, f, e))
+        let scan = self.contacts(nb, s, &mut seen, |j, e, f| add(&mut sum, &self.term(rule, i, j, e, f)));
+        (Particle { sum }, Contacts::new(scan.contacts, scan.touching), scan.energy)
+    }
+
+    /// The term of the active contact of particle `i` with particle `j`
+    /// (ids) in `i`'s sum under `rule`, in quanta: e = e_ij, the unit vector
+    /// from j to i, and f = f(r_ij).
+    #[inline(always)]
+    fn term(&self, rule: &Rule<'_>, i: usize, j: usize, e: &[f64; D], f: f64) -> [i64; D] {
+        let fixed = rule.fixed;
+        match *rule.scheme {
+            Scheme::BroPairwise { kick } => fixed.term(kick * self.pair_uniform(i, j), e),
+            // Keyed by (mover, other): the two ends draw independently.
+            Scheme::BroPairwiseNonreciprocal { kick } => {
+                fixed.term(kick * rng::unit(rng::key_from(self.keys.side_noise, i as u64, j as u64)), e)
             }
+            // sum_j e_ij, scaled by `finish`.
+            Scheme::BroParticle { .. } => fixed.term(1.0, e),
+            Scheme::Sgd { lr, .. } if Self::in_batch(rule.batch, self.pair_batch_key(i, j)) => fixed.term(lr * f, e),
+            Scheme::Sgd { .. } => [0; D],
+            // F_i, scaled by `finish`.
+            Scheme::Rcd { .. } | Scheme::Gd { .. } | Scheme::SaParticle { .. } => fixed.term(f, e),
             Scheme::SaPairwise { noise, h } => {
                 let (mu, sd) = noise.moments();
                 let (mu, sd) = (mu * h, sd * h.sqrt());
-                self.contacts(nb, s, &mut seen, |j, e, f| {
-                    fixed.add(&mut sum, (mu + sd * self.pair_normal(i, j)) * f, e)
-                })
+                fixed.term((mu + sd * self.pair_normal(i, j)) * f, e)
             }
-        };
-        (Particle { sum }, Contacts::new(scan.contacts, scan.touching), scan.energy)
+        }
     }
 
     /// The displacement of particle `i` (an id) under `rule`, from its
@@ -422,6 +433,14 @@ fn select_smallest(mut keys: Vec<BatchKey>, b: f64) -> Batch {
     }
     let (_, last, _) = keys.select_nth_unstable(size - 1);
     Batch::UpTo(*last)
+}
+
+/// `acc` + `term`.
+#[inline(always)]
+fn add<const D: usize>(acc: &mut [i64; D], term: &[i64; D]) {
+    for k in 0..D {
+        acc[k] = acc[k].wrapping_add(term[k]);
+    }
 }
 
 /// `scale` v.

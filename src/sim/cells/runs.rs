@@ -79,7 +79,6 @@ impl CellList {
     #[inline(always)]
     fn for_each_cell_run<const D: usize>(&self, c: [usize; D], mut visit: impl FnMut(usize, usize, [f64; D])) {
         let n = self.per_side;
-        let side = self.cell_size * n as f64;
         let small = n < 3;
         let groups = if small { self.offsets.len() / D } else { self.row_offsets.len() / (D - 1) };
         // Each group of cells (a cell of a small box, a row of three cells
@@ -98,25 +97,77 @@ impl CellList {
                 runs[0] = (cell, cell + 1, 0.0);
             } else {
                 let off = &self.row_offsets[g * (D - 1)..(g + 1) * (D - 1)];
-                let mut row = 0usize;
-                for k in (1..D).rev() {
-                    row = row * n + wrap(c[k], off[k - 1], n);
-                    shift[k] = wrap_shift(c[k], off[k - 1], n, side);
-                }
-                let base = row * n;
-                let x = c[0];
-                if x >= 1 && x + 1 < n {
-                    runs[0] = (base + x - 1, base + x + 2, 0.0);
-                } else if x == 0 {
-                    runs[0] = (base + n - 1, base + n, wrap_shift(x, -1, n, side));
-                    runs[1] = (base, base + 2, 0.0);
-                    count = 2;
-                } else {
-                    runs[0] = (base + n - 2, base + n, 0.0);
-                    runs[1] = (base, base + 1, wrap_shift(x, 1, n, side));
-                    count = 2;
-                }
+                count = self.row_runs(c, off, &mut runs, &mut shift);
             }
+            for &(a, b, shift0) in &runs[..count] {
+                shift[0] = shift0;
+                visit(a, b, shift);
+            }
+        }
+    }
+
+    /// The row of three cells along axis 0 at offsets `off` (axes 1..d)
+    /// from cell `c`, with three or more cells a side: its runs of cells
+    /// into `runs` (first cell, one past the last, shift along axis 0) and
+    /// the shift along the other axes into `shift`; returns how many runs
+    /// (one unless it wraps along axis 0, then two).
+    #[inline(always)]
+    fn row_runs<const D: usize>(
+        &self,
+        c: [usize; D],
+        off: &[i64],
+        runs: &mut [(usize, usize, f64); 2],
+        shift: &mut [f64; D],
+    ) -> usize {
+        let n = self.per_side;
+        let side = self.cell_size * n as f64;
+        let mut row = 0usize;
+        for k in (1..D).rev() {
+            row = row * n + wrap(c[k], off[k - 1], n);
+            shift[k] = wrap_shift(c[k], off[k - 1], n, side);
+        }
+        let base = row * n;
+        let x = c[0];
+        if x >= 1 && x + 1 < n {
+            runs[0] = (base + x - 1, base + x + 2, 0.0);
+            1
+        } else if x == 0 {
+            runs[0] = (base + n - 1, base + n, wrap_shift(x, -1, n, side));
+            runs[1] = (base, base + 2, 0.0);
+            2
+        } else {
+            runs[0] = (base + n - 2, base + n, 0.0);
+            runs[1] = (base, base + 1, wrap_shift(x, 1, n, side));
+            2
+        }
+    }
+
+    /// The forward half of the cells around cell `c`, with three or more
+    /// cells a side, as `visit(first cell, one past the last, shift)`: every
+    /// pair of neighbouring cells is in the half of exactly one of the two.
+    /// First the cell itself with the next along axis 0 (one run, or two
+    /// where that wraps), then the rows whose first non-zero offset, from
+    /// the last axis down, is +1. So a cell's half reaches along the last
+    /// axis no further than the next layer of cells.
+    #[inline(always)]
+    fn for_each_half_cell_run<const D: usize>(&self, c: [usize; D], mut visit: impl FnMut(usize, usize, [f64; D])) {
+        let n = self.per_side;
+        let side = self.cell_size * n as f64;
+        let own = self.cell_number(c);
+        if c[0] + 1 < n {
+            visit(own, own + 2, [0.0; D]);
+        } else {
+            visit(own, own + 1, [0.0; D]);
+            let mut shift = [0.0; D];
+            shift[0] = wrap_shift(c[0], 1, n, side);
+            visit(own - c[0], own - c[0] + 1, shift);
+        }
+        for off in self.row_offsets.chunks_exact(D - 1) {
+            if off.iter().rev().find(|&&o| o != 0) != Some(&1) {
+                continue;
+            }
+            let (mut runs, mut shift) = ([(0usize, 0usize, 0.0f64); 2], [0.0; D]);
+            let count = self.row_runs(c, off, &mut runs, &mut shift);
             for &(a, b, shift0) in &runs[..count] {
                 shift[0] = shift0;
                 visit(a, b, shift);
@@ -127,26 +178,26 @@ impl CellList {
     /// Fills the runs of cells of each class (see `class_first`) from one
     /// cell of each: along each axis cell 0, 1 or per_side - 1.
     fn class_templates<const D: usize>(&mut self) {
-        self.class_first.clear();
-        self.class_runs.clear();
-        self.class_shifts.clear();
+        for t in [&mut self.whole, &mut self.half] {
+            t.first.clear();
+            t.runs.clear();
+            t.shifts.clear();
+        }
         if self.per_side < 3 {
             return;
         }
-        let mut runs = Vec::new();
-        let mut shifts = Vec::new();
+        let (mut whole, mut half) = (RunTable::default(), RunTable::default());
         for class in 0..3usize.pow(D as u32) {
             let c: [usize; D] = std::array::from_fn(|k| [0, 1, self.per_side - 1][class / 3usize.pow(k as u32) % 3]);
             let middle = self.cell_number(c) as isize;
-            self.class_first.push(runs.len());
-            self.for_each_cell_run(c, |a, b, shift| {
-                runs.push((a as isize - middle, b as isize - middle));
-                shifts.extend(shift);
-            });
+            whole.first.push(whole.runs.len());
+            self.for_each_cell_run(c, |a, b, shift| whole.push(a, b, middle, &shift));
+            half.first.push(half.runs.len());
+            self.for_each_half_cell_run(c, |a, b, shift| half.push(a, b, middle, &shift));
         }
-        self.class_first.push(runs.len());
-        self.class_runs = runs;
-        self.class_shifts = shifts;
+        whole.first.push(whole.runs.len());
+        half.first.push(half.runs.len());
+        (self.whole, self.half) = (whole, half);
     }
 
     /// The class of cell `c` (see `class_first`), with three or more cells a side.
@@ -180,8 +231,7 @@ impl CellList {
         class: usize,
         mut visit: impl FnMut(std::ops::Range<usize>, &[f64; D]),
     ) {
-        let runs = &self.class_runs[self.class_first[class]..self.class_first[class + 1]];
-        let shifts = self.class_shifts[self.class_first[class] * D..self.class_first[class + 1] * D].as_chunks::<D>().0;
+        let (runs, shifts) = self.whole.of::<D>(class);
         for (&(a, b), shift) in runs.iter().zip(shifts) {
             let (a, b) = (number.wrapping_add_signed(a), number.wrapping_add_signed(b));
             visit(self.start[a] as usize..self.start[b] as usize, shift);
@@ -193,6 +243,50 @@ impl CellList {
                 visit(first + self.start2[a] as usize..first + self.start2[b] as usize, shift);
             }
         }
+    }
+
+    /// Calls `visit(run, shift)` for the runs of slots of the forward half
+    /// of the cells around cell number `number` (class `class`), with three
+    /// or more cells a side and no strays: first the run from the cell's
+    /// own first slot, then the others (see `for_each_half_cell_run`).
+    #[inline(always)]
+    pub(crate) fn for_each_half_class_run<const D: usize>(
+        &self,
+        number: usize,
+        class: usize,
+        mut visit: impl FnMut(std::ops::Range<usize>, &[f64; D]),
+    ) {
+        debug_assert!(self.start2.is_empty(), "a half shell covers the first list only");
+        let (runs, shifts) = self.half.of::<D>(class);
+        for (&(a, b), shift) in runs.iter().zip(shifts) {
+            let (a, b) = (number.wrapping_add_signed(a), number.wrapping_add_signed(b));
+            visit(self.start[a] as usize..self.start[b] as usize, shift);
+        }
+    }
+}
+
+/// Runs of cells by class (see `CellList::whole`): class k's runs are
+/// `runs[first[k]..first[k + 1]]`, each the cell numbers from the cell to
+/// the run's first cell and to one past its last, with its shift (`dim`
+/// numbers each in `shifts`).
+#[derive(Clone, Debug, Default)]
+pub(super) struct RunTable {
+    first: Vec<usize>,
+    runs: Vec<(isize, isize)>,
+    shifts: Vec<f64>,
+}
+
+impl RunTable {
+    fn push<const D: usize>(&mut self, a: usize, b: usize, middle: isize, shift: &[f64; D]) {
+        self.runs.push((a as isize - middle, b as isize - middle));
+        self.shifts.extend(shift);
+    }
+
+    /// The runs of class `class` and their shifts.
+    #[inline(always)]
+    fn of<const D: usize>(&self, class: usize) -> (&[(isize, isize)], &[[f64; D]]) {
+        let (a, b) = (self.first[class], self.first[class + 1]);
+        (&self.runs[a..b], self.shifts[a * D..b * D].as_chunks::<D>().0)
     }
 }
 

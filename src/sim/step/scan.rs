@@ -54,6 +54,9 @@ pub(crate) fn compute<const D: usize>(
     contacts.resize(first + visit.len(), Contacts::default());
     let (results, contacts) = (&mut results[first..], &mut contacts[first..]);
     match visit {
+        Visit::All(_) if super::pairs::pairs_apply(ctx.cells) => {
+            super::pairs::compute_pairs(ctx, rule, results, contacts)
+        }
         Visit::All(n) => compute_all(ctx, rule, n, results, contacts),
         Visit::Slots(_) => visit
             .par_iter()
@@ -115,7 +118,7 @@ const PARTICLES_PER_TASK: usize = 1024;
 /// [`compute`] for every slot 0..n of a cell list without strays, cell by
 /// cell: each task takes whole cells in order and finds each cell's runs
 /// once, without looking for the cell of each particle.
-fn compute_all<const D: usize>(
+pub(super) fn compute_all<const D: usize>(
     ctx: &Context<'_, D>,
     rule: &Rule<'_>,
     n: usize,

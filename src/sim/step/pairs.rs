@@ -1,0 +1,232 @@
+//! A full scan that looks at each pair once. Each particle sweeps the
+//! forward half of the cells around its own (the slots after it in its own
+//! cell, the next cell along axis 0, the rows ahead), so every pair is found
+//! from exactly one end, its geometry and random numbers computed once, and
+//! its terms written to both ends. The sums are in fixed point: the two
+//! ends' terms are exactly opposite and the order they arrive in does not
+//! matter, so a particle's share has the same bits as when it gathers its
+//! contacts itself ([`Context::particle`], the path of the active set).
+//!
+//! A particle's half reaches no further than the next layer of cells along
+//! the last axis. The layers are cut into an even number of slabs; the even
+//! slabs are computed in parallel, then the odd ones: a slab writes only
+//! into itself and into the first layer of the next slab, which no other
+//! task of the same phase touches.
+
+use super::{Contacts, Context, Particle, Rule, add};
+use crate::sim::cells::CellList;
+use crate::sim::neighbourhood::Neighbourhood;
+use crate::sim::scheme::Scheme;
+use rayon::prelude::*;
+
+/// Whether [`compute_pairs`] can scan `cells`: three or more cells a side
+/// (each pair of neighbouring cells distinct) and no strays.
+pub(super) fn pairs_apply(cells: &CellList) -> bool {
+    cells.per_side() >= 3 && !cells.has_strays()
+}
+
+/// The shares and contacts of every slot 0..N of `ctx`'s cell list under
+/// `rule` into `results` and `contacts` (N each, overwritten), each pair
+/// looked at once; returns the energy in quanta, each pair counted twice
+/// (as [`super::compute`] gives it).
+pub(super) fn compute_pairs<const D: usize>(
+    ctx: &Context<'_, D>,
+    rule: &Rule<'_>,
+    results: &mut [Particle<D>],
+    contacts: &mut [Contacts],
+) -> i128 {
+    let cells = ctx.cells;
+    assert!(pairs_apply(cells), "each pair once needs three cells a side and no strays");
+    results.fill(Particle::ZERO);
+    contacts.fill(Contacts::default());
+    let layers = cells.per_side();
+    let per_layer = cells.cell_count() / layers;
+    // Slab k is layers bounds[k]..bounds[k + 1]: one layer each, the last
+    // two when the count of layers is odd (the count of slabs is even).
+    let slabs = layers - layers % 2;
+    let bounds: Vec<usize> = (0..slabs).chain([layers]).collect();
+    let slot = |layer: usize| cells.first_slot(layer * per_layer);
+    let mut energy = 0;
+    for parity in [0, 1] {
+        let (mut rest, mut rest_contacts) = (&mut *results, &mut *contacts);
+        let mut taken = 0;
+        // The last slab (odd) writes into the first layer too.
+        let mut wrapped = None;
+        if parity == 1 {
+            let (first, others) = std::mem::take(&mut rest).split_at_mut(slot(1));
+            let (first_contacts, others_contacts) = std::mem::take(&mut rest_contacts).split_at_mut(slot(1));
+            (rest, rest_contacts, taken) = (others, others_contacts, slot(1));
+            wrapped = Some((first, first_contacts));
+        }
+        let mut tasks = Vec::with_capacity(slabs / 2);
+        for k in (parity..slabs).step_by(2) {
+            let (lo, hi) = (slot(bounds[k]), slot((bounds[k + 1] + 1).min(layers)));
+            let skip = lo - taken;
+            let (_, tail) = std::mem::take(&mut rest).split_at_mut(skip);
+            let (_, tail_contacts) = std::mem::take(&mut rest_contacts).split_at_mut(skip);
+            let (mine, others) = tail.split_at_mut(hi - lo);
+            let (mine_contacts, others_contacts) = tail_contacts.split_at_mut(hi - lo);
+            (rest, rest_contacts, taken) = (others, others_contacts, hi);
+            let (wrapped_shares, wrapped_contacts) = if bounds[k + 1] == layers {
+                wrapped.take().expect("the first layer")
+            } else {
+                (&mut [][..], &mut [][..])
+            };
+            let window = Window { lo, shares: mine, contacts: mine_contacts, wrapped_shares, wrapped_contacts };
+            tasks.push((bounds[k] * per_layer..bounds[k + 1] * per_layer, window));
+        }
+        energy += tasks
+            .into_par_iter()
+            .map(|(numbers, mut window)| {
+                let (mut nb, mut energy) = (Neighbourhood::default(), 0);
+                let mut c = cells.coords_of::<D>(numbers.start);
+                for number in numbers {
+                    let members = cells.members(number);
+                    if !members.is_empty() {
+                        nb.enter_half(cells, c, number);
+                        for s in members {
+                            energy += ctx.pairs_of(&mut nb, rule, s, &mut window);
+                        }
+                    }
+                    cells.next_coords(&mut c);
+                }
+                energy
+            })
+            .sum::<i128>();
+    }
+    energy
+}
+
+/// The slots a task of [`compute_pairs`] writes: `lo..lo + shares.len()`,
+/// and slots `0..wrapped_shares.len()` for the last slab.
+struct Window<'a, const D: usize> {
+    lo: usize,
+    shares: &'a mut [Particle<D>],
+    contacts: &'a mut [Contacts],
+    wrapped_shares: &'a mut [Particle<D>],
+    wrapped_contacts: &'a mut [Contacts],
+}
+
+impl<const D: usize> Window<'_, D> {
+    /// The share and contacts of slot `t`.
+    #[inline(always)]
+    fn at(&mut self, t: usize) -> (&mut Particle<D>, &mut Contacts) {
+        if t >= self.lo {
+            (&mut self.shares[t - self.lo], &mut self.contacts[t - self.lo])
+        } else {
+            (&mut self.wrapped_shares[t], &mut self.wrapped_contacts[t])
+        }
+    }
+}
+
+impl<const D: usize> Context<'_, D> {
+    /// The pairs of the particle in slot `s` with the slots of its forward
+    /// half (`nb` holds the runs of its cell's half), into `window`: both
+    /// ends' terms and contacts. Returns their energy in quanta, twice.
+    #[inline(always)]
+    fn pairs_of(&self, nb: &mut Neighbourhood<D>, rule: &Rule<'_>, s: usize, window: &mut Window<'_, D>) -> i128 {
+        let xi = self.point(s);
+        let ri = self.radii[s];
+        let i = self.ids[s] as usize;
+        nb.sweep_half(self.cells, s, &xi, ri, self.bx, self.kernel);
+        let reciprocal = !matches!(rule.scheme, Scheme::BroPairwiseNonreciprocal { .. });
+        let (mut sum, mut mine, mut energy) = ([0; D], Contacts::default(), 0);
+        for &t in nb.found() {
+            let t = t as usize;
+            let r = self.bx.separation(&xi, &self.point(t));
+            let r2: f64 = r.iter().map(|c| c * c).sum();
+            let sigma = ri + self.radii[t];
+            if r2 >= sigma * sigma {
+                continue;
+            }
+            let dist = r2.sqrt();
+            energy += self.energy_fixed.quanta(self.potential.energy(dist, sigma));
+            let active = dist < sigma * self.active_below;
+            mine.meet(active);
+            let (share, contact) = window.at(t);
+            contact.meet(active);
+            if !active {
+                continue;
+            }
+            let j = self.ids[t] as usize;
+            let e = if dist > 0.0 {
+                let inverse = 1.0 / dist;
+                r.map(|c| c * inverse)
+            } else {
+                self.coincident_direction(i, j)
+            };
+            let f = self.potential.force(dist, sigma);
+            let mine_term = self.term(rule, i, j, &e, f);
+            add(&mut sum, &mine_term);
+            let theirs = if reciprocal { mine_term.map(|q| -q) } else { self.term(rule, j, i, &e.map(|c| -c), f) };
+            add(&mut share.sum, &theirs);
+        }
+        let (share, contact) = window.at(s);
+        add(&mut share.sum, &sum);
+        contact.merge(mine);
+        2 * energy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Visit, context, scan};
+    use super::*;
+    use crate::sim::potential::Potential;
+    use crate::sim::scheme::{BatchMode, Noise};
+    use crate::sim::{Packing, Radii};
+
+    /// Each pair once against each particle gathering its own contacts,
+    /// every scheme, on one configuration: the same shares bit for bit,
+    /// the same contacts and energy. Returns the active contacts found.
+    fn compare<const D: usize>(packing: &Packing) -> u32 {
+        let step = 0.05;
+        let schemes = [
+            Scheme::BroPairwise { kick: step },
+            Scheme::BroPairwiseNonreciprocal { kick: step },
+            Scheme::BroParticle { kick: step, normalized: true },
+            Scheme::Sgd { lr: step, batch: 0.4, batch_mode: BatchMode::Probabilistic },
+            Scheme::Sgd { lr: step, batch: 0.4, batch_mode: BatchMode::Fixed },
+            Scheme::Rcd { lr: step, batch: 0.4, batch_mode: BatchMode::Fixed },
+            Scheme::Gd { lr: step },
+            Scheme::SaPairwise { noise: Noise::Sgd { lr: step, batch: 0.4 }, h: 0.5 },
+            Scheme::SaParticle { noise: Noise::Bro { kick: step }, h: 0.5 },
+        ];
+        let mut cells = CellList::default();
+        let ctx = context::<D>(packing, &mut cells, Potential::HARMONIC, 0.01, 5, 3);
+        assert!(pairs_apply(ctx.cells), "{D}D, {} cells a side", ctx.cells.per_side());
+        let n = packing.len();
+        let mut found = 0;
+        for scheme in &schemes {
+            let rule = Rule::new(&ctx, scheme, Visit::All(n));
+            let (mut gathered, mut gathered_contacts) = (vec![Particle::ZERO; n], vec![Contacts::default(); n]);
+            let gathered_energy = scan::compute_all(&ctx, &rule, n, &mut gathered, &mut gathered_contacts);
+            let (mut paired, mut paired_contacts) = (vec![Particle::ZERO; n], vec![Contacts::default(); n]);
+            let paired_energy = compute_pairs(&ctx, &rule, &mut paired, &mut paired_contacts);
+            for s in 0..n {
+                assert_eq!(paired[s].sum, gathered[s].sum, "{}, {D}D, slot {s}", scheme.name());
+            }
+            assert_eq!(paired_contacts, gathered_contacts, "{}, {D}D", scheme.name());
+            assert_eq!(paired_energy, gathered_energy, "{}, {D}D", scheme.name());
+            found = paired_contacts.iter().map(|c| c.active()).sum();
+        }
+        found
+    }
+
+    /// Boxes of 3 (the smallest a half shell takes), 5 and 8 cells a side
+    /// in 3D (an odd count of layers makes a slab of two), 18 in 2D and 3
+    /// in 4D, with sizes mixed.
+    #[test]
+    fn each_pair_once_gives_the_shares_of_each_particle_gathering_its_own() {
+        let mixed = |n, seed| Radii::Uniform { min: 0.35, max: 0.5 }.generate(n, seed).unwrap();
+        for (n, seed) in [(60, 1), (300, 2), (1100, 3)] {
+            let contacts = compare::<3>(&Packing::random(3, mixed(n, seed), 0.62, seed).unwrap());
+            assert!(contacts as usize > 3 * n, "3D, N = {n}: {contacts} contact ends");
+        }
+        let contacts =
+            compare::<2>(&Packing::random(2, Radii::bidisperse_2d().generate(500, 4).unwrap(), 0.85, 4).unwrap());
+        assert!(contacts > 1000, "2D: {contacts} contact ends");
+        let contacts = compare::<4>(&Packing::random(4, mixed(400, 5), 0.5, 5).unwrap());
+        assert!(contacts > 1000, "4D: {contacts} contact ends");
+    }
+}
