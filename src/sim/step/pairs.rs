@@ -15,7 +15,7 @@
 
 use super::{Contacts, Context, Particle, Rule, add};
 use crate::sim::cells::CellList;
-use crate::sim::neighbourhood::Neighbourhood;
+use crate::sim::neighbourhood::{Kernel, Neighbourhood};
 use crate::sim::scheme::Scheme;
 use rayon::prelude::*;
 
@@ -77,24 +77,52 @@ pub(super) fn compute_pairs<const D: usize>(
         }
         energy += tasks
             .into_par_iter()
-            .map(|(numbers, mut window)| {
-                let (mut nb, mut energy) = (Neighbourhood::default(), 0);
-                let mut c = cells.coords_of::<D>(numbers.start);
-                for number in numbers {
-                    let members = cells.members(number);
-                    if !members.is_empty() {
-                        nb.enter_half(cells, c, number);
-                        for s in members {
-                            energy += ctx.pairs_of(&mut nb, rule, s, &mut window);
-                        }
-                    }
-                    cells.next_coords(&mut c);
-                }
-                energy
+            .map(|(numbers, mut window)| match ctx.kernel {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `Kernel::detect` chose it: the processor has AVX2.
+                Kernel::Avx2 => unsafe { slab_avx2(ctx, rule, numbers, &mut window) },
+                _ => slab(ctx, rule, numbers, &mut window),
             })
             .sum::<i128>();
     }
     energy
+}
+
+/// The pairs of the particles of cells `numbers` (a slab), into `window`;
+/// returns their energy in quanta, twice.
+#[inline(always)]
+fn slab<const D: usize>(
+    ctx: &Context<'_, D>,
+    rule: &Rule<'_>,
+    numbers: std::ops::Range<usize>,
+    window: &mut Window<'_, D>,
+) -> i128 {
+    let cells = ctx.cells;
+    let (mut nb, mut energy) = (Neighbourhood::default(), 0);
+    let mut c = cells.coords_of::<D>(numbers.start);
+    for number in numbers {
+        let members = cells.members(number);
+        if !members.is_empty() {
+            nb.enter_half(cells, c, number);
+            for s in members {
+                energy += ctx.pairs_of(&mut nb, rule, s, window);
+            }
+        }
+        cells.next_coords(&mut c);
+    }
+    energy
+}
+
+/// [`slab`] compiled for AVX2, so that the sweeps inline into it.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt")]
+fn slab_avx2<const D: usize>(
+    ctx: &Context<'_, D>,
+    rule: &Rule<'_>,
+    numbers: std::ops::Range<usize>,
+    window: &mut Window<'_, D>,
+) -> i128 {
+    slab(ctx, rule, numbers, window)
 }
 
 /// The slots a task of [`compute_pairs`] writes: `lo..lo + shares.len()`,
