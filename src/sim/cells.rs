@@ -16,9 +16,9 @@ const MAX_CELLS_PER_PARTICLE: usize = 4;
 /// pair closer than `min_cell` sits in the same or in adjacent cells.
 ///
 /// The list also holds a copy of the positions and radii in cell order
-/// (within a cell, by particle id): neighbours then lie next to each other in
-/// memory, and a visit in cell order gives the same sums, bit for bit, as a
-/// visit in id order would.
+/// (within a cell, by particle id after a rebuild): neighbours then lie next
+/// to each other in memory. The sums over contacts are in fixed point, so the
+/// order the cells hold particles in does not change their bits.
 #[derive(Clone, Debug, Default)]
 pub struct CellList {
     dim: usize,
@@ -55,7 +55,7 @@ pub struct CellList {
     /// second, small list of cells after the N slots of the first (`items`,
     /// `coords` and `sorted_r` go on past N): slots N + start2[c] ..
     /// N + start2[c + 1] hold those now in cell c (within a cell in no
-    /// particular order, as a particle's sums run in neighbour-id order).
+    /// particular order: sums over contacts do not depend on it).
     /// Its slot in the first list is kept, at an infinite position that
     /// overlaps nothing.
     start2: Vec<u32>,
