@@ -100,7 +100,14 @@ fn slab<const D: usize>(
     let cells = ctx.cells;
     let (mut nb, mut energy) = (Neighbourhood::default(), 0);
     let mut c = cells.coords_of::<D>(numbers.start);
+    // The far ends of a cell's pairs lie mostly in the next layer, whose
+    // shares were last touched when all were set to zero: ask for those of
+    // a cell a little ahead of the rows the pairs reach now.
+    let ahead = cells.cell_count() / cells.per_side() + cells.per_side() + PREFETCH_CELLS;
     for number in numbers {
+        if number + ahead < cells.cell_count() {
+            window.prefetch(cells.first_slot(number + ahead));
+        }
         let members = cells.members(number);
         if !members.is_empty() {
             nb.enter_half(cells, c, number);
@@ -135,7 +142,22 @@ struct Window<'a, const D: usize> {
     wrapped_contacts: &'a mut [Contacts],
 }
 
+/// Cells ahead of the rows it writes now that a slab asks for the shares of.
+const PREFETCH_CELLS: usize = 4;
+
 impl<const D: usize> Window<'_, D> {
+    /// Asks the processor for the share and contacts of slot `t`, if this
+    /// window holds it past its first slot (a hint: no effect on results).
+    #[inline(always)]
+    fn prefetch(&self, t: usize) {
+        if let (Some(share), Some(contact)) =
+            (self.shares.get(t.wrapping_sub(self.lo)), self.contacts.get(t.wrapping_sub(self.lo)))
+        {
+            crate::sim::prefetch(share);
+            crate::sim::prefetch(contact);
+        }
+    }
+
     /// The share and contacts of slot `t`.
     #[inline(always)]
     fn at(&mut self, t: usize) -> (&mut Particle<D>, &mut Contacts) {
