@@ -26,7 +26,7 @@ pub(super) fn pairs_apply(cells: &CellList) -> bool {
 }
 
 /// The shares and contacts of every slot 0..N of `ctx`'s cell list under
-/// `rule` into `results` and `contacts` (N each, overwritten), each pair
+/// `rule` into `results` and `contacts` (N each, whatever they held), each pair
 /// looked at once; returns the energy in quanta, each pair counted twice
 /// (as [`super::compute`] gives it).
 pub(super) fn compute_pairs<const D: usize>(
@@ -37,8 +37,6 @@ pub(super) fn compute_pairs<const D: usize>(
 ) -> i128 {
     let cells = ctx.cells;
     assert!(pairs_apply(cells), "each pair once needs three cells a side and no strays");
-    results.fill(Particle::ZERO);
-    contacts.fill(Contacts::default());
     let layers = cells.per_side();
     let per_layer = cells.cell_count() / layers;
     // Slab k is layers bounds[k]..bounds[k + 1]: one layer each, the last
@@ -72,16 +70,24 @@ pub(super) fn compute_pairs<const D: usize>(
             } else {
                 (&mut [][..], &mut [][..])
             };
+            // Each slot is set to zero just before its first write (in the
+            // cache): by an even slab its own slots and the next slab's
+            // first layer; by an odd one its own slots after its first layer.
+            let zero = if parity == 0 { 0..hi - lo } else { slot(bounds[k] + 1) - lo..slot(bounds[k + 1]) - lo };
             let window = Window { lo, shares: mine, contacts: mine_contacts, wrapped_shares, wrapped_contacts };
-            tasks.push((bounds[k] * per_layer..bounds[k + 1] * per_layer, window));
+            tasks.push((bounds[k] * per_layer..bounds[k + 1] * per_layer, zero, window));
         }
         energy += tasks
             .into_par_iter()
-            .map(|(numbers, mut window)| match ctx.kernel {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: `Kernel::detect` chose it: the processor has AVX2.
-                Kernel::Avx2 => unsafe { slab_avx2(ctx, rule, numbers, &mut window) },
-                _ => slab(ctx, rule, numbers, &mut window),
+            .map(|(numbers, zero, mut window)| {
+                window.shares[zero.clone()].fill(Particle::ZERO);
+                window.contacts[zero].fill(Contacts::default());
+                match ctx.kernel {
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: `Kernel::detect` chose it: the processor has AVX2.
+                    Kernel::Avx2 => unsafe { slab_avx2(ctx, rule, numbers, &mut window) },
+                    _ => slab(ctx, rule, numbers, &mut window),
+                }
             })
             .sum::<i128>();
     }
@@ -251,7 +257,9 @@ mod tests {
             let rule = Rule::new(&ctx, scheme, Visit::All(n));
             let (mut gathered, mut gathered_contacts) = (vec![Particle::ZERO; n], vec![Contacts::default(); n]);
             let gathered_energy = scan::compute_all(&ctx, &rule, n, &mut gathered, &mut gathered_contacts);
-            let (mut paired, mut paired_contacts) = (vec![Particle::ZERO; n], vec![Contacts::default(); n]);
+            // What the buffers held before must not matter.
+            let (mut paired, mut paired_contacts) =
+                (vec![Particle { sum: [7; D] }; n], vec![Contacts::new(3, true); n]);
             let paired_energy = compute_pairs(&ctx, &rule, &mut paired, &mut paired_contacts);
             for s in 0..n {
                 assert_eq!(paired[s].sum, gathered[s].sum, "{}, {D}D, slot {s}", scheme.name());
