@@ -3,7 +3,7 @@
 //! following them is worth it.
 
 use super::scheme::Scheme;
-use super::step::{self, Contacts, Context, Particle};
+use super::step::{self, Context, Particle};
 
 /// Which particles the next iteration must look at. A particle with no
 /// overlap, none of whose neighbours moved, still has no overlap: its share of
@@ -63,7 +63,7 @@ impl ActiveSet {
     /// touching, the movers and whatever a mover overlaps now in `ctx`.
     /// Where the movers' shares come with the search for whom they overlap
     /// (see [`step::needs_batch_pass`]), their slots lead `slots` and their
-    /// shares are appended to `results` and `contacts`; returns how many
+    /// shares are appended to `results`; returns how many
     /// they are (0 otherwise) and the energy of their overlaps (in quanta,
     /// as [`step::compute`] gives it). The rest of `slots` is ascending and
     /// still to be computed.
@@ -73,7 +73,6 @@ impl ActiveSet {
         scheme: &Scheme,
         n: usize,
         results: &mut Vec<Particle<D>>,
-        contacts: &mut Vec<Contacts>,
     ) -> (usize, i128) {
         // `mark` is all false between iterations; `chosen` lists what is set.
         self.mark.resize(n, false);
@@ -86,9 +85,7 @@ impl ActiveSet {
             ctx.cells.append_sorted_slots(&self.movers, &mut self.slots);
             let (m, first) = (self.slots.len(), results.len());
             results.resize(first + m, Particle::ZERO);
-            contacts.resize(first + m, Contacts::default());
-            let (overlapped, energy) =
-                step::compute_seeing(ctx, scheme, &self.slots, &mut results[first..], &mut contacts[first..]);
+            let (overlapped, energy) = step::compute_seeing(ctx, scheme, &self.slots, &mut results[first..]);
             for &i in &self.movers {
                 self.mark[i as usize] = true;
             }

@@ -225,16 +225,13 @@ impl Simulation {
         );
         let set = &mut self.active_set;
         let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
-        let mut contacts = std::mem::take(&mut self.scratch.contacts);
         results.clear();
-        contacts.clear();
         // Near absorption `set.slots` is aligned with the results: the movers
         // first where their shares came with the search for whom they overlap.
-        let (movers, mut energy) =
-            if everyone { (0, 0) } else { set.choose(&ctx, &scheme, n, &mut results, &mut contacts) };
+        let (movers, mut energy) = if everyone { (0, 0) } else { set.choose(&ctx, &scheme, n, &mut results) };
         let visit = if everyone { step::Visit::All(n) } else { step::Visit::Slots(&set.slots[movers..]) };
         let rule = step::Rule::new(&ctx, &scheme, visit);
-        energy += step::compute(&ctx, &rule, visit, &mut results, &mut contacts);
+        energy += step::compute(&ctx, &rule, visit, &mut results);
         let visited = results.len();
 
         // The results in id order: each particle's move is finished there
@@ -268,15 +265,14 @@ impl Simulation {
                         // megabytes: ask for those of a later id early.
                         if let Some(&ahead) = cells.slots().get(chunk * ID_CHUNK + k + PREFETCH_AHEAD) {
                             prefetch(&results[ahead as usize]);
-                            prefetch(&contacts[ahead as usize]);
                         }
                         let r = cells.slot_of(chunk * ID_CHUNK + k);
-                        let c = contacts[r];
+                        let c = results[r].contacts;
                         t.count(c);
                         readout[k] = c.readout();
                         touching[k / 64] |= u64::from(c.touching()) << (k % 64);
                         moves[k] = 0.0;
-                        let dx = ctx.finish(&rule, chunk * ID_CHUNK + k, &results[r], c);
+                        let dx = ctx.finish(&rule, chunk * ID_CHUNK + k, &results[r]);
                         if let Some(moved_by) = apply(&mut x[k], &mut u[k], &dx, bx) {
                             moves[k] = moved_by as f32;
                             moved[k / 64] |= 1 << (k % 64);
@@ -332,14 +328,14 @@ impl Simulation {
                     prefetch(&results[r_ahead as usize]);
                 }
                 let i = id as usize;
-                let c = contacts[r as usize];
+                let c = results[r as usize].contacts;
                 tally.count(c);
                 set.visited.push(id);
                 self.last_contacts[i] = c.readout();
                 if c.touching() && set.touching.len() < enough {
                     set.touching.push(id);
                 }
-                let dx = ctx.finish(&rule, i, &results[r as usize], c);
+                let dx = ctx.finish(&rule, i, &results[r as usize]);
                 if let Some(moved_by) = apply(&mut positions[i], &mut unwrapped[i], &dx, bx) {
                     self.last_moves[i] = moved_by as f32;
                     tally.moved(moved_by);
@@ -378,7 +374,6 @@ impl Simulation {
             self.absorbed_at.get_or_insert(self.iteration);
         }
         *step::ScratchOf::<D>::buffers(&mut self.scratch) = results;
-        self.scratch.contacts = contacts;
         self.iteration += 1;
         stats
     }

@@ -25,15 +25,13 @@ pub(super) fn pairs_apply(cells: &CellList) -> bool {
     cells.per_side() >= 3 && !cells.has_strays()
 }
 
-/// The shares and contacts of every slot 0..N of `ctx`'s cell list under
-/// `rule` into `results` and `contacts` (N each, whatever they held), each pair
-/// looked at once; returns the energy in quanta, each pair counted twice
+/// The shares of every slot 0..N of `ctx`'s cell list under `rule` into
+/// `results` (N, whatever it held), each pair looked at once; returns the energy in quanta, each pair counted twice
 /// (as [`super::compute`] gives it).
 pub(super) fn compute_pairs<const D: usize>(
     ctx: &Context<'_, D>,
     rule: &Rule<'_>,
     results: &mut [Particle<D>],
-    contacts: &mut [Contacts],
 ) -> i128 {
     let cells = ctx.cells;
     assert!(pairs_apply(cells), "each pair once needs three cells a side and no strays");
@@ -46,42 +44,34 @@ pub(super) fn compute_pairs<const D: usize>(
     let slot = |layer: usize| cells.first_slot(layer * per_layer);
     let mut energy = 0;
     for parity in [0, 1] {
-        let (mut rest, mut rest_contacts) = (&mut *results, &mut *contacts);
+        let mut rest = &mut *results;
         let mut taken = 0;
         // The last slab (odd) writes into the first layer too.
         let mut wrapped = None;
         if parity == 1 {
             let (first, others) = std::mem::take(&mut rest).split_at_mut(slot(1));
-            let (first_contacts, others_contacts) = std::mem::take(&mut rest_contacts).split_at_mut(slot(1));
-            (rest, rest_contacts, taken) = (others, others_contacts, slot(1));
-            wrapped = Some((first, first_contacts));
+            (rest, taken) = (others, slot(1));
+            wrapped = Some(first);
         }
         let mut tasks = Vec::with_capacity(slabs / 2);
         for k in (parity..slabs).step_by(2) {
             let (lo, hi) = (slot(bounds[k]), slot((bounds[k + 1] + 1).min(layers)));
             let skip = lo - taken;
             let (_, tail) = std::mem::take(&mut rest).split_at_mut(skip);
-            let (_, tail_contacts) = std::mem::take(&mut rest_contacts).split_at_mut(skip);
             let (mine, others) = tail.split_at_mut(hi - lo);
-            let (mine_contacts, others_contacts) = tail_contacts.split_at_mut(hi - lo);
-            (rest, rest_contacts, taken) = (others, others_contacts, hi);
-            let (wrapped_shares, wrapped_contacts) = if bounds[k + 1] == layers {
-                wrapped.take().expect("the first layer")
-            } else {
-                (&mut [][..], &mut [][..])
-            };
+            (rest, taken) = (others, hi);
+            let wrapped = if bounds[k + 1] == layers { wrapped.take().expect("the first layer") } else { &mut [][..] };
             // Each slot is set to zero just before its first write (in the
             // cache): by an even slab its own slots and the next slab's
             // first layer; by an odd one its own slots after its first layer.
             let zero = if parity == 0 { 0..hi - lo } else { slot(bounds[k] + 1) - lo..slot(bounds[k + 1]) - lo };
-            let window = Window { lo, shares: mine, contacts: mine_contacts, wrapped_shares, wrapped_contacts };
+            let window = Window { lo, shares: mine, wrapped };
             tasks.push((bounds[k] * per_layer..bounds[k + 1] * per_layer, zero, window));
         }
         energy += tasks
             .into_par_iter()
             .map(|(numbers, zero, mut window)| {
-                window.shares[zero.clone()].fill(Particle::ZERO);
-                window.contacts[zero].fill(Contacts::default());
+                window.shares[zero].fill(Particle::ZERO);
                 match ctx.kernel {
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `Kernel::detect` chose it: the processor has AVX2.
@@ -139,39 +129,30 @@ fn slab_avx2<const D: usize>(
 }
 
 /// The slots a task of [`compute_pairs`] writes: `lo..lo + shares.len()`,
-/// and slots `0..wrapped_shares.len()` for the last slab.
+/// and slots `0..wrapped.len()` for the last slab.
 struct Window<'a, const D: usize> {
     lo: usize,
     shares: &'a mut [Particle<D>],
-    contacts: &'a mut [Contacts],
-    wrapped_shares: &'a mut [Particle<D>],
-    wrapped_contacts: &'a mut [Contacts],
+    wrapped: &'a mut [Particle<D>],
 }
 
 /// Cells ahead of the rows it writes now that a slab asks for the shares of.
 const PREFETCH_CELLS: usize = 4;
 
 impl<const D: usize> Window<'_, D> {
-    /// Asks the processor for the share and contacts of slot `t`, if this
-    /// window holds it past its first slot (a hint: no effect on results).
+    /// Asks the processor for the share of slot `t`, if this window holds
+    /// it past its first slot (a hint: no effect on results).
     #[inline(always)]
     fn prefetch(&self, t: usize) {
-        if let (Some(share), Some(contact)) =
-            (self.shares.get(t.wrapping_sub(self.lo)), self.contacts.get(t.wrapping_sub(self.lo)))
-        {
+        if let Some(share) = self.shares.get(t.wrapping_sub(self.lo)) {
             crate::sim::prefetch(share);
-            crate::sim::prefetch(contact);
         }
     }
 
-    /// The share and contacts of slot `t`.
+    /// The share of slot `t`.
     #[inline(always)]
-    fn at(&mut self, t: usize) -> (&mut Particle<D>, &mut Contacts) {
-        if t >= self.lo {
-            (&mut self.shares[t - self.lo], &mut self.contacts[t - self.lo])
-        } else {
-            (&mut self.wrapped_shares[t], &mut self.wrapped_contacts[t])
-        }
+    fn at(&mut self, t: usize) -> &mut Particle<D> {
+        if t >= self.lo { &mut self.shares[t - self.lo] } else { &mut self.wrapped[t] }
     }
 }
 
@@ -199,8 +180,8 @@ impl<const D: usize> Context<'_, D> {
             energy += self.energy_fixed.quanta(self.potential.energy(dist, sigma));
             let active = dist < sigma * self.active_below;
             mine.meet(active);
-            let (share, contact) = window.at(t);
-            contact.meet(active);
+            let share = window.at(t);
+            share.contacts.meet(active);
             if !active {
                 continue;
             }
@@ -217,9 +198,9 @@ impl<const D: usize> Context<'_, D> {
             let theirs = if reciprocal { mine_term.map(|q| -q) } else { self.term(rule, j, i, &e.map(|c| -c), f) };
             add(&mut share.sum, &theirs);
         }
-        let (share, contact) = window.at(s);
+        let share = window.at(s);
         add(&mut share.sum, &sum);
-        contact.merge(mine);
+        share.contacts.merge(mine);
         2 * energy
     }
 }
@@ -255,18 +236,17 @@ mod tests {
         let mut found = 0;
         for scheme in &schemes {
             let rule = Rule::new(&ctx, scheme, Visit::All(n));
-            let (mut gathered, mut gathered_contacts) = (vec![Particle::ZERO; n], vec![Contacts::default(); n]);
-            let gathered_energy = scan::compute_all(&ctx, &rule, n, &mut gathered, &mut gathered_contacts);
-            // What the buffers held before must not matter.
-            let (mut paired, mut paired_contacts) =
-                (vec![Particle { sum: [7; D] }; n], vec![Contacts::new(3, true); n]);
-            let paired_energy = compute_pairs(&ctx, &rule, &mut paired, &mut paired_contacts);
+            let mut gathered = vec![Particle::ZERO; n];
+            let gathered_energy = scan::compute_all(&ctx, &rule, n, &mut gathered);
+            // What the buffer held before must not matter.
+            let mut paired = vec![Particle { sum: [7; D], contacts: Contacts::new(3, true) }; n];
+            let paired_energy = compute_pairs(&ctx, &rule, &mut paired);
             for s in 0..n {
                 assert_eq!(paired[s].sum, gathered[s].sum, "{}, {D}D, slot {s}", scheme.name());
+                assert_eq!(paired[s].contacts, gathered[s].contacts, "{}, {D}D, slot {s}", scheme.name());
             }
-            assert_eq!(paired_contacts, gathered_contacts, "{}, {D}D", scheme.name());
             assert_eq!(paired_energy, gathered_energy, "{}, {D}D", scheme.name());
-            found = paired_contacts.iter().map(|c| c.active()).sum();
+            found = paired.iter().map(|p| p.contacts.active()).sum();
         }
         found
     }

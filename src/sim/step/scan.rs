@@ -2,7 +2,7 @@
 //! full scan), or the slots of the active set near absorption; and the
 //! buffers the shares land in.
 
-use super::{Contacts, Context, MIN_PARTICLES_PER_TASK, Particle, Rule, needs_batch_pass};
+use super::{Context, MIN_PARTICLES_PER_TASK, Particle, Rule, needs_batch_pass};
 use crate::sim::neighbourhood::Neighbourhood;
 use crate::sim::scheme::Scheme;
 use rayon::iter::Either;
@@ -36,35 +36,30 @@ impl<'a> Visit<'a> {
 }
 
 /// Computes the share of one iteration of the particles `visit` names and
-/// appends them to `results` and their contacts to `contacts` (aligned with
-/// its slots, after what the two held); returns the energy of their
-/// overlaps, in quanta, each pair counted at both ends. Every particle
-/// outside them must have no overlap: its share is zero.
+/// appends them to `results` (aligned with its slots, after what it held);
+/// returns the energy of their overlaps, in quanta, each pair counted at
+/// both ends. Every particle outside them must have no overlap: its share
+/// is zero.
 pub(crate) fn compute<const D: usize>(
     ctx: &Context<'_, D>,
     rule: &Rule<'_>,
     visit: Visit<'_>,
     results: &mut Vec<Particle<D>>,
-    contacts: &mut Vec<Contacts>,
 ) -> i128 {
     let first = results.len();
-    debug_assert_eq!(first, contacts.len(), "results and contacts stay aligned");
-    // Every entry is written below; these only set the lengths.
+    // Every entry is written below; this only sets the length.
     results.resize(first + visit.len(), Particle::ZERO);
-    contacts.resize(first + visit.len(), Contacts::default());
-    let (results, contacts) = (&mut results[first..], &mut contacts[first..]);
+    let results = &mut results[first..];
     match visit {
-        Visit::All(_) if super::pairs::pairs_apply(ctx.cells) => {
-            super::pairs::compute_pairs(ctx, rule, results, contacts)
-        }
-        Visit::All(n) => compute_all(ctx, rule, n, results, contacts),
+        Visit::All(_) if super::pairs::pairs_apply(ctx.cells) => super::pairs::compute_pairs(ctx, rule, results),
+        Visit::All(n) => compute_all(ctx, rule, n, results),
         Visit::Slots(_) => visit
             .par_iter()
-            .zip(results.par_iter_mut().zip(contacts.par_iter_mut()))
+            .zip(results.par_iter_mut())
             .with_min_len(MIN_PARTICLES_PER_TASK)
-            .map_init(Neighbourhood::default, |nb, (s, (result, contact))| {
+            .map_init(Neighbourhood::default, |nb, (s, result)| {
                 let energy;
-                (*result, *contact, energy) = ctx.particle(nb, rule, s);
+                (*result, energy) = ctx.particle(nb, rule, s);
                 energy
             })
             .sum(),
@@ -73,31 +68,29 @@ pub(crate) fn compute<const D: usize>(
 
 /// The movers' shares of an iteration whose batch needs no pass (see
 /// [`needs_batch_pass`]), computed as [`compute`] would for the particles in
-/// `slots` (ascending) into `results` and `contacts` (as long as `slots`),
-/// with the ids of the particles that overlap them (with repeats and the
-/// movers themselves, a list for each chunk of slots), and the energy of
-/// their overlaps in quanta: one sweep a mover finds all three.
+/// `slots` (ascending) into `results` (as long as `slots`), with the ids of
+/// the particles that overlap them (with repeats and the movers themselves,
+/// a list for each chunk of slots), and the energy of their overlaps in
+/// quanta: one sweep a mover finds all three.
 pub(crate) fn compute_seeing<const D: usize>(
     ctx: &Context<'_, D>,
     scheme: &Scheme,
     slots: &[u32],
     results: &mut [Particle<D>],
-    contacts: &mut [Contacts],
 ) -> (Vec<Vec<u32>>, i128) {
     debug_assert!(!needs_batch_pass(scheme), "a fixed batch needs every visited particle first");
-    assert!(results.len() == slots.len() && contacts.len() == slots.len(), "a share for every mover");
+    assert!(results.len() == slots.len(), "a share for every mover");
     let rule = Rule::new(ctx, scheme, Visit::Slots(slots));
     // In plain chunks, each with its own neighbourhood (a fold would move
     // the neighbourhood, some hundred bytes, at every particle).
     slots
         .par_chunks(MIN_PARTICLES_PER_TASK)
         .zip(results.par_chunks_mut(MIN_PARTICLES_PER_TASK))
-        .zip(contacts.par_chunks_mut(MIN_PARTICLES_PER_TASK))
-        .map(|((slots, results), contacts)| {
+        .map(|(slots, results)| {
             let (mut nb, mut ids, mut energy) = (Neighbourhood::default(), Vec::new(), 0);
-            for ((&s, result), contact) in slots.iter().zip(results).zip(contacts) {
+            for (&s, result) in slots.iter().zip(results) {
                 let mine;
-                (*result, *contact, mine) = ctx.particle_seeing(&mut nb, &rule, s as usize, |found| {
+                (*result, mine) = ctx.particle_seeing(&mut nb, &rule, s as usize, |found| {
                     ids.extend(found.iter().map(|&t| ctx.ids[t as usize]))
                 });
                 energy += mine;
@@ -123,11 +116,10 @@ pub(super) fn compute_all<const D: usize>(
     rule: &Rule<'_>,
     n: usize,
     results: &mut [Particle<D>],
-    contacts: &mut [Contacts],
 ) -> i128 {
     let cells = ctx.cells;
     assert!(!cells.has_strays(), "a full scan visits the slots of a cell list without strays");
-    assert!(results.len() == n && contacts.len() == n, "a share for every slot");
+    assert!(results.len() == n, "a share for every slot");
     // Task boundaries: the first cell at or after every PARTICLES_PER_TASK-th slot.
     let mut bounds = vec![0];
     for k in 1..n.div_ceil(PARTICLES_PER_TASK) {
@@ -138,27 +130,26 @@ pub(super) fn compute_all<const D: usize>(
     }
     bounds.push(cells.cell_count());
     let mut tasks = Vec::with_capacity(bounds.len());
-    let (mut rest, mut rest_contacts) = (results, contacts);
+    let mut rest = results;
     for pair in bounds.windows(2) {
         let len = cells.first_slot(pair[1]) - cells.first_slot(pair[0]);
         let (mine, others) = std::mem::take(&mut rest).split_at_mut(len);
-        let (mine_contacts, others_contacts) = std::mem::take(&mut rest_contacts).split_at_mut(len);
-        tasks.push((pair[0]..pair[1], mine, mine_contacts));
-        (rest, rest_contacts) = (others, others_contacts);
+        tasks.push((pair[0]..pair[1], mine));
+        rest = others;
     }
     debug_assert!(rest.is_empty(), "the cells hold every slot");
     tasks
         .into_par_iter()
-        .map(|(numbers, results, contacts)| {
+        .map(|(numbers, results)| {
             let (mut nb, mut energy) = (Neighbourhood::default(), 0);
             let mut c = cells.coords_of::<D>(numbers.start);
-            let mut out = results.iter_mut().zip(contacts.iter_mut());
+            let mut out = results.iter_mut();
             for number in numbers {
                 nb.enter(cells, c, number);
                 for s in cells.members(number) {
-                    let (result, contact) = out.next().expect("a result for every slot");
+                    let result = out.next().expect("a result for every slot");
                     let mine;
-                    (*result, *contact, mine) = ctx.particle(&mut nb, rule, s);
+                    (*result, mine) = ctx.particle(&mut nb, rule, s);
                     energy += mine;
                 }
                 cells.next_coords(&mut c);
@@ -214,8 +205,6 @@ pub(crate) struct Scratch {
     d2: Buffers<2>,
     d3: Buffers<3>,
     d4: Buffers<4>,
-    /// The visited particles' contacts, aligned with their results.
-    pub(crate) contacts: Vec<Contacts>,
 }
 
 /// Per-particle results aligned with the visited slots.
