@@ -38,6 +38,13 @@ fn exponent_above(x: f64) -> i32 {
     if 2f64.powi(e) < x { e + 1 } else { e }
 }
 
+/// 1 / quantum and the quantum, 2^-`bits` of the smallest power of two at
+/// or above `bound`.
+fn quantum_below(bound: f64, bits: i32) -> (f64, f64) {
+    let e = exponent_above(bound) - bits;
+    (2f64.powi(-e), 2f64.powi(e))
+}
+
 /// The quantum of one iteration's displacement sums: a power of two.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Fixed {
@@ -50,8 +57,8 @@ pub struct Fixed {
 impl Fixed {
     /// Quanta for terms of magnitude at most `bound` on each axis.
     pub fn for_terms_up_to(bound: f64) -> Self {
-        let e = exponent_above(bound) - TERM_BITS;
-        Self { per_unit: 2f64.powi(-e), unit: 2f64.powi(e) }
+        let (per_unit, unit) = quantum_below(bound, TERM_BITS);
+        Self { per_unit, unit }
     }
 
     /// Quanta for the sums of `scheme`'s pair terms (see [`Scheme::term_bound`]).
@@ -107,8 +114,8 @@ pub struct EnergyFixed {
 impl EnergyFixed {
     /// Quanta for pair energies of a packing whose largest diameter is `max_diameter`.
     pub fn for_diameter(max_diameter: f64) -> Self {
-        let e = exponent_above(max_diameter) - ENERGY_BITS;
-        Self { per_unit: 2f64.powi(-e), unit: 2f64.powi(e) }
+        let (per_unit, unit) = quantum_below(max_diameter, ENERGY_BITS);
+        Self { per_unit, unit }
     }
 
     /// A pair energy (at most the largest diameter) in quanta, rounded to

@@ -203,13 +203,7 @@ impl<const D: usize> Context<'_, D> {
             }
             count += 1;
             let j = self.ids[t] as usize;
-            let e = if dist > 0.0 {
-                let inverse = 1.0 / dist;
-                r.map(|c| c * inverse)
-            } else {
-                self.coincident_direction(i, j)
-            };
-            active(j, &e, self.potential.force(dist, sigma));
+            active(j, &self.direction(&r, dist, i, j), self.potential.force(dist, sigma));
         };
         self.overlapping(nb, s, |found| {
             seen(found);
@@ -237,6 +231,20 @@ impl<const D: usize> Context<'_, D> {
     #[inline(always)]
     fn point(&self, s: usize) -> [f64; D] {
         std::array::from_fn(|k| self.x[k][s])
+    }
+
+    /// The unit vector e_ij from particle j to particle i (ids) of a pair
+    /// at separation `r` = x_i - x_j, `dist` = |r|: r times 1/|r|, exactly
+    /// opposite at the two ends; for two particles at the same point a
+    /// random one, opposite too.
+    #[inline(always)]
+    fn direction(&self, r: &[f64; D], dist: f64, i: usize, j: usize) -> [f64; D] {
+        if dist > 0.0 {
+            let inverse = 1.0 / dist;
+            r.map(|c| c * inverse)
+        } else {
+            self.coincident_direction(i, j)
+        }
     }
 
     /// A random unit vector that separates two particles at the same point,

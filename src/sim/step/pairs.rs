@@ -186,12 +186,7 @@ impl<const D: usize> Context<'_, D> {
                 continue;
             }
             let j = self.ids[t] as usize;
-            let e = if dist > 0.0 {
-                let inverse = 1.0 / dist;
-                r.map(|c| c * inverse)
-            } else {
-                self.coincident_direction(i, j)
-            };
+            let e = self.direction(&r, dist, i, j);
             let f = self.potential.force(dist, sigma);
             let mine_term = self.term(rule, i, j, &e, f);
             add(&mut sum, &mine_term);
