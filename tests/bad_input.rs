@@ -1,12 +1,13 @@
 //! Bad input never panics: each mistake exits non-zero with one message that
 //! names the field, the value and what is allowed, and leaves no file behind.
 
-use std::path::PathBuf;
+mod common;
+
+use common::Scratch;
 use std::process::Command;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("absorb-bad-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+fn scratch(name: &str) -> Scratch {
+    let dir = Scratch::new(&format!("bad-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

@@ -2,8 +2,11 @@
 //! case, and a fit that recovers the parameters of synthetic data made from a
 //! known scaling function.
 
+mod common;
+
 use absorb::analysis::collapse::{Curve, Data, Free, Scaling, fit, quality};
 use absorb::sim::rng::Stream;
+use common::Scratch;
 
 #[test]
 fn quality_of_the_pyfssa_reference_case_is_one_third() {
@@ -93,8 +96,7 @@ fn a_collapse_needs_two_sizes_and_finite_numbers() {
 
 #[test]
 fn the_command_prints_the_fit_and_draws_the_collapse() {
-    let dir = std::env::temp_dir().join(format!("absorb-collapse-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("collapse");
     std::fs::create_dir_all(&dir).unwrap();
     let table = dir.join("fss.csv");
     let mut text = String::from("L,phi,y,dy\n");

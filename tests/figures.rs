@@ -1,13 +1,15 @@
 //! The paper's figures: each command writes its CSV and PNG, and the physics
 //! it shows holds at a small size.
 
+mod common;
+
+use common::Scratch;
 use std::collections::HashMap;
 use std::process::Command;
 
 #[test]
 fn msd_against_kick_size_agrees_between_bro_sgd_and_the_approximation_at_small_kicks() {
-    let out = std::env::temp_dir().join(format!("absorb-fig5a-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let out = Scratch::new("fig5a");
     // N = 300, 200 iterations, 2 replicates: under a second.
     let o = Command::new(env!("CARGO_BIN_EXE_absorb"))
         .args(["figure", "msd-vs-step", "--n", "300", "--iterations", "200", "--replicates", "2"])
@@ -41,8 +43,7 @@ fn msd_against_kick_size_agrees_between_bro_sgd_and_the_approximation_at_small_k
 
 #[test]
 fn phi_c_falls_as_the_step_size_grows() {
-    let out = std::env::temp_dir().join(format!("absorb-fig5b-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let out = Scratch::new("fig5b");
     // N = 300, 3000 iterations, 2 runs per phi, 4 bisections: seconds.
     let o = Command::new(env!("CARGO_BIN_EXE_absorb"))
         .args(["figure", "phi-c-vs-step", "--n", "300", "--iterations", "3000", "--replicates", "2"])
@@ -75,8 +76,7 @@ fn rows(table: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn flatness_against_batch_sgd_flatter_rcd_sharper_at_small_batches() {
-    let out = std::env::temp_dir().join(format!("absorb-fig4b-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let out = Scratch::new("fig4b");
     // N = 300 at phi = 0.66 (alpha = 0.03: phi_c about 0.60), 1500
     // iterations, 3 runs per point, 200 perturbations each: seconds.
     let o = Command::new(env!("CARGO_BIN_EXE_absorb"))
@@ -105,8 +105,7 @@ fn flatness_against_batch_sgd_flatter_rcd_sharper_at_small_batches() {
 
 #[test]
 fn activity_rises_through_phi_c_collapses_and_the_figure_resumes() {
-    let out = std::env::temp_dir().join(format!("absorb-fig3-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let out = Scratch::new("fig3");
     // N = 200 and 400, b = 0.5, alpha = 0.1 (phi_c about 0.51), 9 packing
     // fractions, 3 runs of 3000 iterations each: seconds.
     let run = |steps: &str| {

@@ -3,6 +3,9 @@
 //! shards that merge to the table of the whole sweep; refuses a directory
 //! written by another version.
 
+mod common;
+
+use common::Scratch;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -14,10 +17,8 @@ fn absorb(args: &[&str]) -> std::process::Output {
         .expect("absorb runs")
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("absorb-sweep-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn scratch(name: &str) -> Scratch {
+    Scratch::new(&format!("sweep-{name}"))
 }
 
 /// 2 schemes x 3 phi x 2 replicates of N = 60 in 3D, 300 iterations at most:

@@ -3,6 +3,48 @@
 #![allow(dead_code)]
 
 use absorb::sim::{Dynamics, Packing, Potential, Scheme, Simulation};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+/// A folder in the temp directory for a test's output (`absorb-NAME-PID`,
+/// emptied first, not created): removed when the test passes, kept when it
+/// fails, for a look at what was written.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("absorb-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Self(dir)
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<OsStr> for Scratch {
+    fn as_ref(&self) -> &OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
 
 /// A packing from explicit positions and radii.
 pub fn packing(dim: usize, side: f64, radii: &[f64], positions: &[&[f64]]) -> Packing {
