@@ -30,6 +30,15 @@ fn round_small(x: f64) -> i64 {
     (x + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64
 }
 
+/// Adds a term in quanta to a sum in quanta (wrapping: the same bits in any
+/// order even past the range, which the bounds on the terms rule out).
+#[inline(always)]
+pub fn add<const D: usize>(sum: &mut [i64; D], term: &[i64; D]) {
+    for k in 0..D {
+        sum[k] = sum[k].wrapping_add(term[k]);
+    }
+}
+
 /// The smallest power of two at or above `x` (> 0, finite), as an exponent.
 fn exponent_above(x: f64) -> i32 {
     debug_assert!(x.is_finite() && x > 0.0, "a positive bound");
@@ -78,15 +87,6 @@ impl Fixed {
     #[inline(always)]
     pub fn quanta(self, c: f64, e: f64) -> i64 {
         round_small((c * self.per_unit) * e)
-    }
-
-    /// Adds the term `c e` to `sum`.
-    #[inline(always)]
-    pub fn add<const D: usize>(self, sum: &mut [i64; D], c: f64, e: &[f64; D]) {
-        let t = self.term(c, e);
-        for k in 0..D {
-            sum[k] = sum[k].wrapping_add(t[k]);
-        }
     }
 
     /// A sum of quanta as a number.
@@ -163,7 +163,7 @@ mod tests {
             (0..2000).map(|_| (0.05 * s.uniform(), [s.normal(), s.normal(), s.normal()].map(|v| v / 3.0))).collect();
         let sum = |order: &mut dyn Iterator<Item = &(f64, [f64; 3])>| {
             let mut acc = [0i64; 3];
-            order.for_each(|(c, e)| f.add(&mut acc, *c, e));
+            order.for_each(|(c, e)| add(&mut acc, &f.term(*c, e)));
             acc
         };
         let forward = sum(&mut terms.iter());

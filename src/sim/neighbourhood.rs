@@ -76,18 +76,32 @@ impl<const D: usize> Neighbourhood<D> {
             });
             return;
         }
-        // A cell away from every face needs no shifts.
+        let (class, direct) = self.class_images(cells, c);
+        cells.for_each_class_run::<D>(number, class, |run, shift| {
+            if !run.is_empty() {
+                self.keep(run, shift, direct);
+            }
+        });
+    }
+
+    /// The class of cell `c` (three or more cells a side) and whether it is
+    /// away from every face; sets how its separations are found (a cell away
+    /// from every face needs no shifts).
+    #[inline(always)]
+    fn class_images(&mut self, cells: &CellList, c: [usize; D]) -> (usize, bool) {
         let class = cells.class_of(c);
         let direct = class == CellList::inner_class::<D>();
         self.images = if direct { Images::Direct } else { Images::Shifted };
-        cells.for_each_class_run::<D>(number, class, |run, shift| {
-            if !run.is_empty() {
-                self.runs.push((run.start, run.len()));
-                if !direct {
-                    self.shifts.push(*shift);
-                }
-            }
-        });
+        (class, direct)
+    }
+
+    /// Keeps `run`, with its shift unless the cell is `direct`.
+    #[inline(always)]
+    fn keep(&mut self, run: std::ops::Range<usize>, shift: &[f64; D], direct: bool) {
+        self.runs.push((run.start, run.len()));
+        if !direct {
+            self.shifts.push(*shift);
+        }
     }
 
     /// Finds the runs of the forward half of the cells around the cell with
@@ -100,17 +114,12 @@ impl<const D: usize> Neighbourhood<D> {
         self.members = 0..0;
         self.runs.clear();
         self.shifts.clear();
-        let class = cells.class_of(c);
-        let direct = class == CellList::inner_class::<D>();
-        self.images = if direct { Images::Direct } else { Images::Shifted };
+        let (class, direct) = self.class_images(cells, c);
         cells.for_each_half_class_run::<D>(number, class, |run, shift| {
             // The first run (from the cell's own first slot) is kept even
             // when empty: `sweep_half` starts it after the particle swept.
             if !run.is_empty() || self.runs.is_empty() {
-                self.runs.push((run.start, run.len()));
-                if !direct {
-                    self.shifts.push(*shift);
-                }
+                self.keep(run, shift, direct);
             }
         });
         self.own_end = self.runs[0].0 + self.runs[0].1;

@@ -9,7 +9,7 @@
 //! ([`super::fixed`]): the same bits in whatever order the contacts come.
 
 use super::cells::CellList;
-use super::fixed::{EnergyFixed, Fixed};
+use super::fixed::{EnergyFixed, Fixed, add};
 use super::neighbourhood::{Kernel, Neighbourhood};
 use super::packing::Packing;
 use super::potential::Potential;
@@ -437,14 +437,6 @@ fn select_smallest(mut keys: Vec<BatchKey>, b: f64) -> Batch {
     }
     let (_, last, _) = keys.select_nth_unstable(size - 1);
     Batch::UpTo(*last)
-}
-
-/// `acc` + `term`.
-#[inline(always)]
-fn add<const D: usize>(acc: &mut [i64; D], term: &[i64; D]) {
-    for k in 0..D {
-        acc[k] = acc[k].wrapping_add(term[k]);
-    }
 }
 
 /// `scale` v.

@@ -13,8 +13,9 @@
 //! into itself and into the first layer of the next slab, which no other
 //! task of the same phase touches.
 
-use super::{Contacts, Context, Particle, Rule, add};
+use super::{Contacts, Context, Particle, Rule};
 use crate::sim::cells::CellList;
+use crate::sim::fixed::add;
 use crate::sim::neighbourhood::{Kernel, Neighbourhood};
 use crate::sim::scheme::Scheme;
 use rayon::prelude::*;
