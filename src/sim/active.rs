@@ -32,7 +32,6 @@ pub(super) struct ActiveSet {
     pub(super) mark: Vec<bool>,
     pub(super) chosen: Vec<u32>,
     pub(super) slots: Vec<u32>,
-    pub(super) order: Vec<(u32, u32)>,
 }
 
 /// While the particles that touch plus those that moved number at most this

@@ -9,14 +9,16 @@
 //! scheme can make (rounded up to a power of two): about 2^-52 diameters
 //! for steps of 0.05, finer than the spacing of doubles at positions of a
 //! few diameters, and a particle would need 2^15 contacts to overflow. The
-//! quantum of the energy is 2^-96 of the largest diameter, in 128 bits.
+//! quantum of the energy is 2^-96 of the largest diameter, in 128 bits;
+//! the squared displacements of the MSD are summed in 128 bits too, in
+//! quanta of 2^-64 square diameters.
 
 use super::scheme::Scheme;
 
 /// Bits below the largest term in a displacement sum.
 const TERM_BITS: i32 = 48;
-/// Bits below the largest pair energy in an energy sum.
-const ENERGY_BITS: i32 = 96;
+/// Bits below the bound in a sum in 128 bits (see [`WideFixed`]).
+const WIDE_BITS: i32 = 96;
 
 /// 1.5 2^52: a double |x| < 2^51 added to it is rounded to a whole number,
 /// which its low bits then hold.
@@ -102,20 +104,40 @@ impl Fixed {
     }
 }
 
-/// The quantum of energy sums: 2^-96 of the largest diameter, so pair
-/// energies (at most sigma, counted from both ends) fit 2^30 times over in
-/// 128 bits.
+/// The quantum of sums in 128 bits of non-negative numbers up to a bound:
+/// 2^-96 of the bound (rounded up to a power of two), so 2^30 of the
+/// largest fit. Pair energies (at most the largest diameter, counted from
+/// both ends) and squared displacements (see [`Self::for_squares`]) are
+/// summed in it.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct EnergyFixed {
+pub struct WideFixed {
     per_unit: f64,
     unit: f64,
+    /// The largest number a quantity may take ([`Self::quanta_up_to_bound`]).
+    bound: f64,
 }
 
-impl EnergyFixed {
+/// Square displacements summed for the MSD, in square diameters, at most
+/// (2^32: a particle 65536 diameters from its start).
+const SQUARE_BOUND: f64 = 4_294_967_296.0;
+
+impl WideFixed {
     /// Quanta for pair energies of a packing whose largest diameter is `max_diameter`.
     pub fn for_diameter(max_diameter: f64) -> Self {
-        let (per_unit, unit) = quantum_below(max_diameter, ENERGY_BITS);
-        Self { per_unit, unit }
+        let (per_unit, unit) = quantum_below(max_diameter, WIDE_BITS);
+        Self { per_unit, unit, bound: max_diameter }
+    }
+
+    /// Quanta for squared displacements: 2^-64 square diameters, up to 2^32.
+    pub fn for_squares() -> Self {
+        let (per_unit, unit) = quantum_below(SQUARE_BOUND, WIDE_BITS);
+        Self { per_unit, unit, bound: SQUARE_BOUND }
+    }
+
+    /// [`Self::quanta`] of `x` >= 0, or of the bound if `x` is larger.
+    #[inline(always)]
+    pub fn quanta_up_to_bound(self, x: f64) -> i128 {
+        self.quanta(x.min(self.bound))
     }
 
     /// A pair energy (at most the largest diameter) in quanta, rounded to
@@ -180,8 +202,22 @@ mod tests {
     }
 
     #[test]
+    fn squares_keep_small_displacements_and_stop_at_the_bound() {
+        let f = WideFixed::for_squares();
+        assert_eq!(f.unit, 2f64.powi(-64));
+        // A displacement of 1e-9 diameters keeps its square to 1e-2.
+        let tiny = 1e-18;
+        assert!((f.value(f.quanta_up_to_bound(tiny)) - tiny).abs() <= 1e-2 * tiny);
+        let top = f.quanta_up_to_bound(SQUARE_BOUND);
+        assert_eq!(f.quanta_up_to_bound(1e30), top);
+        assert_eq!(f.value(top), SQUARE_BOUND);
+        // 2^20 particles at the bound still sum without overflow.
+        assert_eq!(f.value(top * (1 << 20)), SQUARE_BOUND * 2f64.powi(20));
+    }
+
+    #[test]
     fn energies_keep_tiny_overlaps() {
-        let f = EnergyFixed::for_diameter(1.4);
+        let f = WideFixed::for_diameter(1.4);
         // The quantum is below 1e-28 diameters: a harmonic pair 1e-10 of a
         // diameter into each other (energy 5e-21) keeps 7 digits.
         assert!(f.unit < 1e-28, "{}", f.unit);

@@ -16,6 +16,7 @@ mod step;
 use crate::error::{Error, Result};
 use active::{ActiveSet, crowded, list_cap};
 use cells::CellList;
+use fixed::WideFixed;
 pub use packing::{Packing, Radii};
 pub use potential::Potential;
 use rayon::prelude::*;
@@ -95,8 +96,11 @@ pub struct Simulation {
     /// Scratch of a full scan: which ids touch, which moved (a bit each).
     touching_bits: Vec<u64>,
     moved_bits: Vec<u64>,
-    /// Sum of the squared unwrapped displacements of each MSD_CHUNK ids.
-    msd_parts: Vec<f64>,
+    /// Sum of the squared unwrapped displacements, each in the quanta of
+    /// [`WideFixed::for_squares`]: kept up to date by each move's change,
+    /// it is an integer sum, the same bits whatever the order and the
+    /// iterations that led here.
+    msd_sum: i128,
 }
 
 /// How many items ahead a pass through scattered data asks for what it will
@@ -119,15 +123,6 @@ fn prefetch<T>(value: &T) {
 /// bits of a word of the touching and moved lists).
 const ID_CHUNK: usize = 4096;
 
-/// Ids per partial sum of the MSD: the sum of the squared displacements of
-/// each chunk is kept and redone only where a particle moved, and the MSD
-/// adds the chunks in order (the same bits however the iterations went).
-const MSD_CHUNK: usize = 16;
-
-/// Movers ahead whose MSD chunk is asked for early (each chunk spans
-/// several cache lines).
-const MSD_PREFETCH_AHEAD: usize = 4;
-
 /// The counts and sums of an iteration (or of a chunk of its ids).
 #[derive(Clone, Copy, Debug, Default)]
 struct Tally {
@@ -136,6 +131,9 @@ struct Tally {
     touching: usize,
     movers: usize,
     max_displacement: f64,
+    /// The sum of the square displacements after the moves (a full scan,
+    /// which sees every particle), or its change (the active set), in quanta.
+    squares: i128,
 }
 
 impl Tally {
@@ -158,22 +156,32 @@ impl Tally {
             touching: self.touching + next.touching,
             movers: self.movers + next.movers,
             max_displacement: self.max_displacement.max(next.max_displacement),
+            squares: self.squares + next.squares,
         }
     }
 }
 
-/// Moves a particle at `x` (wrapped into `bx`) with unwrapped displacement
-/// `u` by `dx`; returns |dx|, or None when dx is zero.
+/// Whether a displacement moves anything.
 #[inline(always)]
-fn apply<const D: usize>(x: &mut [f64; D], u: &mut [f64; D], dx: &[f64; D], bx: PeriodicBox) -> Option<f64> {
-    if dx.iter().all(|&c| c == 0.0) {
-        return None;
-    }
+fn displaces<const D: usize>(dx: &[f64; D]) -> bool {
+    dx.iter().any(|&c| c != 0.0)
+}
+
+/// Moves a particle at `x` (wrapped into `bx`) with unwrapped displacement
+/// `u` by `dx`; returns |dx|.
+#[inline(always)]
+fn apply<const D: usize>(x: &mut [f64; D], u: &mut [f64; D], dx: &[f64; D], bx: PeriodicBox) -> f64 {
     for k in 0..D {
         x[k] = bx.wrap(x[k] + dx[k]);
         u[k] += dx[k];
     }
-    Some(dx.iter().map(|c| c * c).sum::<f64>().sqrt())
+    square(dx).sqrt()
+}
+
+/// |v|^2, summed from the first axis up.
+#[inline(always)]
+fn square<const D: usize>(v: &[f64; D]) -> f64 {
+    v.iter().fold(0.0, |s, c| s + c * c)
 }
 
 impl Simulation {
@@ -196,7 +204,7 @@ impl Simulation {
             active_set: ActiveSet { stale: true, ..ActiveSet::default() },
             touching_bits: Vec::new(),
             moved_bits: Vec::new(),
-            msd_parts: vec![0.0; n.div_ceil(MSD_CHUNK)],
+            msd_sum: 0,
         })
     }
 
@@ -234,13 +242,14 @@ impl Simulation {
         energy += step::compute(&ctx, &rule, visit, &mut results);
         let visited = results.len();
 
-        // The results in id order: each particle's move is finished there
-        // (its draws are keyed by id), and the lists of the touching and of
-        // the movers come out ascending. A full scan's results are by slot
-        // (id i is result slot_of(i)): its chunks of ID_CHUNK ids run in
-        // parallel. The active set sorts its few and goes in order.
+        // Each particle's move is finished (its draws are keyed by id) and
+        // applied. A full scan goes in id order, its results by slot (id i
+        // is result slot_of(i)), in parallel chunks of ID_CHUNK ids whose
+        // lists of the touching and of the movers come out as bits. The
+        // active set goes through its few in the order of its results.
         let enough = list_cap(n);
         let bx = self.packing.periodic_box();
+        let squares = WideFixed::for_squares();
         let positions = self.packing.points_mut::<D>();
         let unwrapped = self.displacement.as_chunks_mut::<D>().0;
         let cells = &self.cells;
@@ -273,11 +282,13 @@ impl Simulation {
                         touching[k / 64] |= u64::from(c.touching()) << (k % 64);
                         moves[k] = 0.0;
                         let dx = ctx.finish(&rule, chunk * ID_CHUNK + k, &results[r]);
-                        if let Some(moved_by) = apply(&mut x[k], &mut u[k], &dx, bx) {
+                        if displaces(&dx) {
+                            let moved_by = apply(&mut x[k], &mut u[k], &dx, bx);
                             moves[k] = moved_by as f32;
                             moved[k / 64] |= 1 << (k % 64);
                             t.moved(moved_by);
                         }
+                        t.squares += squares.quanta_up_to_bound(square(&u[k]));
                     }
                     t
                 })
@@ -312,31 +323,35 @@ impl Simulation {
             set.visited.clear();
             set.touching.clear();
             set.movers.clear();
-            set.order.clear();
-            set.order.extend(set.slots.iter().enumerate().map(|(r, &s)| (ctx.ids[s as usize], r as u32)));
-            set.order.sort_unstable();
             let mut tally = Tally::default();
-            for (j, &(id, r)) in set.order.iter().enumerate() {
+            // In the order of the results (the visited slots): what comes
+            // of it is counts, integer sums and lists whose order nothing
+            // depends on.
+            for (r, &s) in set.slots.iter().enumerate() {
                 // The visited lie scattered over N: ask early for a later
                 // one's entries (each a cache miss otherwise).
-                if let Some(&(ahead, r_ahead)) = set.order.get(j + PREFETCH_AHEAD) {
-                    let a = ahead as usize;
+                if let Some(&ahead) = set.slots.get(r + PREFETCH_AHEAD) {
+                    let a = ctx.ids[ahead as usize] as usize;
                     prefetch(&positions[a]);
                     prefetch(&unwrapped[a]);
                     prefetch(&self.last_contacts[a]);
                     prefetch(&self.last_moves[a]);
-                    prefetch(&results[r_ahead as usize]);
                 }
+                let id = ctx.ids[s as usize];
                 let i = id as usize;
-                let c = results[r as usize].contacts;
+                let c = results[r].contacts;
                 tally.count(c);
                 set.visited.push(id);
                 self.last_contacts[i] = c.readout();
                 if c.touching() && set.touching.len() < enough {
                     set.touching.push(id);
                 }
-                let dx = ctx.finish(&rule, i, &results[r as usize]);
-                if let Some(moved_by) = apply(&mut positions[i], &mut unwrapped[i], &dx, bx) {
+                let dx = ctx.finish(&rule, i, &results[r]);
+                if displaces(&dx) {
+                    // The sum of squares changes by this particle's change.
+                    let before = squares.quanta_up_to_bound(square(&unwrapped[i]));
+                    let moved_by = apply(&mut positions[i], &mut unwrapped[i], &dx, bx);
+                    tally.squares += squares.quanta_up_to_bound(square(&unwrapped[i])) - before;
                     self.last_moves[i] = moved_by as f32;
                     tally.moved(moved_by);
                     if set.movers.len() < enough {
@@ -363,13 +378,12 @@ impl Simulation {
             self.cells_stale = true;
         }
         set.visited_all = everyone;
-        // The movers' list is complete unless the next iteration scans everyone.
-        let all = everyone || set.crowded;
-        let movers = std::mem::take(&mut set.movers);
-        self.refresh_msd(all, &movers);
-        let set = &mut self.active_set;
-        set.movers = movers;
         set.stale = false;
+        if everyone {
+            self.msd_sum = tally.squares;
+        } else {
+            self.msd_sum += tally.squares;
+        }
         if stats.absorbed {
             self.absorbed_at.get_or_insert(self.iteration);
         }
@@ -407,40 +421,7 @@ impl Simulation {
 
     /// Mean square displacement since the start.
     pub fn msd(&self) -> f64 {
-        self.msd_parts.iter().fold(0.0, |s, p| s + p) / self.packing.len() as f64
-    }
-
-    /// Brings the MSD's partial sums up to date after the particles in
-    /// `movers` (ids, ascending) moved, or after anything moved (`all`).
-    fn refresh_msd(&mut self, all: bool, movers: &[u32]) {
-        let d = self.packing.dim();
-        let part = |u: &[f64]| u.iter().fold(0.0, |s, u| s + u * u);
-        if all {
-            self.displacement
-                .par_chunks(MSD_CHUNK * d)
-                .zip(self.msd_parts.par_iter_mut())
-                .for_each(|(u, p)| *p = part(u));
-            return;
-        }
-        // The unwrapped displacements of the MSD chunk of particle `m`.
-        let displacement = &self.displacement;
-        let chunk_of = |m: u32| {
-            let c = m as usize / MSD_CHUNK;
-            &displacement[c * MSD_CHUNK * d..((c + 1) * MSD_CHUNK * d).min(displacement.len())]
-        };
-        let mut last = usize::MAX;
-        for (j, &m) in movers.iter().enumerate() {
-            // The movers lie scattered over N: ask early for the lines of
-            // a later one's chunk (each a cache miss otherwise).
-            if let Some(&ahead) = movers.get(j + MSD_PREFETCH_AHEAD) {
-                chunk_of(ahead).iter().step_by(8).for_each(prefetch);
-            }
-            let c = m as usize / MSD_CHUNK;
-            if c != last {
-                self.msd_parts[c] = part(chunk_of(m));
-                last = c;
-            }
-        }
+        WideFixed::for_squares().value(self.msd_sum) / self.packing.len() as f64
     }
 
     /// The configuration.

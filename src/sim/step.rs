@@ -9,7 +9,7 @@
 //! ([`super::fixed`]): the same bits in whatever order the contacts come.
 
 use super::cells::CellList;
-use super::fixed::{EnergyFixed, Fixed, add};
+use super::fixed::{Fixed, WideFixed, add};
 use super::neighbourhood::{Kernel, Neighbourhood};
 use super::packing::Packing;
 use super::potential::Potential;
@@ -62,7 +62,7 @@ pub(crate) struct Context<'a, const D: usize> {
     /// How neighbour sweeps compute (the same bits whichever).
     pub kernel: Kernel,
     /// The quantum of energy sums.
-    pub energy_fixed: EnergyFixed,
+    pub energy_fixed: WideFixed,
 }
 
 /// What an iteration does with each contact: the scheme, its batch, and
@@ -487,6 +487,6 @@ pub(crate) fn context_over<'a, const D: usize>(
         iteration,
         keys: Keys::new(seed, iteration),
         kernel: Kernel::detect(),
-        energy_fixed: EnergyFixed::for_diameter(packing.max_diameter()),
+        energy_fixed: WideFixed::for_diameter(packing.max_diameter()),
     }
 }
