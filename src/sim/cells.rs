@@ -399,8 +399,12 @@ fn cell_ends(start: &mut Vec<u32>, n_cells: usize, cells: &[u32]) {
     for &c in cells {
         start[c as usize + 1] += 1;
     }
-    for c in 0..n_cells {
-        start[c + 1] += start[c];
+    // The running sum in a register: adding each entry to the one just
+    // stored would wait on that store at every cell.
+    let mut sum = 0;
+    for end in &mut start[1..] {
+        sum += *end;
+        *end = sum;
     }
 }
 
