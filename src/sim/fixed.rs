@@ -205,9 +205,10 @@ mod tests {
     fn squares_keep_small_displacements_and_stop_at_the_bound() {
         let f = WideFixed::for_squares();
         assert_eq!(f.unit, 2f64.powi(-64));
-        // A displacement of 1e-9 diameters keeps its square to 1e-2.
-        let tiny = 1e-18;
-        assert!((f.value(f.quanta_up_to_bound(tiny)) - tiny).abs() <= 1e-2 * tiny);
+        // A displacement of 1e-8 diameters keeps its square to 1e-3 (half
+        // a quantum in 1800).
+        let tiny = 1e-16;
+        assert!((f.value(f.quanta_up_to_bound(tiny)) - tiny).abs() <= 1e-3 * tiny);
         let top = f.quanta_up_to_bound(SQUARE_BOUND);
         assert_eq!(f.quanta_up_to_bound(1e30), top);
         assert_eq!(f.value(top), SQUARE_BOUND);
