@@ -20,6 +20,9 @@ pub(super) struct ActiveSet {
     pub(super) touching: Vec<u32>,
     /// Ids that moved in the last iteration.
     pub(super) movers: Vec<u32>,
+    /// The cell each of them moved to, as [`super::cells::CellList::update`]
+    /// takes it (found in the pass that moved them).
+    pub(super) mover_cells: Vec<u32>,
     /// Too many particles touched or moved in the last iteration to follow
     /// them (see [`crowded`]; the two lists are then incomplete).
     pub(super) crowded: bool,

@@ -68,6 +68,10 @@ pub struct CellList {
     stray_numbers: Vec<f64>,
 }
 
+/// The bit of a mover's cell (see [`CellList::mover_cell`]) that says it left
+/// the cell of its slot in the first list.
+pub const LEFT: u32 = 1 << 31;
+
 /// Past one stray in this many particles (plus a few), the list is rebuilt.
 const STRAY_FRACTION: usize = 16;
 
@@ -166,18 +170,49 @@ impl CellList {
         }
     }
 
-    /// Re-bins after only `movers` (ids) moved to `positions`: one that
-    /// stays in its cell is updated in place, one that left it becomes a
-    /// stray (see `start2`), and a stray is updated in place in the second
-    /// list, which is sorted again only if a stray changed cell or a new one
-    /// came. Returns false when the list must be rebuilt instead (too many
+    /// The cell of a particle in slot `s` that moved from `old` to `new`,
+    /// with [`LEFT`] set if it is in the first list and left the cell of
+    /// its slot: what [`Self::update`] takes for each mover. `old` must be
+    /// the slot's position (the same numbers give the same cell).
+    #[inline(always)]
+    pub(crate) fn mover_cell<const D: usize>(&self, s: usize, old: &[f64; D], new: &[f64; D]) -> u32 {
+        let cell = self.cell_index(new) as u32;
+        if s < self.slots.len() && cell as usize != self.cell_index(old) { cell | LEFT } else { cell }
+    }
+
+    /// [`Self::mover_cell`] of each of `movers` (ids), now at `positions`,
+    /// from their slots' positions.
+    pub fn mover_cells<const D: usize>(&self, positions: &[[f64; D]], movers: &[u32]) -> Vec<u32> {
+        movers
+            .iter()
+            .map(|&m| {
+                let s = self.slot_of(m as usize);
+                self.mover_cell(s, &self.point::<D>(s), &positions[m as usize])
+            })
+            .collect()
+    }
+
+    /// Re-bins after only `movers` (ids) moved to `positions`, `cells`
+    /// giving each one's [`Self::mover_cell`] (found by the pass that moved
+    /// them, which has both positions at hand): one that stays in its cell
+    /// is updated in place, one that left it becomes a stray (see
+    /// `start2`), and a stray is updated in place in the second list, which
+    /// is sorted again only if a stray changed cell or a new one came.
+    /// Returns false when the list must be rebuilt instead (too many
     /// strays, or fewer than three cells a side); the caller then rebuilds,
     /// whatever this left half done.
-    pub fn update<const D: usize>(&mut self, positions: &[[f64; D]], radii: &[f64], movers: &[u32]) -> bool {
+    pub fn update<const D: usize>(
+        &mut self,
+        positions: &[[f64; D]],
+        radii: &[f64],
+        movers: &[u32],
+        cells: &[u32],
+    ) -> bool {
         let n = self.slots.len();
         if self.per_side < 3 || self.dim != D || positions.len() != n {
             return false;
         }
+        assert!(cells.len() == movers.len(), "a cell for every mover");
         let limit = n / STRAY_FRACTION + 16;
         // The second list grows at its end: its padding goes first.
         let len = self.items.len();
@@ -185,26 +220,22 @@ impl CellList {
             axis.truncate(len);
         }
         let mut resort = false;
-        for (j, &m) in movers.iter().enumerate() {
+        for (j, (&m, &cell)) in movers.iter().zip(cells).enumerate() {
             // The movers lie scattered over N: ask early for a later one's
-            // slot and position, and for the old position of a nearer one.
+            // slot and position.
             if let Some(&ahead) = movers.get(j + super::PREFETCH_AHEAD) {
                 super::prefetch(&self.slots[ahead as usize]);
                 super::prefetch(&positions[ahead as usize]);
             }
-            if let Some(&near) = movers.get(j + super::PREFETCH_AHEAD / 2) {
-                let s = self.slots[near as usize] as usize;
-                self.coords.iter().filter_map(|axis| axis.get(s)).for_each(super::prefetch);
-            }
+            let (cell, left) = (cell & !LEFT, cell & LEFT != 0);
             let m = m as usize;
             let s = self.slots[m] as usize;
             let new = positions[m];
-            let cell = self.cell_index(&new) as u32;
             if s >= n {
                 self.set_point(s, new);
                 let old = std::mem::replace(&mut self.stray_cells[s - n], cell);
                 resort |= old != cell;
-            } else if cell as usize == self.cell_index(&self.point::<D>(s)) {
+            } else if !left {
                 self.set_point(s, new);
             } else {
                 if self.items.len() - n >= limit {
@@ -546,7 +577,8 @@ mod tests {
                     *xk = bx.wrap(*xk + reach * (2.0 * stream.uniform() - 1.0));
                 }
             }
-            if !cells.update(packing.points::<3>(), packing.radii(), &movers) {
+            let moved = cells.mover_cells(packing.points::<3>(), &movers);
+            if !cells.update(packing.points::<3>(), packing.radii(), &movers, &moved) {
                 cells.rebuild(packing.points::<3>(), packing.radii(), bx, packing.max_diameter());
                 rebuilds += 1;
             }

@@ -297,6 +297,7 @@ impl Simulation {
             // The lists matter only if the next iteration visits the active set.
             set.touching.clear();
             set.movers.clear();
+            set.mover_cells.clear();
             if !crowded(tally.touching + tally.movers, n) {
                 for (bits, list) in [(&self.touching_bits, &mut set.touching), (&self.moved_bits, &mut set.movers)] {
                     for (w, &word) in bits.iter().enumerate() {
@@ -307,6 +308,7 @@ impl Simulation {
                         }
                     }
                 }
+                set.mover_cells = cells.mover_cells(positions, &set.movers);
             }
             tally
         } else {
@@ -323,6 +325,7 @@ impl Simulation {
             set.visited.clear();
             set.touching.clear();
             set.movers.clear();
+            set.mover_cells.clear();
             let mut tally = Tally::default();
             // In the order of the results (the visited slots): what comes
             // of it is counts, integer sums and lists whose order nothing
@@ -350,12 +353,16 @@ impl Simulation {
                 if displaces(&dx) {
                     // The sum of squares changes by this particle's change.
                     let before = squares.quanta_up_to_bound(square(&unwrapped[i]));
+                    let old = positions[i];
                     let moved_by = apply(&mut positions[i], &mut unwrapped[i], &dx, bx);
                     tally.squares += squares.quanta_up_to_bound(square(&unwrapped[i])) - before;
                     self.last_moves[i] = moved_by as f32;
                     tally.moved(moved_by);
                     if set.movers.len() < enough {
                         set.movers.push(id);
+                        // Its new cell, found here where both positions
+                        // are at hand, for the next iteration's binning.
+                        set.mover_cells.push(cells.mover_cell(s as usize, &old, &positions[i]));
                     }
                 }
             }
@@ -400,7 +407,8 @@ impl Simulation {
         // full scan visits slots 0..N, so it wants no strays.
         if self.cells_stale || (everyone && self.cells.has_strays()) {
             let p = &self.packing;
-            let updated = !everyone && self.cells.update(p.points::<D>(), p.radii(), &self.active_set.movers);
+            let set = &self.active_set;
+            let updated = !everyone && self.cells.update(p.points::<D>(), p.radii(), &set.movers, &set.mover_cells);
             if !updated {
                 self.cells.rebuild(p.points::<D>(), p.radii(), p.periodic_box(), p.max_diameter());
             }

@@ -362,7 +362,8 @@ mod tests {
                     *xk = bx.wrap(*xk + 0.6 * cells.cell_size);
                 }
             }
-            assert!(cells.update(packing.points::<D>(), packing.radii(), &movers), "{D}D, N = {n}");
+            let moved = cells.mover_cells(packing.points::<D>(), &movers);
+            assert!(cells.update(packing.points::<D>(), packing.radii(), &movers, &moved), "{D}D, N = {n}");
             assert!(cells.has_strays() && cells.per_side >= 3, "{D}D, N = {n}");
             let mut c = [0; D];
             for number in 0..cells.cell_count() {
