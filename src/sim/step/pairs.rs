@@ -27,8 +27,9 @@ pub(super) fn pairs_apply(cells: &CellList) -> bool {
 }
 
 /// The shares of every slot 0..N of `ctx`'s cell list under `rule` into
-/// `results` (N, whatever it held), each pair looked at once; returns the energy in quanta, each pair counted twice
-/// (as [`super::compute`] gives it).
+/// `results` (N, whatever it held), each pair looked at once; returns the
+/// energy in quanta, each pair counted twice (as [`super::compute`] gives
+/// it).
 pub(super) fn compute_pairs<const D: usize>(
     ctx: &Context<'_, D>,
     rule: &Rule<'_>,
