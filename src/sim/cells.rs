@@ -24,6 +24,8 @@ pub struct CellList {
     dim: usize,
     per_side: usize,
     cell_size: f64,
+    /// Cells per unit length, 1 / `cell_size`.
+    cells_per_length: f64,
     /// Offsets to the neighbouring cells, `dim` numbers each, without repeats
     /// (a box of one or two cells a side has fewer than 3^d distinct neighbours).
     offsets: Vec<i64>,
@@ -337,11 +339,16 @@ impl CellList {
 
     #[inline(always)]
     fn cell_coords<const D: usize>(&self, x: &[f64; D]) -> [usize; D] {
-        let mut c = [0; D];
-        for k in 0..D {
-            c[k] = ((x[k] / self.cell_size) as usize).min(self.per_side - 1);
-        }
-        c
+        // In [0, per_side - 1] before the conversion, so that it is one
+        // instruction (the checked one took some ten an axis).
+        let last = (self.per_side - 1) as f64;
+        std::array::from_fn(|k| {
+            // max and min (not clamp) take a NaN to 0: whatever the position,
+            // `y` is a number from 0 to per_side - 1.
+            let y = (x[k] * self.cells_per_length).max(0.0).min(last);
+            // SAFETY: `y` is from 0 to per_side - 1 (above): it fits a u32.
+            unsafe { y.to_int_unchecked::<u32>() as usize }
+        })
     }
 
     #[inline(always)]

@@ -233,7 +233,9 @@ impl Simulation {
         );
         let set = &mut self.active_set;
         let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
-        results.clear();
+        if !everyone {
+            results.clear();
+        }
         // Near absorption `set.slots` is aligned with the results: the movers
         // first where their shares came with the search for whom they overlap.
         let (movers, mut energy) = if everyone { (0, 0) } else { set.choose(&ctx, &scheme, n, &mut results) };

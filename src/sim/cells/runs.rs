@@ -17,6 +17,7 @@ impl CellList {
         }
         if changed || self.cell_size != cell_size {
             self.cell_size = cell_size;
+            self.cells_per_length = 1.0 / cell_size;
             self.class_templates::<D>();
         }
     }

@@ -36,18 +36,22 @@ impl<'a> Visit<'a> {
 }
 
 /// Computes the share of one iteration of the particles `visit` names and
-/// appends them to `results` (aligned with its slots, after what it held);
-/// returns the energy of their overlaps, in quanta, each pair counted at
-/// both ends. Every particle outside them must have no overlap: its share
-/// is zero.
+/// appends them to `results` (aligned with its slots, after what it held;
+/// a full scan, [`Visit::All`], takes the whole buffer and overwrites what
+/// it held); returns the energy of their overlaps, in quanta, each pair
+/// counted at both ends. Every particle outside them must have no overlap:
+/// its share is zero.
 pub(crate) fn compute<const D: usize>(
     ctx: &Context<'_, D>,
     rule: &Rule<'_>,
     visit: Visit<'_>,
     results: &mut Vec<Particle<D>>,
 ) -> i128 {
-    let first = results.len();
-    // Every entry is written below; this only sets the length.
+    // Every entry is written below; this only sets the length. A full scan
+    // finds the buffer of the last one, already N long (a fill with zeros
+    // of N shares, some hundreds of microseconds at 10^5, in no thread's
+    // part of the work).
+    let first = if matches!(visit, Visit::All(_)) { 0 } else { results.len() };
     results.resize(first + visit.len(), Particle::ZERO);
     let results = &mut results[first..];
     match visit {
