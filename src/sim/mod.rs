@@ -284,13 +284,19 @@ impl Simulation {
                         touching[k / 64] |= u64::from(c.touching()) << (k % 64);
                         moves[k] = 0.0;
                         let dx = ctx.finish(&rule, chunk * ID_CHUNK + k, &results[r]);
+                        // The displacement in registers: read back from
+                        // memory just after its three stores, it waited
+                        // for them (a load that spans two stores is not
+                        // forwarded from them).
+                        let mut uk = u[k];
                         if displaces(&dx) {
-                            let moved_by = apply(&mut x[k], &mut u[k], &dx, bx);
+                            let moved_by = apply(&mut x[k], &mut uk, &dx, bx);
+                            u[k] = uk;
                             moves[k] = moved_by as f32;
                             moved[k / 64] |= 1 << (k % 64);
                             t.moved(moved_by);
                         }
-                        t.squares += squares.quanta_up_to_bound(square(&u[k]));
+                        t.squares += squares.quanta_up_to_bound(square(&uk));
                     }
                     t
                 })
@@ -353,11 +359,14 @@ impl Simulation {
                 }
                 let dx = ctx.finish(&rule, i, &results[r]);
                 if displaces(&dx) {
-                    // The sum of squares changes by this particle's change.
-                    let before = squares.quanta_up_to_bound(square(&unwrapped[i]));
+                    // The sum of squares changes by this particle's change
+                    // (the displacement in registers, as in a full scan).
+                    let mut ui = unwrapped[i];
+                    let before = squares.quanta_up_to_bound(square(&ui));
                     let old = positions[i];
-                    let moved_by = apply(&mut positions[i], &mut unwrapped[i], &dx, bx);
-                    tally.squares += squares.quanta_up_to_bound(square(&unwrapped[i])) - before;
+                    let moved_by = apply(&mut positions[i], &mut ui, &dx, bx);
+                    unwrapped[i] = ui;
+                    tally.squares += squares.quanta_up_to_bound(square(&ui)) - before;
                     self.last_moves[i] = moved_by as f32;
                     tally.moved(moved_by);
                     if set.movers.len() < enough {
