@@ -117,6 +117,9 @@ pub struct Packing {
     dim: usize,
     bx: PeriodicBox,
     radii: Vec<f64>,
+    /// Twice the largest radius, kept with the radii (a scan of N radii,
+    /// it had been found afresh twice an iteration).
+    max_diameter: f64,
     /// N * dim coordinates, particle-major, each in [0, side).
     positions: Vec<f64>,
 }
@@ -147,7 +150,8 @@ impl Packing {
         for x in &mut positions {
             *x = bx.wrap(*x);
         }
-        Ok(Self { dim, bx, radii, positions })
+        let max_diameter = largest_diameter(&radii);
+        Ok(Self { dim, bx, radii, max_diameter, positions })
     }
 
     /// Uniform random positions (overlaps allowed) drawn from `seed`, in the
@@ -202,7 +206,7 @@ impl Packing {
 
     /// Largest diameter, the reach of every interaction.
     pub fn max_diameter(&self) -> f64 {
-        2.0 * self.radii.iter().cloned().fold(0.0, f64::max)
+        self.max_diameter
     }
 
     /// Packing fraction phi.
@@ -257,6 +261,7 @@ impl Packing {
         for r in &mut self.radii {
             *r *= factor;
         }
+        self.max_diameter = largest_diameter(&self.radii);
         Ok(())
     }
 }
@@ -266,9 +271,14 @@ fn fits_twice(side: f64, max_diameter: f64) -> bool {
     side.is_finite() && side >= MIN_SIDE_IN_DIAMETERS * max_diameter
 }
 
+/// Twice the largest of `radii` (0 for none).
+fn largest_diameter(radii: &[f64]) -> f64 {
+    2.0 * radii.iter().cloned().fold(0.0, f64::max)
+}
+
 /// Checks that a box of `side` is wide enough for spheres with these `radii`.
 pub fn check_side(side: f64, radii: &[f64]) -> Result<()> {
-    let max_diameter = 2.0 * radii.iter().cloned().fold(0.0, f64::max);
+    let max_diameter = largest_diameter(radii);
     if fits_twice(side, max_diameter) {
         return Ok(());
     }
