@@ -110,18 +110,79 @@ const PREFETCH_AHEAD: usize = 16;
 /// Asks the processor to bring `value` into the cache (a hint: no effect on results).
 #[inline(always)]
 fn prefetch<T>(value: &T) {
+    prefetch_at(value as *const T);
+}
+
+/// [`prefetch`] of what `at` points to (it is not dereferenced).
+#[inline(always)]
+fn prefetch_at<T>(at: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch reads nothing the program sees and cannot fault.
     unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((value as *const T).cast());
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
+    let _ = at;
 }
 
 /// Ids per chunk of the pass in id order (a task; a multiple of 64, the
 /// bits of a word of the touching and moved lists).
 const ID_CHUNK: usize = 4096;
+
+/// Visited particles per task of the active set's pass.
+const PASS_CHUNK: usize = 256;
+
+/// What a task of the active set's pass found: its counts and sums, and the
+/// ids it visited, of the touching and of the movers (with their new cells).
+#[derive(Default)]
+struct ActivePass {
+    tally: Tally,
+    visited: Vec<u32>,
+    touching: Vec<u32>,
+    movers: Vec<u32>,
+    mover_cells: Vec<u32>,
+}
+
+/// An array that the tasks of one parallel section write at distinct
+/// indices, each index by one task at most (which a split into slices
+/// cannot express when the indices lie scattered).
+struct Scatter<'a, T> {
+    ptr: *mut T,
+    len: usize,
+    _borrow: std::marker::PhantomData<&'a mut [T]>,
+}
+
+// SAFETY: a Scatter hands out `&mut T` only through `at`, whose callers
+// promise that no two tasks ask for the same index; T: Send lets those
+// references live on other threads.
+unsafe impl<T: Send> Sync for Scatter<'_, T> {}
+
+impl<'a, T> Scatter<'a, T> {
+    fn new(values: &'a mut [T]) -> Self {
+        Self { ptr: values.as_mut_ptr(), len: values.len(), _borrow: std::marker::PhantomData }
+    }
+
+    /// Entry `i`.
+    ///
+    /// # Safety
+    /// No other task of the section reads or writes entry `i`, and this
+    /// task holds no other reference to it.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn at(&self, i: usize) -> &mut T {
+        assert!(i < self.len, "index {i} past {}", self.len);
+        // SAFETY: in bounds (above); exclusive by the caller's promise.
+        unsafe { &mut *self.ptr.add(i) }
+    }
+
+    /// Asks the processor for entry `i` (a hint: reads nothing).
+    #[inline(always)]
+    fn prefetch(&self, i: usize) {
+        if i < self.len {
+            prefetch_at(self.ptr.wrapping_add(i));
+        }
+    }
+}
 
 /// The counts and sums of an iteration (or of a chunk of its ids).
 #[derive(Clone, Copy, Debug, Default)]
@@ -330,53 +391,81 @@ impl Simulation {
                     self.last_moves[i as usize] = 0.0;
                 }
             }
+            // In parallel chunks of the results (the visited slots), in
+            // their order: what comes of it is counts, integer sums and
+            // lists whose order nothing depends on. The arrays by id are
+            // written at the visited ids, scattered over N.
+            let slots = &set.slots[..];
+            let (x, u) = (Scatter::new(positions), Scatter::new(unwrapped));
+            let (readouts, moves) = (Scatter::new(&mut self.last_contacts[..]), Scatter::new(&mut self.last_moves[..]));
+            let chunks: Vec<ActivePass> = slots
+                .par_chunks(PASS_CHUNK)
+                .zip(results.par_chunks(PASS_CHUNK))
+                .with_max_len(1)
+                .map(|(slots, results)| {
+                    let mut out = ActivePass::default();
+                    for (r, &s) in slots.iter().enumerate() {
+                        // The visited lie scattered over N: ask early for a
+                        // later one's entries (each a cache miss otherwise).
+                        if let Some(&ahead) = slots.get(r + PREFETCH_AHEAD) {
+                            let a = ctx.ids[ahead as usize] as usize;
+                            x.prefetch(a);
+                            u.prefetch(a);
+                            readouts.prefetch(a);
+                            moves.prefetch(a);
+                        }
+                        let id = ctx.ids[s as usize];
+                        let i = id as usize;
+                        // SAFETY: `i` is the id of slot `s`; the visited
+                        // slots are distinct, and so are their ids: no other
+                        // task touches entry `i` of these arrays.
+                        let (xi, ui, readout, moved) = unsafe { (x.at(i), u.at(i), readouts.at(i), moves.at(i)) };
+                        let c = results[r].contacts;
+                        out.tally.count(c);
+                        out.visited.push(id);
+                        *readout = c.readout();
+                        if c.touching() {
+                            out.touching.push(id);
+                        }
+                        let dx = ctx.finish(&rule, i, &results[r]);
+                        if displaces(&dx) {
+                            // The sum of squares changes by this particle's
+                            // change (the displacement in registers, as in
+                            // a full scan).
+                            let mut uk = *ui;
+                            let before = squares.quanta_up_to_bound(square(&uk));
+                            let old = *xi;
+                            let moved_by = apply(xi, &mut uk, &dx, bx);
+                            *ui = uk;
+                            out.tally.squares += squares.quanta_up_to_bound(square(&uk)) - before;
+                            *moved = moved_by as f32;
+                            out.tally.moved(moved_by);
+                            out.movers.push(id);
+                            // Its new cell, found here where both positions
+                            // are at hand, for the next iteration's binning.
+                            out.mover_cells.push(cells.mover_cell(s as usize, &old, xi));
+                        }
+                    }
+                    out
+                })
+                .collect();
             set.visited.clear();
             set.touching.clear();
             set.movers.clear();
             set.mover_cells.clear();
             let mut tally = Tally::default();
-            // In the order of the results (the visited slots): what comes
-            // of it is counts, integer sums and lists whose order nothing
-            // depends on.
-            for (r, &s) in set.slots.iter().enumerate() {
-                // The visited lie scattered over N: ask early for a later
-                // one's entries (each a cache miss otherwise).
-                if let Some(&ahead) = set.slots.get(r + PREFETCH_AHEAD) {
-                    let a = ctx.ids[ahead as usize] as usize;
-                    prefetch(&positions[a]);
-                    prefetch(&unwrapped[a]);
-                    prefetch(&self.last_contacts[a]);
-                    prefetch(&self.last_moves[a]);
-                }
-                let id = ctx.ids[s as usize];
-                let i = id as usize;
-                let c = results[r].contacts;
-                tally.count(c);
-                set.visited.push(id);
-                self.last_contacts[i] = c.readout();
-                if c.touching() && set.touching.len() < enough {
-                    set.touching.push(id);
-                }
-                let dx = ctx.finish(&rule, i, &results[r]);
-                if displaces(&dx) {
-                    // The sum of squares changes by this particle's change
-                    // (the displacement in registers, as in a full scan).
-                    let mut ui = unwrapped[i];
-                    let before = squares.quanta_up_to_bound(square(&ui));
-                    let old = positions[i];
-                    let moved_by = apply(&mut positions[i], &mut ui, &dx, bx);
-                    unwrapped[i] = ui;
-                    tally.squares += squares.quanta_up_to_bound(square(&ui)) - before;
-                    self.last_moves[i] = moved_by as f32;
-                    tally.moved(moved_by);
-                    if set.movers.len() < enough {
-                        set.movers.push(id);
-                        // Its new cell, found here where both positions
-                        // are at hand, for the next iteration's binning.
-                        set.mover_cells.push(cells.mover_cell(s as usize, &old, &positions[i]));
-                    }
-                }
+            for out in chunks {
+                tally = tally.then(out.tally);
+                set.visited.extend(out.visited);
+                set.touching.extend(out.touching);
+                set.movers.extend(out.movers);
+                set.mover_cells.extend(out.mover_cells);
             }
+            // Past `enough` either list is of no use (the next iteration
+            // scans everyone); the first `enough` are kept as before.
+            set.touching.truncate(enough);
+            set.movers.truncate(enough);
+            set.mover_cells.truncate(enough);
             tally
         };
         let stats = StepStats {
