@@ -139,9 +139,9 @@ impl CellList {
         let items = &self.items;
         split_slots(axes, &mut self.sorted_r[..]).into_par_iter().for_each(|(first, mut axes, sorted_r)| {
             for (j, r) in sorted_r.iter_mut().enumerate() {
-                if let Some(&ahead) = items.get(first + j + super::PREFETCH_AHEAD) {
-                    super::prefetch(&positions[ahead as usize]);
-                    super::prefetch(&radii[ahead as usize]);
+                if let Some(&ahead) = items.get(first + j + super::memory::PREFETCH_AHEAD) {
+                    super::memory::prefetch(&positions[ahead as usize]);
+                    super::memory::prefetch(&radii[ahead as usize]);
                 }
                 let i = items[first + j] as usize;
                 for (axis, &xk) in axes.iter_mut().zip(&positions[i]) {
@@ -225,9 +225,9 @@ impl CellList {
         for (j, (&m, &cell)) in movers.iter().zip(cells).enumerate() {
             // The movers lie scattered over N: ask early for a later one's
             // slot and position.
-            if let Some(&ahead) = movers.get(j + super::PREFETCH_AHEAD) {
-                super::prefetch(&self.slots[ahead as usize]);
-                super::prefetch(&positions[ahead as usize]);
+            if let Some(&ahead) = movers.get(j + super::memory::PREFETCH_AHEAD) {
+                super::memory::prefetch(&self.slots[ahead as usize]);
+                super::memory::prefetch(&positions[ahead as usize]);
             }
             let (cell, left) = (cell & !LEFT, cell & LEFT != 0);
             let m = m as usize;

@@ -4,6 +4,7 @@
 mod active;
 pub mod cells;
 pub mod fixed;
+mod memory;
 mod neighbourhood;
 pub mod observe;
 pub mod packing;
@@ -17,6 +18,7 @@ use crate::error::{Error, Result};
 use active::{ActiveSet, crowded, list_cap};
 use cells::CellList;
 use fixed::WideFixed;
+use memory::{PREFETCH_AHEAD, Scatter, prefetch};
 pub use packing::{Packing, Radii};
 pub use potential::Potential;
 use rayon::prelude::*;
@@ -103,28 +105,6 @@ pub struct Simulation {
     msd_sum: i128,
 }
 
-/// How many items ahead a pass through scattered data asks for what it will
-/// read (the pass in id order, the cell list's gather of positions).
-const PREFETCH_AHEAD: usize = 16;
-
-/// Asks the processor to bring `value` into the cache (a hint: no effect on results).
-#[inline(always)]
-fn prefetch<T>(value: &T) {
-    prefetch_at(value as *const T);
-}
-
-/// [`prefetch`] of what `at` points to (it is not dereferenced).
-#[inline(always)]
-fn prefetch_at<T>(at: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch reads nothing the program sees and cannot fault.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = at;
-}
-
 /// Ids per chunk of the pass in id order (a task; a multiple of 64, the
 /// bits of a word of the touching and moved lists).
 const ID_CHUNK: usize = 4096;
@@ -141,47 +121,6 @@ struct ActivePass {
     touching: Vec<u32>,
     movers: Vec<u32>,
     mover_cells: Vec<u32>,
-}
-
-/// An array that the tasks of one parallel section write at distinct
-/// indices, each index by one task at most (which a split into slices
-/// cannot express when the indices lie scattered).
-struct Scatter<'a, T> {
-    ptr: *mut T,
-    len: usize,
-    _borrow: std::marker::PhantomData<&'a mut [T]>,
-}
-
-// SAFETY: a Scatter hands out `&mut T` only through `at`, whose callers
-// promise that no two tasks ask for the same index; T: Send lets those
-// references live on other threads.
-unsafe impl<T: Send> Sync for Scatter<'_, T> {}
-
-impl<'a, T> Scatter<'a, T> {
-    fn new(values: &'a mut [T]) -> Self {
-        Self { ptr: values.as_mut_ptr(), len: values.len(), _borrow: std::marker::PhantomData }
-    }
-
-    /// Entry `i`.
-    ///
-    /// # Safety
-    /// No other task of the section reads or writes entry `i`, and this
-    /// task holds no other reference to it.
-    #[inline(always)]
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn at(&self, i: usize) -> &mut T {
-        assert!(i < self.len, "index {i} past {}", self.len);
-        // SAFETY: in bounds (above); exclusive by the caller's promise.
-        unsafe { &mut *self.ptr.add(i) }
-    }
-
-    /// Asks the processor for entry `i` (a hint: reads nothing).
-    #[inline(always)]
-    fn prefetch(&self, i: usize) {
-        if i < self.len {
-            prefetch_at(self.ptr.wrapping_add(i));
-        }
-    }
 }
 
 /// The counts and sums of an iteration (or of a chunk of its ids).

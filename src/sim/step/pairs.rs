@@ -153,7 +153,7 @@ impl<const D: usize> Window<'_, D> {
     #[inline(always)]
     fn prefetch(&self, t: usize) {
         if let Some(share) = self.shares.get(t.wrapping_sub(self.lo)) {
-            crate::sim::prefetch(share);
+            crate::sim::memory::prefetch(share);
         }
     }
 
