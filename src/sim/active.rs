@@ -64,10 +64,11 @@ impl ActiveSet {
     /// Chooses the slots the next iteration visits, into `slots`: the
     /// touching, the movers and whatever a mover overlaps now in `ctx`.
     /// Where the movers' shares come with the search for whom they overlap
-    /// (see [`step::needs_batch_pass`]), their slots lead `slots` and their
-    /// shares are appended to `results`; returns how many
-    /// they are (0 otherwise) and the energy of their overlaps (in quanta,
-    /// as [`step::compute`] gives it). The rest of `slots` is ascending and
+    /// (see [`step::needs_batch_pass`]), their slots lead `slots`, then
+    /// those of their fresh partners (see [`step::compute_movers`]), and
+    /// the shares of both are appended to `results`; returns how many they
+    /// are (0 otherwise) and the energy of their overlaps (in quanta, as
+    /// [`step::compute`] gives it). The rest of `slots` is ascending and
     /// still to be computed.
     pub(super) fn choose<const D: usize>(
         &mut self,
@@ -80,31 +81,50 @@ impl ActiveSet {
         self.mark.resize(n, false);
         self.chosen.clear();
         self.slots.clear();
-        let (movers, overlapped, energy) = if step::needs_batch_pass(scheme) {
-            (0, step::overlapping_ids(ctx, &self.movers), 0)
-        } else {
-            // One sweep a mover: its share, and whom it overlaps now.
-            ctx.cells.append_sorted_slots(&self.movers, &mut self.slots);
-            let (m, first) = (self.slots.len(), results.len());
-            results.resize(first + m, Particle::ZERO);
-            let (overlapped, energy) = step::compute_seeing(ctx, scheme, &self.slots, &mut results[first..]);
-            for &i in &self.movers {
-                self.mark[i as usize] = true;
-            }
-            (m, overlapped, energy)
-        };
+        if !step::needs_batch_pass(scheme) {
+            return self.choose_sweeping_movers(ctx, scheme, results);
+        }
         // The touching, the movers and whatever a mover overlaps now.
+        let overlapped = step::overlapping_ids(ctx, &self.movers);
         for &i in self.touching.iter().chain(&self.movers).chain(overlapped.iter().flatten()) {
             if !self.mark[i as usize] {
                 self.mark[i as usize] = true;
                 self.chosen.push(i);
             }
         }
-        let marked_movers = if movers > 0 { &self.movers[..] } else { &[] };
-        for &i in self.chosen.iter().chain(marked_movers) {
+        for &i in &self.chosen {
             self.mark[i as usize] = false;
         }
         ctx.cells.append_sorted_slots(&self.chosen, &mut self.slots);
-        (movers, energy)
+        (0, 0)
+    }
+
+    /// [`Self::choose`] where one sweep a mover gives its share, whom it
+    /// overlaps now and the shares of its fresh partners: the touching that
+    /// did not move are left to visit.
+    fn choose_sweeping_movers<const D: usize>(
+        &mut self,
+        ctx: &Context<'_, D>,
+        scheme: &Scheme,
+        results: &mut Vec<Particle<D>>,
+    ) -> (usize, i128) {
+        for &i in self.movers.iter().chain(&self.touching) {
+            self.mark[i as usize] = true;
+        }
+        ctx.cells.append_sorted_slots(&self.movers, &mut self.slots);
+        let (m, first) = (self.slots.len(), results.len());
+        results.resize(first + m, Particle::ZERO);
+        let (fresh, energy) = step::compute_movers(ctx, scheme, &self.slots, &self.mark, &mut results[first..]);
+        let partners = step::fresh_shares(fresh, &mut self.slots, results);
+        for &i in &self.movers {
+            self.mark[i as usize] = false;
+        }
+        for &i in &self.touching {
+            if std::mem::take(&mut self.mark[i as usize]) {
+                self.chosen.push(i);
+            }
+        }
+        ctx.cells.append_sorted_slots(&self.chosen, &mut self.slots);
+        (m + partners, energy)
     }
 }

@@ -18,8 +18,10 @@ use super::scheme::{BatchMode, Scheme};
 use super::space::PeriodicBox;
 use rayon::prelude::*;
 
+mod fresh;
 mod pairs;
 mod scan;
+pub(crate) use fresh::*;
 pub(crate) use scan::*;
 
 /// Below this many particles per task rayon's bookkeeping costs more than it saves.
@@ -183,6 +185,24 @@ impl<const D: usize> Context<'_, D> {
         seen: &mut impl FnMut(&[u32]),
         mut active: impl FnMut(usize, &[f64; D], f64),
     ) -> Scan {
+        self.contacts_each(nb, s, seen, |_, _, contact| {
+            if let Some((j, e, f)) = contact {
+                active(j, &e, f);
+            }
+        })
+    }
+
+    /// [`Self::contacts`], calling `each(t, energy, contact)` for every
+    /// overlapping neighbour: its slot, the pair's energy in quanta and, if
+    /// it is an active contact, Some((j, e_ij, f(r_ij))).
+    #[inline(always)]
+    pub(crate) fn contacts_each(
+        &self,
+        nb: &mut Neighbourhood<D>,
+        s: usize,
+        seen: &mut impl FnMut(&[u32]),
+        mut each: impl FnMut(usize, i128, Option<(usize, [f64; D], f64)>),
+    ) -> Scan {
         let xi = &self.point(s);
         let ri = self.radii[s];
         let i = self.ids[s] as usize;
@@ -197,13 +217,15 @@ impl<const D: usize> Context<'_, D> {
             }
             let dist = r2.sqrt();
             touching = true;
-            energy += self.energy_fixed.quanta(self.potential.energy(dist, sigma));
+            let quanta = self.energy_fixed.quanta(self.potential.energy(dist, sigma));
+            energy += quanta;
             if dist >= sigma * self.active_below {
+                each(t, quanta, None);
                 return;
             }
             count += 1;
             let j = self.ids[t] as usize;
-            active(j, &self.direction(&r, dist, i, j), self.potential.force(dist, sigma));
+            each(t, quanta, Some((j, self.direction(&r, dist, i, j), self.potential.force(dist, sigma))));
         };
         self.overlapping(nb, s, |found| {
             seen(found);

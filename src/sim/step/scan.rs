@@ -2,9 +2,8 @@
 //! full scan), or the slots of the active set near absorption; and the
 //! buffers the shares land in.
 
-use super::{Context, MIN_PARTICLES_PER_TASK, Particle, Rule, needs_batch_pass};
+use super::{Context, MIN_PARTICLES_PER_TASK, Particle, Rule};
 use crate::sim::neighbourhood::Neighbourhood;
-use crate::sim::scheme::Scheme;
 use rayon::iter::Either;
 use rayon::prelude::*;
 
@@ -70,45 +69,6 @@ pub(crate) fn compute<const D: usize>(
     }
 }
 
-/// The movers' shares of an iteration whose batch needs no pass (see
-/// [`needs_batch_pass`]), computed as [`compute`] would for the particles in
-/// `slots` (ascending) into `results` (as long as `slots`), with the ids of
-/// the particles that overlap them (with repeats and the movers themselves,
-/// a list for each chunk of slots), and the energy of their overlaps in
-/// quanta: one sweep a mover finds all three.
-pub(crate) fn compute_seeing<const D: usize>(
-    ctx: &Context<'_, D>,
-    scheme: &Scheme,
-    slots: &[u32],
-    results: &mut [Particle<D>],
-) -> (Vec<Vec<u32>>, i128) {
-    debug_assert!(!needs_batch_pass(scheme), "a fixed batch needs every visited particle first");
-    assert!(results.len() == slots.len(), "a share for every mover");
-    let rule = Rule::new(ctx, scheme, Visit::Slots(slots));
-    // In plain chunks, each with its own neighbourhood (a fold would move
-    // the neighbourhood, some hundred bytes, at every particle).
-    slots
-        .par_chunks(MIN_PARTICLES_PER_TASK)
-        .zip(results.par_chunks_mut(MIN_PARTICLES_PER_TASK))
-        .map(|(slots, results)| {
-            let (mut nb, mut ids, mut energy) = (Neighbourhood::default(), Vec::new(), 0);
-            for (&s, result) in slots.iter().zip(results) {
-                let mine;
-                (*result, mine) = ctx.particle_seeing(&mut nb, &rule, s as usize, |found| {
-                    ids.extend(found.iter().map(|&t| ctx.ids[t as usize]))
-                });
-                energy += mine;
-            }
-            (ids, energy)
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold((Vec::new(), 0), |(mut lists, energy), (ids, mine)| {
-            lists.push(ids);
-            (lists, energy + mine)
-        })
-}
-
 /// Particles a task of a full scan handles, at least (whole cells).
 const PARTICLES_PER_TASK: usize = 1024;
 
@@ -165,7 +125,7 @@ pub(super) fn compute_all<const D: usize>(
 
 /// The ids of the particles that overlap one of `movers` (ids) in the
 /// current configuration, with repeats and the movers themselves (a list
-/// for each chunk of movers, as [`compute_seeing`] gives them).
+/// for each chunk of movers).
 pub(crate) fn overlapping_ids<const D: usize>(ctx: &Context<'_, D>, movers: &[u32]) -> Vec<Vec<u32>> {
     let mut slots = Vec::with_capacity(movers.len());
     ctx.cells.append_sorted_slots(movers, &mut slots);
