@@ -42,20 +42,31 @@ impl Potential {
     /// u(r) for an overlapping pair, r < sigma.
     #[inline(always)]
     pub fn energy(self, r: f64, sigma: f64) -> f64 {
-        if self.exponent == 1.0 {
-            // The overlap length, in one rounding and without a division
-            // (on the path of every pair: the division and the two roundings
-            // of sigma (1 - r/sigma) made a long chain there).
-            return sigma - r;
+        if self.is_linear() {
+            return Self::linear_energy(r, sigma);
         }
         let delta = 1.0 - r / sigma;
         (sigma / self.exponent) * self.power(delta, self.exponent)
     }
 
+    /// The potential is linear (m = 1): [`Self::linear_energy`], force 1.
+    #[inline(always)]
+    pub fn is_linear(self) -> bool {
+        self.exponent == 1.0
+    }
+
+    /// u(r) of the linear potential: the overlap length, in one rounding
+    /// and without a division (on the path of every pair: the division and
+    /// the two roundings of sigma (1 - r/sigma) made a long chain there).
+    #[inline(always)]
+    pub fn linear_energy(r: f64, sigma: f64) -> f64 {
+        sigma - r
+    }
+
     /// The repulsion f = -du/dr = (1 - r/sigma)^(m - 1) of an overlapping pair.
     #[inline(always)]
     pub fn force(self, r: f64, sigma: f64) -> f64 {
-        if self.exponent == 1.0 {
+        if self.is_linear() {
             return 1.0;
         }
         let delta = 1.0 - r / sigma;

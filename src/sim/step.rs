@@ -349,15 +349,14 @@ impl<const D: usize> Context<'_, D> {
     fn term(&self, rule: &Rule<'_>, i: usize, j: usize, e: &[f64; D], f: f64) -> [i64; D] {
         let fixed = rule.fixed;
         match *rule.scheme {
-            Scheme::BroPairwise { kick } => fixed.term(kick * self.pair_uniform(i, j), e),
+            Scheme::BroPairwise { kick } => self.bro_pairwise_term(fixed, kick, i, j, e),
             // Keyed by (mover, other): the two ends draw independently.
             Scheme::BroPairwiseNonreciprocal { kick } => {
                 fixed.term(kick * rng::unit(rng::key_from(self.keys.side_noise, i as u64, j as u64)), e)
             }
             // sum_j e_ij, scaled by `finish`.
             Scheme::BroParticle { .. } => fixed.term(1.0, e),
-            Scheme::Sgd { lr, .. } if Self::in_batch(rule.batch, self.pair_batch_key(i, j)) => fixed.term(lr * f, e),
-            Scheme::Sgd { .. } => [0; D],
+            Scheme::Sgd { lr, .. } => self.sgd_term(rule, lr, i, j, e, f),
             // F_i, scaled by `finish`.
             Scheme::Rcd { .. } | Scheme::Gd { .. } | Scheme::SaParticle { .. } => fixed.term(f, e),
             Scheme::SaPairwise { noise, h } => {
@@ -366,6 +365,19 @@ impl<const D: usize> Context<'_, D> {
                 fixed.term((mu + sd * self.pair_normal(i, j)) * f, e)
             }
         }
+    }
+
+    /// [`Self::term`] under `bro-pairwise` with kick `kick`.
+    #[inline(always)]
+    pub(crate) fn bro_pairwise_term(&self, fixed: Fixed, kick: f64, i: usize, j: usize, e: &[f64; D]) -> [i64; D] {
+        fixed.term(kick * self.pair_uniform(i, j), e)
+    }
+
+    /// [`Self::term`] under `sgd` with learning rate `lr`: the pair's
+    /// force if the pair is in the batch.
+    #[inline(always)]
+    pub(crate) fn sgd_term(&self, rule: &Rule<'_>, lr: f64, i: usize, j: usize, e: &[f64; D], f: f64) -> [i64; D] {
+        if Self::in_batch(rule.batch, self.pair_batch_key(i, j)) { rule.fixed.term(lr * f, e) } else { [0; D] }
     }
 
     /// The displacement of particle `i` (an id) under `rule`, from its

@@ -17,6 +17,7 @@ use super::{Contacts, Context, Particle, Rule};
 use crate::sim::cells::CellList;
 use crate::sim::fixed::add;
 use crate::sim::neighbourhood::{Kernel, Neighbourhood};
+use crate::sim::potential::Potential;
 use crate::sim::scheme::Scheme;
 use rayon::prelude::*;
 
@@ -34,6 +35,141 @@ pub(super) fn compute_pairs<const D: usize>(
     ctx: &Context<'_, D>,
     rule: &Rule<'_>,
     results: &mut [Particle<D>],
+) -> i128 {
+    let linear = ctx.potential.is_linear();
+    match *rule.scheme {
+        Scheme::BroPairwise { kick } if linear => pairs_under(ctx, rule, results, LinearBro { kick }),
+        Scheme::Sgd { lr, .. } if linear => pairs_under(ctx, rule, results, LinearSgd { lr }),
+        _ => pairs_under(ctx, rule, results, AnyLaw),
+    }
+}
+
+/// What a pair's energy, force and terms are under an iteration's rule:
+/// looked up at every pair in general ([`AnyLaw`]), known when compiled
+/// for the two schemes most runs use under the linear potential (no match
+/// on the scheme and no test of the exponent on the path of every pair:
+/// some 4 % of a full scan). Each law computes what [`Context::term`] and
+/// [`crate::sim::potential::Potential`] do, by the same functions.
+trait Law: Copy + Send + Sync {
+    /// The far end's term is the near end's negated.
+    fn reciprocal(self, rule: &Rule<'_>) -> bool;
+    fn energy<const D: usize>(self, ctx: &Context<'_, D>, dist: f64, sigma: f64) -> f64;
+    fn force<const D: usize>(self, ctx: &Context<'_, D>, dist: f64, sigma: f64) -> f64;
+    #[allow(clippy::too_many_arguments)]
+    fn term<const D: usize>(
+        self,
+        ctx: &Context<'_, D>,
+        rule: &Rule<'_>,
+        i: usize,
+        j: usize,
+        e: &[f64; D],
+        f: f64,
+    ) -> [i64; D];
+}
+
+/// Any scheme and potential, looked up at every pair.
+#[derive(Clone, Copy)]
+struct AnyLaw;
+
+impl Law for AnyLaw {
+    #[inline(always)]
+    fn reciprocal(self, rule: &Rule<'_>) -> bool {
+        !matches!(rule.scheme, Scheme::BroPairwiseNonreciprocal { .. })
+    }
+    #[inline(always)]
+    fn energy<const D: usize>(self, ctx: &Context<'_, D>, dist: f64, sigma: f64) -> f64 {
+        ctx.potential.energy(dist, sigma)
+    }
+    #[inline(always)]
+    fn force<const D: usize>(self, ctx: &Context<'_, D>, dist: f64, sigma: f64) -> f64 {
+        ctx.potential.force(dist, sigma)
+    }
+    #[inline(always)]
+    fn term<const D: usize>(
+        self,
+        ctx: &Context<'_, D>,
+        rule: &Rule<'_>,
+        i: usize,
+        j: usize,
+        e: &[f64; D],
+        f: f64,
+    ) -> [i64; D] {
+        ctx.term(rule, i, j, e, f)
+    }
+}
+
+/// `bro-pairwise` with kick `kick`, linear potential.
+#[derive(Clone, Copy)]
+struct LinearBro {
+    kick: f64,
+}
+
+impl Law for LinearBro {
+    #[inline(always)]
+    fn reciprocal(self, _: &Rule<'_>) -> bool {
+        true
+    }
+    #[inline(always)]
+    fn energy<const D: usize>(self, _: &Context<'_, D>, dist: f64, sigma: f64) -> f64 {
+        Potential::linear_energy(dist, sigma)
+    }
+    #[inline(always)]
+    fn force<const D: usize>(self, _: &Context<'_, D>, _: f64, _: f64) -> f64 {
+        1.0
+    }
+    #[inline(always)]
+    fn term<const D: usize>(
+        self,
+        ctx: &Context<'_, D>,
+        rule: &Rule<'_>,
+        i: usize,
+        j: usize,
+        e: &[f64; D],
+        _: f64,
+    ) -> [i64; D] {
+        ctx.bro_pairwise_term(rule.fixed, self.kick, i, j, e)
+    }
+}
+
+/// `sgd` with learning rate `lr` (either kind of batch), linear potential.
+#[derive(Clone, Copy)]
+struct LinearSgd {
+    lr: f64,
+}
+
+impl Law for LinearSgd {
+    #[inline(always)]
+    fn reciprocal(self, _: &Rule<'_>) -> bool {
+        true
+    }
+    #[inline(always)]
+    fn energy<const D: usize>(self, _: &Context<'_, D>, dist: f64, sigma: f64) -> f64 {
+        Potential::linear_energy(dist, sigma)
+    }
+    #[inline(always)]
+    fn force<const D: usize>(self, _: &Context<'_, D>, _: f64, _: f64) -> f64 {
+        1.0
+    }
+    #[inline(always)]
+    fn term<const D: usize>(
+        self,
+        ctx: &Context<'_, D>,
+        rule: &Rule<'_>,
+        i: usize,
+        j: usize,
+        e: &[f64; D],
+        f: f64,
+    ) -> [i64; D] {
+        ctx.sgd_term(rule, self.lr, i, j, e, f)
+    }
+}
+
+/// [`compute_pairs`] under `law`.
+fn pairs_under<const D: usize, L: Law>(
+    ctx: &Context<'_, D>,
+    rule: &Rule<'_>,
+    results: &mut [Particle<D>],
+    law: L,
 ) -> i128 {
     let cells = ctx.cells;
     assert!(pairs_apply(cells), "each pair once needs three cells a side and no strays");
@@ -83,8 +219,8 @@ pub(super) fn compute_pairs<const D: usize>(
                 match ctx.kernel {
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `Kernel::detect` chose it: the processor has AVX2.
-                    Kernel::Avx2 => unsafe { slab_avx2(ctx, rule, numbers, &mut window) },
-                    _ => slab(ctx, rule, numbers, &mut window),
+                    Kernel::Avx2 => unsafe { slab_avx2(ctx, rule, law, numbers, &mut window) },
+                    _ => slab(ctx, rule, law, numbers, &mut window),
                 }
             })
             .sum::<i128>();
@@ -95,9 +231,10 @@ pub(super) fn compute_pairs<const D: usize>(
 /// The pairs of the particles of cells `numbers` (a slab), into `window`;
 /// returns their energy in quanta, twice.
 #[inline(always)]
-fn slab<const D: usize>(
+fn slab<const D: usize, L: Law>(
     ctx: &Context<'_, D>,
     rule: &Rule<'_>,
+    law: L,
     numbers: std::ops::Range<usize>,
     window: &mut Window<'_, D>,
 ) -> i128 {
@@ -116,7 +253,7 @@ fn slab<const D: usize>(
         if !members.is_empty() {
             nb.enter_half(cells, c, number);
             for s in members {
-                energy += ctx.pairs_of(&mut nb, rule, s, window);
+                energy += ctx.pairs_of(&mut nb, rule, law, s, window);
             }
         }
         cells.next_coords(&mut c);
@@ -127,13 +264,14 @@ fn slab<const D: usize>(
 /// [`slab`] compiled for AVX2, so that the sweeps inline into it.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt")]
-fn slab_avx2<const D: usize>(
+fn slab_avx2<const D: usize, L: Law>(
     ctx: &Context<'_, D>,
     rule: &Rule<'_>,
+    law: L,
     numbers: std::ops::Range<usize>,
     window: &mut Window<'_, D>,
 ) -> i128 {
-    slab(ctx, rule, numbers, window)
+    slab(ctx, rule, law, numbers, window)
 }
 
 /// The slots a task of [`compute_pairs`] writes: `lo..lo + shares.len()`,
@@ -169,12 +307,19 @@ impl<const D: usize> Context<'_, D> {
     /// half (`nb` holds the runs of its cell's half), into `window`: both
     /// ends' terms and contacts. Returns their energy in quanta, twice.
     #[inline(always)]
-    fn pairs_of(&self, nb: &mut Neighbourhood<D>, rule: &Rule<'_>, s: usize, window: &mut Window<'_, D>) -> i128 {
+    fn pairs_of<L: Law>(
+        &self,
+        nb: &mut Neighbourhood<D>,
+        rule: &Rule<'_>,
+        law: L,
+        s: usize,
+        window: &mut Window<'_, D>,
+    ) -> i128 {
         let xi = self.point(s);
         let ri = self.radii[s];
         let i = self.ids[s] as usize;
         nb.sweep_half(self.cells, s, &xi, ri, self.bx, self.kernel);
-        let reciprocal = !matches!(rule.scheme, Scheme::BroPairwiseNonreciprocal { .. });
+        let reciprocal = law.reciprocal(rule);
         let (mut sum, mut mine, mut energy) = ([0; D], Contacts::default(), 0);
         for &t in nb.found() {
             let t = t as usize;
@@ -185,7 +330,7 @@ impl<const D: usize> Context<'_, D> {
                 continue;
             }
             let dist = r2.sqrt();
-            energy += self.energy_fixed.quanta(self.potential.energy(dist, sigma));
+            energy += self.energy_fixed.quanta(law.energy(self, dist, sigma));
             let active = dist < sigma * self.active_below;
             mine.meet(active);
             let share = window.at(t);
@@ -195,10 +340,10 @@ impl<const D: usize> Context<'_, D> {
             }
             let j = self.ids[t] as usize;
             let e = self.direction(&r, dist, i, j);
-            let f = self.potential.force(dist, sigma);
-            let mine_term = self.term(rule, i, j, &e, f);
+            let f = law.force(self, dist, sigma);
+            let mine_term = law.term(self, rule, i, j, &e, f);
             add(&mut sum, &mine_term);
-            let theirs = if reciprocal { mine_term.map(|q| -q) } else { self.term(rule, j, i, &e.map(|c| -c), f) };
+            let theirs = if reciprocal { mine_term.map(|q| -q) } else { law.term(self, rule, j, i, &e.map(|c| -c), f) };
             add(&mut share.sum, &theirs);
         }
         let share = window.at(s);
@@ -212,14 +357,21 @@ impl<const D: usize> Context<'_, D> {
 mod tests {
     use super::super::{Visit, context, scan};
     use super::*;
-    use crate::sim::potential::Potential;
     use crate::sim::scheme::{BatchMode, Noise};
     use crate::sim::{Packing, Radii};
 
     /// Each pair once against each particle gathering its own contacts,
-    /// every scheme, on one configuration: the same shares bit for bit,
+    /// every scheme under the linear potential (some compiled for it) and
+    /// the harmonic one, on one configuration: the same shares bit for bit,
     /// the same contacts and energy. Returns the active contacts found.
     fn compare<const D: usize>(packing: &Packing) -> u32 {
+        let linear = compare_under::<D>(packing, Potential::LINEAR);
+        let harmonic = compare_under::<D>(packing, Potential::HARMONIC);
+        assert_eq!(linear, harmonic, "the same contacts under either potential");
+        linear
+    }
+
+    fn compare_under<const D: usize>(packing: &Packing, potential: Potential) -> u32 {
         let step = 0.05;
         let schemes = [
             Scheme::BroPairwise { kick: step },
@@ -233,7 +385,7 @@ mod tests {
             Scheme::SaParticle { noise: Noise::Bro { kick: step }, h: 0.5 },
         ];
         let mut cells = CellList::default();
-        let ctx = context::<D>(packing, &mut cells, Potential::HARMONIC, 0.01, 5, 3);
+        let ctx = context::<D>(packing, &mut cells, potential, 0.01, 5, 3);
         assert!(pairs_apply(ctx.cells), "{D}D, {} cells a side", ctx.cells.per_side());
         let n = packing.len();
         let mut found = 0;
