@@ -38,8 +38,8 @@ pub(super) fn compute_pairs<const D: usize>(
 ) -> i128 {
     let linear = ctx.potential.is_linear();
     match *rule.scheme {
-        Scheme::BroPairwise { kick } if linear => pairs_under(ctx, rule, results, LinearBro { kick }),
-        Scheme::Sgd { lr, .. } if linear => pairs_under(ctx, rule, results, LinearSgd { lr }),
+        Scheme::BroPairwise { kick } if linear => pairs_under(ctx, rule, results, Linear(Bro { kick })),
+        Scheme::Sgd { lr, .. } if linear => pairs_under(ctx, rule, results, Linear(Sgd { lr })),
         _ => pairs_under(ctx, rule, results, AnyLaw),
     }
 }
@@ -98,13 +98,17 @@ impl Law for AnyLaw {
     }
 }
 
-/// `bro-pairwise` with kick `kick`, linear potential.
+/// A reciprocal scheme under the linear potential (energy sigma - r,
+/// force 1), with the term of one end given by `T`.
 #[derive(Clone, Copy)]
-struct LinearBro {
-    kick: f64,
+struct Linear<T>(T);
+
+/// The term of one end of an active pair under the linear potential.
+trait LinearTerm: Copy + Send + Sync {
+    fn term<const D: usize>(self, ctx: &Context<'_, D>, rule: &Rule<'_>, i: usize, j: usize, e: &[f64; D]) -> [i64; D];
 }
 
-impl Law for LinearBro {
+impl<T: LinearTerm> Law for Linear<T> {
     #[inline(always)]
     fn reciprocal(self, _: &Rule<'_>) -> bool {
         true
@@ -127,40 +131,33 @@ impl Law for LinearBro {
         e: &[f64; D],
         _: f64,
     ) -> [i64; D] {
+        self.0.term(ctx, rule, i, j, e)
+    }
+}
+
+/// `bro-pairwise` with kick `kick`.
+#[derive(Clone, Copy)]
+struct Bro {
+    kick: f64,
+}
+
+impl LinearTerm for Bro {
+    #[inline(always)]
+    fn term<const D: usize>(self, ctx: &Context<'_, D>, rule: &Rule<'_>, i: usize, j: usize, e: &[f64; D]) -> [i64; D] {
         ctx.bro_pairwise_term(rule.fixed, self.kick, i, j, e)
     }
 }
 
-/// `sgd` with learning rate `lr` (either kind of batch), linear potential.
+/// `sgd` with learning rate `lr` (either kind of batch): the force is 1.
 #[derive(Clone, Copy)]
-struct LinearSgd {
+struct Sgd {
     lr: f64,
 }
 
-impl Law for LinearSgd {
+impl LinearTerm for Sgd {
     #[inline(always)]
-    fn reciprocal(self, _: &Rule<'_>) -> bool {
-        true
-    }
-    #[inline(always)]
-    fn energy<const D: usize>(self, _: &Context<'_, D>, dist: f64, sigma: f64) -> f64 {
-        Potential::linear_energy(dist, sigma)
-    }
-    #[inline(always)]
-    fn force<const D: usize>(self, _: &Context<'_, D>, _: f64, _: f64) -> f64 {
-        1.0
-    }
-    #[inline(always)]
-    fn term<const D: usize>(
-        self,
-        ctx: &Context<'_, D>,
-        rule: &Rule<'_>,
-        i: usize,
-        j: usize,
-        e: &[f64; D],
-        f: f64,
-    ) -> [i64; D] {
-        ctx.sgd_term(rule, self.lr, i, j, e, f)
+    fn term<const D: usize>(self, ctx: &Context<'_, D>, rule: &Rule<'_>, i: usize, j: usize, e: &[f64; D]) -> [i64; D] {
+        ctx.sgd_term(rule, self.lr, i, j, e, 1.0)
     }
 }
 
