@@ -323,22 +323,9 @@ impl<const D: usize> Context<'_, D> {
     /// its overlaps (in quanta).
     #[inline(always)]
     pub(crate) fn particle(&self, nb: &mut Neighbourhood<D>, rule: &Rule<'_>, s: usize) -> (Particle<D>, i128) {
-        self.particle_seeing(nb, rule, s, |_| {})
-    }
-
-    /// [`Self::particle`], showing `seen` the slots of the particles that
-    /// overlap it (as [`Self::overlapping`] does).
-    #[inline(always)]
-    pub(crate) fn particle_seeing(
-        &self,
-        nb: &mut Neighbourhood<D>,
-        rule: &Rule<'_>,
-        s: usize,
-        mut seen: impl FnMut(&[u32]),
-    ) -> (Particle<D>, i128) {
         let i = self.ids[s] as usize;
         let mut sum = [0; D];
-        let scan = self.contacts(nb, s, &mut seen, |j, e, f| add(&mut sum, &self.term(rule, i, j, e, f)));
+        let scan = self.contacts(nb, s, &mut |_| {}, |j, e, f| add(&mut sum, &self.term(rule, i, j, e, f)));
         (Particle { sum, contacts: Contacts::new(scan.contacts, scan.touching) }, scan.energy)
     }
 
