@@ -55,7 +55,6 @@ trait Law: Copy + Send + Sync {
     fn reciprocal(self, rule: &Rule<'_>) -> bool;
     fn energy<const D: usize>(self, ctx: &Context<'_, D>, dist: f64, sigma: f64) -> f64;
     fn force<const D: usize>(self, ctx: &Context<'_, D>, dist: f64, sigma: f64) -> f64;
-    #[allow(clippy::too_many_arguments)]
     fn term<const D: usize>(
         self,
         ctx: &Context<'_, D>,
