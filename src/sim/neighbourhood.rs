@@ -3,6 +3,8 @@
 //! slot order), each swept [`LANES`] slots at a time without a branch on the
 //! outcome or on the run's length.
 
+mod half;
+
 use super::cells::{CellList, PAD};
 use super::space::PeriodicBox;
 
@@ -36,9 +38,8 @@ pub(crate) struct Neighbourhood<const D: usize> {
     runs: Vec<(usize, usize)>,
     /// The shift of each run (only with `Images::Shifted`).
     shifts: Vec<[f64; D]>,
-    /// With the forward half of the cells (see [`Self::enter_half`]): one
-    /// past the last slot of the first run.
-    own_end: usize,
+    /// The forward half of a cell (see [`Self::enter_half`]).
+    half: half::Half<D>,
     /// What the last sweep found.
     found: Found,
 }
@@ -104,42 +105,26 @@ impl<const D: usize> Neighbourhood<D> {
         }
     }
 
-    /// Finds the runs of the forward half of the cells around the cell with
-    /// coordinates `c` and number `number` in `cells` (three or more cells a
-    /// side, no strays), for [`Self::sweep_half`].
+    /// Finds the forward half of the cells around the cell with coordinates
+    /// `c` and number `number` in `cells` (three or more cells a side, no
+    /// strays), for [`Self::sweep_half`]: the slots after the cell's own
+    /// first slot in that cell and in the next cell along axis 0, and the
+    /// rows of cells whose first non-zero offset, from the last axis down,
+    /// is +1.
     #[inline]
     pub(crate) fn enter_half(&mut self, cells: &CellList, c: [usize; D], number: usize) {
         debug_assert!(cells.per_side() >= 3 && !cells.has_strays());
-        self.cell = None;
-        self.members = 0..0;
-        self.runs.clear();
-        self.shifts.clear();
-        let (class, direct) = self.class_images(cells, c);
-        cells.for_each_half_class_run::<D>(number, class, |run, shift| {
-            // The first run (from the cell's own first slot) is kept even
-            // when empty: `sweep_half` starts it after the particle swept.
-            if !run.is_empty() || self.runs.is_empty() {
-                self.keep(run, shift, direct);
-            }
-        });
-        self.own_end = self.runs[0].0 + self.runs[0].1;
+        let class = cells.class_of(c);
+        self.half.enter(cells, number, class, class == CellList::inner_class::<D>());
     }
 
-    /// [`Self::sweep`] over the forward half found by [`Self::enter_half`]
-    /// for the particle in slot `s` of that cell: of its own cell only the
-    /// slots after `s`, so that each pair is found once, from its first slot.
+    /// Sweeps the forward half found by [`Self::enter_half`] for the
+    /// particle in slot `s` of that cell, with position `xi` and radius
+    /// `ri`: of its own cell only the slots after `s`, so that each pair is
+    /// found once, from its first slot. The overlaps are in [`Self::found`].
     #[inline(always)]
-    pub(crate) fn sweep_half(
-        &mut self,
-        cells: &CellList,
-        s: usize,
-        xi: &[f64; D],
-        ri: f64,
-        bx: PeriodicBox,
-        kernel: Kernel,
-    ) {
-        self.runs[0] = (s + 1, self.own_end - (s + 1));
-        self.sweep(cells, xi, ri, bx, kernel);
+    pub(crate) fn sweep_half(&mut self, cells: &CellList, s: usize, xi: &[f64; D], ri: f64, kernel: Kernel) {
+        self.half.sweep(cells, s, xi, ri, &mut self.found, kernel);
     }
 
     /// Sweeps the runs for the sphere of radius `ri` at `xi` (the particle

@@ -314,7 +314,7 @@ impl<const D: usize> Context<'_, D> {
         let xi = self.point(s);
         let ri = self.radii[s];
         let i = self.ids[s] as usize;
-        nb.sweep_half(self.cells, s, &xi, ri, self.bx, self.kernel);
+        nb.sweep_half(self.cells, s, &xi, ri, self.kernel);
         let reciprocal = law.reciprocal(rule);
         let (mut sum, mut mine, mut energy) = ([0; D], Contacts::default(), 0);
         for &t in nb.found() {
