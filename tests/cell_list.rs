@@ -48,3 +48,39 @@ fn larger_boxes() {
         check(4, 2000, 4.5, seed);
     }
 }
+
+/// The spheres of `p`, each as the bits of its position and radius, sorted.
+fn spheres(p: &Packing) -> Vec<Vec<u64>> {
+    let dim = p.dim();
+    let mut all: Vec<Vec<u64>> = (0..p.len())
+        .map(|i| p.positions()[i * dim..(i + 1) * dim].iter().chain([&p.radii()[i]]).map(|x| x.to_bits()).collect())
+        .collect();
+    all.sort();
+    all
+}
+
+/// Numbering a packing in cell order keeps every sphere (position and
+/// radius together) and changes the labels only; a random packing comes
+/// numbered so, and a rebuild of its cell list lists its ids in order.
+#[test]
+fn random_packings_are_numbered_in_cell_order() {
+    for (dim, n, seed) in [(2, 700, 1), (3, 2000, 2), (4, 900, 3)] {
+        let radii = Radii::Uniform { min: 0.3, max: 0.5 }.generate(n, seed).unwrap();
+        let side = 12.0;
+        let mut stream = Stream::keyed(seed, Purpose::Position, 7, 0, 0);
+        let positions = (0..n * dim).map(|_| side * stream.uniform()).collect();
+        let drawn = Packing::new(dim, side, radii, positions).unwrap();
+        let ordered = drawn.clone().in_cell_order();
+        assert_eq!(spheres(&ordered), spheres(&drawn), "{dim}D: the same spheres");
+        assert_ne!(ordered.positions(), drawn.positions(), "{dim}D: numbered anew");
+
+        let random =
+            Packing::random(dim, Radii::Uniform { min: 0.3, max: 0.5 }.generate(n, seed).unwrap(), 0.5, seed).unwrap();
+        let ids = absorb::with_dim!(dim, D, {
+            let mut cells = absorb::sim::cells::CellList::default();
+            cells.rebuild(random.points::<D>(), random.radii(), random.periodic_box(), random.max_diameter());
+            cells.ids().to_vec()
+        });
+        assert!(ids.iter().enumerate().all(|(k, &i)| i as usize == k), "{dim}D: ids in cell order");
+    }
+}
