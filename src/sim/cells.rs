@@ -91,9 +91,10 @@ const STRAY_FRACTION: usize = 16;
 pub(crate) const PAD: usize = 8;
 
 impl CellList {
-    /// Bins `positions` (wrapped into the box) into cells at least `min_cell`
-    /// wide, and copies positions and `radii` into cell order.
-    pub fn rebuild<const D: usize>(&mut self, positions: &[[f64; D]], radii: &[f64], bx: PeriodicBox, min_cell: f64) {
+    /// The ids of `positions` sorted by cell (ascending within a cell) into
+    /// the first list, and the slot of each id: a rebuild without the
+    /// positions and radii copied into slot order.
+    fn sort<const D: usize>(&mut self, positions: &[[f64; D]], bx: PeriodicBox, min_cell: f64) {
         let n = positions.len();
         // Cells a little wider than they must be, but never fewer than three
         // a side where three fit (the scan that looks at each pair once
@@ -136,6 +137,13 @@ impl CellList {
             cells[i as usize] = slot as u32;
         }
         self.slots = cells;
+    }
+
+    /// Bins `positions` (wrapped into the box) into cells at least `min_cell`
+    /// wide, and copies positions and `radii` into cell order.
+    pub fn rebuild<const D: usize>(&mut self, positions: &[[f64; D]], radii: &[f64], bx: PeriodicBox, min_cell: f64) {
+        let n = positions.len();
+        self.sort::<D>(positions, bx, min_cell);
         // Room for the strays to come, reserved now: untouched, it costs no
         // memory, and growing later would copy the arrays.
         let room = n / STRAY_FRACTION + 16;
@@ -459,6 +467,15 @@ fn cell_ends(start: &mut Vec<u32>, n_cells: usize, cells: &[u32]) {
         sum += *end;
         *end = sum;
     }
+}
+
+/// The ids of `positions` in the order a rebuild of a cell list with cells
+/// at least `min_cell` wide puts them in: by cell (along the first axis
+/// fastest), ascending within a cell.
+pub fn cell_order<const D: usize>(positions: &[[f64; D]], bx: PeriodicBox, min_cell: f64) -> Vec<u32> {
+    let mut cells = CellList::default();
+    cells.sort::<D>(positions, bx, min_cell);
+    cells.items
 }
 
 /// Slots per task of the parallel gather of a rebuild.

@@ -186,11 +186,8 @@ impl Packing {
     /// time (more while the machine's memory is busy). Particles that
     /// diffuse far from where they started lose some of that.
     pub fn in_cell_order(self) -> Self {
-        let order = crate::with_dim!(self.dim, D, {
-            let mut cells = super::cells::CellList::default();
-            cells.rebuild(self.points::<D>(), &self.radii, self.bx, self.max_diameter);
-            cells.ids().to_vec()
-        });
+        let order =
+            crate::with_dim!(self.dim, D, super::cells::cell_order(self.points::<D>(), self.bx, self.max_diameter));
         let dim = self.dim;
         let positions =
             order.iter().flat_map(|&i| &self.positions[i as usize * dim..(i as usize + 1) * dim]).copied().collect();
