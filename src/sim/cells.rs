@@ -126,16 +126,15 @@ impl CellList {
         cell_ends(&mut self.start, n_cells, &cells);
         self.items.clear();
         self.items.resize(n, 0);
-        for (i, &c) in cells.iter().enumerate().rev() {
-            let end = &mut self.start[c as usize + 1];
+        // Each id's cell, once read, gives way to its slot.
+        for (i, cell_then_slot) in cells.iter_mut().enumerate().rev() {
+            let end = &mut self.start[*cell_then_slot as usize + 1];
             *end -= 1;
             self.items[*end as usize] = i as u32;
+            *cell_then_slot = *end;
         }
         self.start.copy_within(1..=n_cells, 0);
         self.start[n_cells] = n as u32;
-        for (slot, &i) in self.items.iter().enumerate() {
-            cells[i as usize] = slot as u32;
-        }
         self.slots = cells;
     }
 
@@ -457,7 +456,15 @@ fn permute<T: Copy + Default>(values: &mut [T], places: &[u32], scratch: &mut Ve
 fn cell_ends(start: &mut Vec<u32>, n_cells: usize, cells: &[u32]) {
     start.clear();
     start.resize(n_cells + 1, 0);
-    for &c in cells {
+    // The two halves of `cells` taking turns: where entries that follow
+    // each other lie in one cell (particles numbered in cell order), each
+    // count would otherwise wait on the store of the one before.
+    let (low, high) = cells.split_at(cells.len() / 2);
+    for (&a, &b) in low.iter().zip(high) {
+        start[a as usize + 1] += 1;
+        start[b as usize + 1] += 1;
+    }
+    if let Some(&c) = high.get(low.len()) {
         start[c as usize + 1] += 1;
     }
     // The running sum in a register: adding each entry to the one just
