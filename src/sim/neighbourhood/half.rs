@@ -47,9 +47,12 @@ impl<const D: usize> Half<D> {
         let end = self.readable.saturating_sub(LANES - 1);
         cells.for_each_half_class_run::<D>(number, class, |run, shift| {
             assert!(run.end <= end, "a run ends within the cell list's slots");
-            for first in run.clone().step_by(LANES) {
-                let keep = if run.end - first >= LANES { !0 } else { (1 << (run.end - first)) - 1 };
+            let mut first = run.start;
+            while first < run.end {
+                let left = run.end - first;
+                let keep = if left >= LANES { !0 } else { (1 << left) - 1 };
                 self.blocks.push(Block { first: first as u32, keep, shift: *shift });
+                first += LANES;
             }
         });
     }
