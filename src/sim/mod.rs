@@ -342,7 +342,17 @@ impl Simulation {
                 .zip(results.par_chunks(PASS_CHUNK))
                 .with_max_len(1)
                 .map(|(slots, results)| {
-                    let mut out = ActivePass::default();
+                    // Room for every visited particle in each list: grown
+                    // from nothing, the four lists were reallocated some 30
+                    // times a chunk.
+                    let room = || Vec::with_capacity(slots.len());
+                    let mut out = ActivePass {
+                        tally: Tally::default(),
+                        visited: room(),
+                        touching: room(),
+                        movers: room(),
+                        mover_cells: room(),
+                    };
                     for (r, &s) in slots.iter().enumerate() {
                         // The visited lie scattered over N: ask early for a
                         // later one's entries (each a cache miss otherwise).

@@ -48,7 +48,9 @@ pub(crate) fn compute_movers<const D: usize>(
         .par_chunks(MIN_PARTICLES_PER_TASK)
         .zip(results.par_chunks_mut(MIN_PARTICLES_PER_TASK))
         .map(|(slots, results)| {
-            let (mut nb, mut fresh, mut energy) = (Neighbourhood::default(), Vec::new(), 0);
+            // Room for some overlaps a mover (grown from nothing, the records
+            // were reallocated a dozen times a chunk).
+            let (mut nb, mut fresh, mut energy) = (Neighbourhood::default(), Vec::with_capacity(4 * slots.len()), 0);
             for (&s, result) in slots.iter().zip(results) {
                 let mine;
                 (*result, mine) = ctx.mover(&mut nb, &rule, s as usize, known, &mut fresh, &mut energy);
