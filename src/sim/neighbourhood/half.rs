@@ -7,7 +7,7 @@
 //! A sweep does the same operations on the same numbers as [`super::block`],
 //! so it finds the same slots, bit for bit, whichever [`Kernel`] computes it.
 
-use super::{FOUND_CAPACITY, Found, Kernel, LANES};
+use super::{FOUND_CAPACITY, Found, Kernel, LANES, Separation};
 use crate::sim::cells::CellList;
 
 /// [`LANES`] consecutive slots from `first`, of which those in `keep` (a
@@ -80,10 +80,8 @@ impl<const D: usize> Half<D> {
                 first_keep,
                 found,
                 |b| {
-                    let first = b.first as usize;
-                    let x = std::array::from_fn(|k| xs[k][first..first + LANES].try_into().unwrap());
-                    let r = radii[first..first + LANES].try_into().unwrap();
-                    mask(&x, r, if shifted { Some(&b.shift) } else { None }, xi, ri)
+                    let separation = if shifted { Separation::Shifted(&b.shift) } else { Separation::Direct };
+                    super::block(&xs, radii, b.first as usize, xi, ri, separation)
                 },
                 super::write_lanes,
             ),
@@ -124,37 +122,9 @@ fn sweep_blocks<const D: usize>(
     found.len = len;
 }
 
-/// Which of the LANES spheres at `x` (by axis) with radii `r` overlap the
-/// sphere of radius `ri` at `xi` (a bit each), the separations shifted by
-/// `shift` where given: [`super::block`]'s operations.
-#[inline(always)]
-fn mask<const D: usize>(
-    x: &[&[f64; LANES]; D],
-    r: &[f64; LANES],
-    shift: Option<&[f64; D]>,
-    xi: &[f64; D],
-    ri: f64,
-) -> u32 {
-    let mut r2 = [0.0; LANES];
-    for k in 0..D {
-        for lane in 0..LANES {
-            let mut d = xi[k] - x[k][lane];
-            if let Some(shift) = shift {
-                d += shift[k];
-            }
-            r2[lane] += d * d;
-        }
-    }
-    let mut mask = 0;
-    for lane in 0..LANES {
-        let sigma = ri + r[lane];
-        mask |= u32::from(r2[lane] < sigma * sigma) << lane;
-    }
-    mask
-}
-
-/// The sweep in AVX2 instructions: [`mask`]'s operations in the same order
-/// (no fused multiply-add), a block in two registers of four.
+/// The sweep in AVX2 instructions: [`super::block`]'s operations in the
+/// same order (no fused multiply-add), a block in two registers of four,
+/// read without bounds checks.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{Block, Found, LANES, sweep_blocks};
@@ -189,7 +159,7 @@ mod avx2 {
         );
     }
 
-    /// [`super::mask`] of block `b` for the centre `centre` (each axis in
+    /// [`super::super::block`] of block `b` for the centre `centre` (each axis in
     /// all four lanes) and radius `ri` (the same). The caller promises
     /// LANES numbers from `b.first` in every array.
     #[inline]
