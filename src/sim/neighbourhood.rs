@@ -203,6 +203,23 @@ struct Found {
     spill: Vec<u32>,
 }
 
+impl Found {
+    /// Keeps the overlapping slots of a block (the set bits of `mask`, of
+    /// the LANES slots from `first`) after the `len` kept so far, written by
+    /// `write` (all LANES entries, the overlapping first); returns how many
+    /// are kept now. Where a block might not fit, what was kept goes to
+    /// `spill` first. The sweeps keep `len` themselves and set it at the end.
+    #[inline(always)]
+    fn keep(&mut self, mut len: usize, first: usize, mask: u32, write: impl Fn(&mut [u32], usize, u32)) -> usize {
+        if len + LANES > FOUND_CAPACITY {
+            self.spill.extend_from_slice(&self.slots[..len]);
+            len = 0;
+        }
+        write(&mut self.slots[len..len + LANES], first, mask);
+        len + mask.count_ones() as usize
+    }
+}
+
 /// Every block of every run into `found`, one block for most runs;
 /// `block(first, run)` gives the overlaps of the LANES slots from `first`
 /// (lanes past the run are masked off here) and `write(out, first, mask)`
@@ -221,12 +238,7 @@ fn sweep_runs(
         let mut done = 0;
         loop {
             let mask = block(first + done, run) & ((1 << (n - done).min(LANES)) - 1);
-            if len + LANES > FOUND_CAPACITY {
-                found.spill.extend_from_slice(&found.slots[..len]);
-                len = 0;
-            }
-            write(&mut found.slots[len..len + LANES], first + done, mask);
-            len += mask.count_ones() as usize;
+            len = found.keep(len, first + done, mask, &write);
             done += LANES;
             if done >= n {
                 break;

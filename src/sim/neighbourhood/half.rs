@@ -7,7 +7,7 @@
 //! A sweep does the same operations on the same numbers as [`super::block`],
 //! so it finds the same slots, bit for bit, whichever [`Kernel`] computes it.
 
-use super::{FOUND_CAPACITY, Found, Kernel, LANES, Separation};
+use super::{Found, Kernel, LANES, Separation};
 use crate::sim::cells::CellList;
 
 /// [`LANES`] consecutive slots from `first`, of which those in `keep` (a
@@ -75,18 +75,36 @@ impl<const D: usize> Half<D> {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
             (Kernel::Avx2, true) => unsafe { avx2::sweep::<D, true>(blocks, first_keep, &xs, radii, xi, ri, found) },
-            (_, shifted) => sweep_blocks(
-                blocks,
-                first_keep,
-                found,
-                |b| {
-                    let separation = if shifted { Separation::Shifted(&b.shift) } else { Separation::Direct };
-                    super::block(&xs, radii, b.first as usize, xi, ri, separation)
-                },
-                super::write_lanes,
-            ),
+            (_, shifted) => sweep_portable(blocks, first_keep, &xs, radii, xi, ri, shifted, found),
         }
     }
+}
+
+/// [`Half::sweep`] by the portable kernel: [`super::block`] at each block's
+/// first slot. Kept out of line: inlined beside the AVX2 loop (which
+/// never runs it), it cost the full scan some 18 instructions a particle.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn sweep_portable<const D: usize>(
+    blocks: &[Block<D>],
+    first_keep: u32,
+    xs: &[&[f64]; D],
+    radii: &[f64],
+    xi: &[f64; D],
+    ri: f64,
+    shifted: bool,
+    found: &mut Found,
+) {
+    sweep_blocks(
+        blocks,
+        first_keep,
+        found,
+        |b| {
+            let separation = if shifted { Separation::Shifted(&b.shift) } else { Separation::Direct };
+            super::block(xs, radii, b.first as usize, xi, ri, separation)
+        },
+        super::write_lanes,
+    );
 }
 
 /// The slots that every array of `cells`' positions and radii holds.
@@ -112,12 +130,7 @@ fn sweep_blocks<const D: usize>(
     for block in blocks {
         let mask = mask(block) & block.keep & first_keep;
         first_keep = !0;
-        if len + LANES > FOUND_CAPACITY {
-            found.spill.extend_from_slice(&found.slots[..len]);
-            len = 0;
-        }
-        write(&mut found.slots[len..len + LANES], block.first as usize, mask);
-        len += mask.count_ones() as usize;
+        len = found.keep(len, block.first as usize, mask, &write);
     }
     found.len = len;
 }
@@ -275,7 +288,7 @@ mod tests {
             })
             .collect();
         let (pairs, longest) = each_pair_once::<3>(&Packing::new(3, side, radii, positions).unwrap());
-        assert!(longest > FOUND_CAPACITY, "a sweep spills: at most {longest} found");
+        assert!(longest > super::super::FOUND_CAPACITY, "a sweep spills: at most {longest} found");
         assert!(pairs > 4000, "crowd: {pairs} pairs");
         let (pairs, _) = each_pair_once::<2>(
             &Packing::random(2, Radii::bidisperse_2d().generate(600, 4).unwrap(), 0.85, 4).unwrap(),
