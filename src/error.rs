@@ -35,6 +35,10 @@ pub enum Error {
         /// What is wrong in it.
         error: Box<Error>,
     },
+    /// A run larger than the memory (or the window's device) allows: what it
+    /// needs and what there is.
+    #[error("{0}")]
+    TooLarge(String),
     /// Reading or writing a file failed.
     #[error("{path}: {reason}")]
     Io {

@@ -29,6 +29,7 @@ pub mod analysis;
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod bench;
+pub mod budget;
 pub mod error;
 pub mod io;
 pub mod run;

@@ -121,6 +121,10 @@ struct RunArgs {
     /// Exponent m of the pair potential (1 linear, 2 harmonic, 2.5 Hertzian).
     #[arg(long, value_name = "M")]
     potential: Option<f64>,
+    /// A pair counts as active only when its overlap 1 - r/sigma exceeds this
+    /// fraction, in [0, 1) (default: 0 for m = 1, 0.001 for m > 1).
+    #[arg(long, value_name = "TOL", visible_alias = "tolerance")]
+    overlap_tolerance: Option<f64>,
     /// Seed of the initial configuration and of every random number.
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
@@ -286,6 +290,10 @@ fn run_headless(args: RunArgs) -> Result<()> {
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
+    if scene.start == absorb::scene::Start::Random {
+        let what = if args.n.is_some() { format!("--n {}", scene.n) } else { format!("{}", path.display()) };
+        absorb::budget::check_runs(scene.dim, scene.n, 1, pool.current_num_threads(), &what)?;
+    }
     let summary = pool.install(|| absorb::run::run(&scene, &out, std::io::stderr().is_terminal()))?;
     println!("{summary}");
     eprintln!(
@@ -304,10 +312,22 @@ fn check_flags(a: &RunArgs) -> Result<()> {
     a.kick.map_or(Ok(()), |x| check_step("kick", x)).map_err(as_flag)?;
     a.lr.map_or(Ok(()), |x| check_step("lr", x)).map_err(as_flag)?;
     a.batch.map_or(Ok(()), check_batch).map_err(as_flag)?;
+    if let Some(t) = a.overlap_tolerance {
+        check_overlap_tolerance(t)?;
+    }
     if a.threads == Some(0) {
         anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
     }
     Ok(())
+}
+
+/// The overlap tolerance's range, named as its flag.
+pub(crate) fn check_overlap_tolerance(t: f64) -> Result<()> {
+    if (0.0..1.0).contains(&t) {
+        Ok(())
+    } else {
+        anyhow::bail!("--overlap-tolerance = {t} is not allowed: a fraction of the contact distance in [0, 1)")
+    }
 }
 
 /// An invalid field set by a flag is reported as that flag; any other as a
@@ -339,6 +359,9 @@ fn apply_overrides(scene: &mut Scene, a: &RunArgs) -> Result<()> {
     scene.phi = a.phi.unwrap_or(scene.phi);
     scene.seed = a.seed.unwrap_or(scene.seed);
     scene.steps = a.steps.unwrap_or(scene.steps);
+    if a.overlap_tolerance.is_some() {
+        scene.overlap_tolerance = a.overlap_tolerance;
+    }
     if let Some(m) = a.potential {
         scene.potential = Potential::new(m).map_err(|e| anyhow::anyhow!("--{e}"))?;
     }

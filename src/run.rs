@@ -104,7 +104,7 @@ pub fn run(scene: &Scene, out_dir: &Path, progress: bool) -> Result<Summary> {
             w,
             sim.packing(),
             &contacts,
-            xyz::FrameInfo { step: sim.iteration(), scheme: sim.dynamics().scheme.name() },
+            xyz::FrameInfo { step: sim.iteration(), dynamics: sim.dynamics() },
         )
     })?;
     series.commit()?;

@@ -38,8 +38,11 @@ pub struct Scene {
     pub scheme: Scheme,
     /// Exponent m of the pair potential: 1 linear (default), 2 harmonic, 2.5 Hertzian.
     pub potential: Potential,
-    /// A pair is active only when its overlap 1 - r/sigma exceeds this, in [0, 1).
-    pub overlap_tolerance: f64,
+    /// A pair is active only when its overlap 1 - r/sigma exceeds this, in
+    /// [0, 1); when not given, 0 for the linear potential and 10^-3 for
+    /// m > 1 ([`Potential::default_overlap_tolerance`]).
+    #[serde(deserialize_with = "some_number", skip_serializing_if = "Option::is_none")]
+    pub overlap_tolerance: Option<f64>,
     /// Seed of the initial configuration and of every random number of the run.
     pub seed: u64,
     /// Iterations a headless run does at most (it stops early once absorbed).
@@ -63,7 +66,7 @@ impl Default for Scene {
             start: Start::Random,
             scheme: Scheme::default(),
             potential: Potential::LINEAR,
-            overlap_tolerance: 0.0,
+            overlap_tolerance: None,
             seed: 1,
             steps: 10_000,
             stall_tolerance: 0.0,
@@ -195,7 +198,12 @@ impl Scene {
 
     /// The dynamics the scene sets.
     pub fn dynamics(&self) -> Dynamics {
-        Dynamics { scheme: self.scheme, potential: self.potential, overlap_tolerance: self.overlap_tolerance }
+        Dynamics { scheme: self.scheme, potential: self.potential, overlap_tolerance: self.overlap_tolerance() }
+    }
+
+    /// The overlap tolerance of the run: the scene's, or the potential's default.
+    pub fn overlap_tolerance(&self) -> f64 {
+        self.overlap_tolerance.unwrap_or(self.potential.default_overlap_tolerance())
     }
 
     /// The initial configuration: random from the seed, or read from the start file.
@@ -246,6 +254,12 @@ impl View {
         }
         Ok(())
     }
+}
+
+/// A field written as a plain number (`overlap_tolerance: 0.001`) that may
+/// also be left out (`None`).
+fn some_number<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+    f64::deserialize(d).map(Some)
 }
 
 fn read(path: &Path) -> Result<String> {

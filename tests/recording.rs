@@ -59,3 +59,72 @@ fn recording_writes_rows_and_every_kth_frame() {
     assert!(rec.message.as_deref().unwrap_or("").contains("5 frames"));
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+/// A change made mid-recording is read back from both files: the change
+/// log names it with its iteration, and every frame header carries the
+/// dynamics the run had when the frame was written. The folder is named by
+/// date and time.
+#[test]
+fn a_change_mid_recording_is_in_the_change_log_and_the_frame_headers() {
+    use absorb::app::simulation::{Setup, SimCommand, SimSettings, SimulationPlugin};
+    use absorb::io::xyz::header_values;
+    use absorb::sim::{BatchMode, Dynamics, Scheme};
+    use bevy::prelude::*;
+
+    let folder = std::env::temp_dir().join(format!("absorb-rec-change-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    let sgd = |lr| Scheme::Sgd { lr, batch: 0.5, batch_mode: BatchMode::Probabilistic };
+    let scene = Scene { dim: 3, n: 300, phi: 0.62, scheme: sgd(0.05), ..Scene::default() };
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    app.add_plugins(SimulationPlugin::new(Setup::new(scene, None)).unwrap());
+    app.world_mut().resource_mut::<SimSettings>().playing = false;
+    let mut rec = Recorder::default();
+    rec.every = 5;
+    rec.folder = folder.clone();
+    rec.toggle();
+    app.insert_resource(rec);
+
+    let step = |app: &mut App, k: usize| {
+        for _ in 0..k {
+            app.world_mut().write_message(SimCommand::Step);
+        }
+        app.update();
+    };
+    step(&mut app, 10);
+    let slower = Dynamics { scheme: sgd(0.02), ..Dynamics::default() };
+    app.world_mut().write_message(SimCommand::SetDynamics(slower));
+    step(&mut app, 10);
+    let mut rec = app.world_mut().resource_mut::<Recorder>();
+    rec.flush();
+    let dir = rec.folder_in_use().unwrap().to_path_buf();
+
+    // run-YYYY-MM-DDTHH-MM-SS
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let stamp = name.strip_prefix("run-").expect("run-DATE");
+    let shape: String = stamp.chars().map(|c| if c.is_ascii_digit() { 'D' } else { c }).collect();
+    assert_eq!(shape, "DDDD-DD-DDTDD-DD-DD", "{name}");
+
+    let changes = std::fs::read_to_string(dir.join("changes.csv")).unwrap();
+    assert_eq!(changes.lines().collect::<Vec<_>>(), ["step,what,from,to", "10,lr,0.05,0.02"]);
+
+    let xyz = std::fs::read_to_string(dir.join("trajectory.xyz")).unwrap();
+    let lr_by_step: Vec<(String, String)> = frames(&xyz)
+        .iter()
+        .map(|(_, comment)| {
+            let values = header_values(comment);
+            let get = |key: &str| values.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap();
+            assert_eq!(get("scheme"), "sgd");
+            assert_eq!(get("batch"), "0.5");
+            assert_eq!(get("batch_mode"), "probabilistic");
+            assert_eq!(get("potential"), "1");
+            assert_eq!(get("overlap_tolerance"), "0");
+            assert!(get("phi").starts_with("0.6"));
+            (get("step"), get("lr"))
+        })
+        .collect();
+    let expected = [("1", "0.05"), ("5", "0.05"), ("10", "0.05"), ("15", "0.02"), ("20", "0.02")];
+    let expected: Vec<(String, String)> = expected.iter().map(|(s, l)| (s.to_string(), l.to_string())).collect();
+    assert_eq!(lr_by_step, expected);
+    let _ = std::fs::remove_dir_all(&folder);
+}

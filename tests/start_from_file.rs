@@ -14,7 +14,7 @@ fn frame_text(scene: &Scene, steps: usize) -> (String, absorb::sim::Packing) {
     }
     let (contacts, _) = sim.contacts();
     let mut text = Vec::new();
-    write_frame(&mut text, sim.packing(), &contacts, FrameInfo { step: sim.iteration(), scheme: "bro-pairwise" })
+    write_frame(&mut text, sim.packing(), &contacts, FrameInfo { step: sim.iteration(), dynamics: sim.dynamics() })
         .unwrap();
     (String::from_utf8(text).unwrap(), sim.packing().clone())
 }

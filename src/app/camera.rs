@@ -48,9 +48,7 @@ impl Plugin for CameraPlugin {
             .add_systems(Startup, spawn_camera)
             .add_systems(
                 Update,
-                (frame_world, reset_view, apply_options, ignore_drags_on_panels)
-                    .chain()
-                    .before(PanOrbitCameraSystemSet),
+                (frame_world, apply_options, ignore_drags_on_panels).chain().before(PanOrbitCameraSystemSet),
             );
     }
 }
@@ -62,42 +60,112 @@ fn spawn_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
     commands.spawn((WorldCamera, PrimaryEguiContext, Camera3d::default(), Msaa::Off));
 }
 
-/// Points the camera (and the light) at the current box: an orbit camera in
-/// 3D, an orthographic top view in 2D; again whenever a new setup changes the
-/// dimension or the box.
+/// Room around the box when it is fitted into the view: 5 % of its size.
+const FIT_MARGIN: f32 = 1.05;
+/// The perspective camera's vertical field of view (Bevy's default).
+const FIELD_OF_VIEW: f32 = std::f32::consts::FRAC_PI_4;
+/// The free part of the view is never taken as smaller than this, in logical pixels.
+const MIN_FREE: f32 = 40.0;
+
+/// Half the width and height of the part of the window the panels leave
+/// free, measured from the window's centre (where the camera looks), in
+/// logical pixels.
+pub fn free_half_extent(window: Vec2, insets: &PanelInsets) -> Vec2 {
+    let half = window / 2.0;
+    Vec2::new(
+        (half.x - insets.left.max(insets.right)).max(MIN_FREE),
+        (half.y - insets.top.max(insets.bottom)).max(MIN_FREE),
+    )
+}
+
+/// The distance from which a perspective camera sees every corner of a
+/// cube of side `side`, whatever its orientation, inside the free part of a
+/// window `window_height` logical pixels tall.
+pub fn fit_distance(side: f32, window_height: f32, free: Vec2) -> f32 {
+    let bounding = side * 3f32.sqrt() / 2.0;
+    let focal = (window_height / 2.0) / (FIELD_OF_VIEW / 2.0).tan();
+    let room = free.x.min(free.y);
+    bounding * (1.0 + (focal * FIT_MARGIN / room).powi(2)).sqrt()
+}
+
+/// The height of the world an orthographic camera shows so that a square of
+/// side `side` fits the free part of a window `window_height` logical pixels tall.
+pub fn fit_height_2d(side: f32, window_height: f32, free: Vec2) -> f32 {
+    let per_pixel = side / 2.0 * FIT_MARGIN / free.x.min(free.y);
+    per_pixel * window_height
+}
+
+/// What the camera was last fitted to.
+#[derive(Default)]
+struct Fitted {
+    /// Dimension, box side and run.
+    key: Option<(usize, u64, u64)>,
+    /// The distance (3D) or world height (2D) last set.
+    extent: f32,
+}
+
+/// Points the camera (and the light) at the current box, fitted into the
+/// part of the window the panels leave free: an orbit camera in 3D, an
+/// orthographic top view in 2D. Again for every new run and on C; in 2D also
+/// when the window or the panels change size, in 3D then too unless the view
+/// was zoomed.
 fn frame_world(
     mut commands: Commands,
     setup: Res<Setup>,
     sim: Res<Sim>,
-    cameras: Query<Entity, With<WorldCamera>>,
+    insets: Res<PanelInsets>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    mut cameras: Query<(Entity, Option<&mut PanOrbitCamera>), With<WorldCamera>>,
     lights: Query<Entity, With<DirectionalLight>>,
-    mut framed: Local<Option<(usize, u64)>>,
+    mut requests: MessageReader<ResetView>,
+    mut fitted: Local<Fitted>,
 ) {
+    // C: back to the scene's angles with the whole box in view.
+    let asked = requests.read().count() > 0;
+    let Ok(window) = windows.single() else { return };
+    let size = window.size();
+    let free = free_half_extent(size, &insets);
     let p = sim.0.packing();
-    let key = (p.dim(), p.side().to_bits());
-    if *framed == Some(key) && !setup.is_changed() {
-        return;
-    }
-    *framed = Some(key);
     let side = p.side() as f32;
+    let key = (p.dim(), p.side().to_bits(), setup.run);
+    let new_run = fitted.key != Some(key) || asked;
     let view = &setup.scene.view;
-    for camera in &cameras {
-        let mut camera = commands.entity(camera);
+    for (camera, orbit_camera) in &mut cameras {
         if p.dim() >= 3 {
-            camera.insert((orbit(side, view), Projection::Perspective(PerspectiveProjection::default())));
+            let distance = fit_distance(side, size.y, free).max(view.camera_distance as f32 * side);
+            match orbit_camera {
+                Some(mut cam) if !new_run => {
+                    // Follow the window and panels unless the class zoomed the view.
+                    if (cam.target_radius - fitted.extent).abs() < 1e-4 * fitted.extent
+                        && (distance - fitted.extent).abs() > 1e-4 * distance
+                    {
+                        cam.target_radius = distance;
+                        fitted.extent = distance;
+                    }
+                }
+                _ => {
+                    commands.entity(camera).insert((
+                        orbit(distance, view),
+                        Projection::Perspective(PerspectiveProjection { fov: FIELD_OF_VIEW, ..default() }),
+                    ));
+                    fitted.extent = distance;
+                }
+            }
         } else {
-            camera.remove::<PanOrbitCamera>().insert((
-                Projection::Orthographic(OrthographicProjection {
-                    scaling_mode: bevy::camera::ScalingMode::AutoMin {
-                        min_width: 1.08 * side,
-                        min_height: 1.08 * side,
-                    },
-                    ..OrthographicProjection::default_3d()
-                }),
-                Transform::from_xyz(0.0, 0.0, 2.0 * side).looking_at(Vec3::ZERO, Vec3::Y),
-            ));
+            let height = fit_height_2d(side, size.y, free);
+            if new_run || (height - fitted.extent).abs() > 1e-4 * height {
+                commands.entity(camera).remove::<PanOrbitCamera>().insert((
+                    Projection::Orthographic(OrthographicProjection {
+                        scaling_mode: bevy::camera::ScalingMode::FixedVertical { viewport_height: height },
+                        ..OrthographicProjection::default_3d()
+                    }),
+                    Transform::from_xyz(0.0, 0.0, 2.0 * side).looking_at(Vec3::ZERO, Vec3::Y),
+                ));
+                fitted.extent = height;
+            }
         }
     }
+    fitted.key = Some(key);
     if lights.is_empty() {
         commands.spawn((
             DirectionalLight { illuminance: 4000.0, ..default() },
@@ -106,36 +174,18 @@ fn frame_world(
     }
 }
 
-fn orbit(side: f32, view: &crate::scene::View) -> PanOrbitCamera {
+fn orbit(distance: f32, view: &crate::scene::View) -> PanOrbitCamera {
     let (yaw, pitch) = (view.camera_yaw.to_radians() as f32, view.camera_pitch.to_radians() as f32);
     PanOrbitCamera {
         focus: Vec3::ZERO,
-        radius: Some(view.camera_distance as f32 * side),
+        radius: Some(distance),
         yaw: Some(yaw),
         pitch: Some(pitch),
         target_focus: Vec3::ZERO,
         target_yaw: yaw,
         target_pitch: pitch,
-        target_radius: view.camera_distance as f32 * side,
+        target_radius: distance,
         ..default()
-    }
-}
-
-fn reset_view(
-    mut requests: MessageReader<ResetView>,
-    setup: Res<Setup>,
-    sim: Res<Sim>,
-    mut cameras: Query<&mut PanOrbitCamera>,
-) {
-    if requests.read().count() == 0 {
-        return;
-    }
-    let home = orbit(sim.0.packing().side() as f32, &setup.scene.view);
-    for mut cam in &mut cameras {
-        cam.target_focus = home.target_focus;
-        cam.target_yaw = home.target_yaw;
-        cam.target_pitch = home.target_pitch;
-        cam.target_radius = home.target_radius;
     }
 }
 

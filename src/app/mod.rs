@@ -3,6 +3,7 @@
 
 pub mod camera;
 pub mod history;
+pub mod limits;
 pub mod picture;
 pub mod plots;
 pub mod record;
@@ -63,7 +64,7 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
         );
     }
     keep_freed_memory();
-    let plugin = SimulationPlugin::new(Setup { scene: options.scene.clone(), path: options.path.clone() })?;
+    let plugin = SimulationPlugin::new(Setup::new(options.scene.clone(), options.path.clone()))?;
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
@@ -76,6 +77,7 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     }))
     .add_plugins(FrameTimeDiagnosticsPlugin::default())
     .add_plugins(bevy_egui::EguiPlugin::default());
+    app.insert_resource(bevy::render::error_handler::RenderErrorHandler(limits::on_render_error));
     app.add_plugins(AbsorbPlugins { sim: plugin });
     app.insert_resource(options.color_by);
     if let Some(shot) = options.screenshot {
@@ -184,7 +186,7 @@ fn smoke_test(
     mut exit: MessageWriter<AppExit>,
 ) {
     smoke.frame += 1;
-    ui.show_panels = !smoke.shot.no_panels;
+    ui.panels = if smoke.shot.no_panels { ui::PanelsShown::Nothing } else { ui::PanelsShown::All };
     if smoke.frame < smoke.shot.frames.max(1) || smoke.tries > 0 && !smoke.frame.is_multiple_of(10) {
         return;
     }

@@ -162,7 +162,12 @@ impl Plugin for PicturePlugin {
         app.add_plugins(MaterialPlugin::<SphereMaterial>::default())
             .init_resource::<ColorMode>()
             .add_systems(Startup, setup_assets)
-            .add_systems(Update, (restyle, sync_particles, draw_box).chain().in_set(PictureSystems::Sync));
+            .add_systems(
+                Update,
+                (super::limits::learn_draw_limit, restyle, sync_particles, draw_box)
+                    .chain()
+                    .in_set(PictureSystems::Sync),
+            );
     }
 }
 
@@ -235,12 +240,17 @@ fn place(sim: &crate::sim::Simulation, i: usize) -> Vec3 {
 fn sync_particles(
     mut commands: Commands,
     sim: Res<Sim>,
+    limit: Res<super::simulation::DrawLimit>,
     mode: Res<ColorMode>,
     assets: Option<ResMut<SphereAssets>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut spheres: Query<(Entity, &Particle, &mut Transform, &mut MeshMaterial3d<SphereMaterial>)>,
 ) {
     let Some(mut assets) = assets else { return };
+    // Nothing is drawn before the device's limit is known, nor over it.
+    if limit.0.as_ref().is_none_or(|l| l.check(sim.0.packing().len()).is_err()) {
+        return;
+    }
     let changed = sim.is_changed() || mode.is_changed();
     let sim = &sim.0;
     let n = sim.packing().len();

@@ -1,40 +1,272 @@
 //! The live plots: activity, energy per particle and MSD against iteration,
-//! over the whole run, with a marker wherever a parameter changed.
+//! over the whole run or a recent window, with a labelled marker wherever a
+//! parameter changed and, faintly, the run before the last restart.
 
-use super::history::{History, Point};
+use super::history::{History, Marker, Point};
+use super::simulation::PlotHistory;
+use super::ui::{PlotSpan, UiState};
 use bevy_egui::egui;
-use egui_plot::{Line, Plot, PlotPoints, VLine};
+use egui_plot::{AxisHints, GridInput, GridMark, Line, Plot, PlotPoint, PlotPoints, Text, VLine};
+use std::ops::RangeInclusive;
+
+/// The recent windows offered besides the whole run.
+pub const SPANS: [(PlotSpan, &str); 3] =
+    [(PlotSpan::WholeRun, "whole run"), (PlotSpan::Last(1_000), "last 1k"), (PlotSpan::Last(10_000), "last 10k")];
+/// Room for the y axis' tick labels, in points.
+const Y_AXIS_WIDTH: f32 = 44.0;
+/// Iteration labels are short (`1.5k`): they need less room than
+/// egui_plot's default of 60 to 80 points between ticks.
+const X_LABEL_SPACING: std::ops::RangeInclusive<f32> = 36.0..=48.0;
+/// A marker is hovered within this many points of the pointer.
+const MARKER_HOVER: f32 = 6.0;
+
+/// Ticks every 1, 2 or 5 times a power of ten: each mark's step is the
+/// coarsest of these steps it is a multiple of, so the axis labels the
+/// coarsest ticks that leave room for their text (egui_plot's default, a
+/// power-of-ten grid, often leaves a short axis with one label).
+pub fn one_two_five_spacer(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) {
+        return Vec::new();
+    }
+    let base = input.base_step_size.max(span / 1000.0);
+    let mut steps = Vec::new();
+    let mut exponent = base.log10().floor() as i32;
+    while steps.last().is_none_or(|&s| s < span) {
+        for m in [1.0, 2.0, 5.0] {
+            let s = m * 10f64.powi(exponent);
+            if s >= base {
+                steps.push(s);
+            }
+        }
+        exponent += 1;
+    }
+    let finest = steps[0];
+    let first = (lo / finest).ceil() as i64;
+    let last = (hi / finest).floor() as i64;
+    (first..=last)
+        .map(|i| {
+            let value = i as f64 * finest;
+            let step_size = steps
+                .iter()
+                .rev()
+                .find(|&&s| ((value / s).round() * s - value).abs() <= 1e-9 * s)
+                .copied()
+                .unwrap_or(finest);
+            GridMark { value, step_size }
+        })
+        .collect()
+}
+
+/// An iteration for an axis: `0`, `500`, `1.5k`, `20k`, `2M`.
+pub fn iteration_label(x: f64) -> String {
+    let trim = |v: f64| {
+        let text = format!("{v:.1}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    let a = x.abs();
+    if a >= 1e6 {
+        format!("{}M", trim(x / 1e6))
+    } else if a >= 1e3 {
+        format!("{}k", trim(x / 1e3))
+    } else {
+        trim(x)
+    }
+}
+
+/// A y value for an axis, short: `0.25`, `3e-4`, `1.2e3`.
+fn y_label(y: f64, log: bool) -> String {
+    if log {
+        return format!("1e{}", y.round() as i64);
+    }
+    let a = y.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if !(1e-2..1e4).contains(&a) {
+        format!("{y:.0e}")
+    } else {
+        let text = format!("{y:.3}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// One quantity to plot.
+struct Series<'a> {
+    id: &'a str,
+    title: &'a str,
+    axis: String,
+    value: fn(&Point) -> f64,
+    log: bool,
+}
 
 /// Activity, energy and MSD against iteration, with markers where a parameter changed.
-pub fn plots_ui(ui: &mut egui::Ui, history: &History, log_y: &mut bool) {
-    ui.heading("Activity");
-    ui.checkbox(log_y, "logarithmic y");
-    let height = (ui.available_height() / 3.0 - 30.0).max(80.0);
-    let pts = history.points();
-    let series = |f: &dyn Fn(&Point) -> f64, log: bool| -> Vec<[f64; 2]> {
-        pts.iter()
-            .filter_map(|p| {
-                let y = f(p);
-                if log { (y > 0.0).then(|| [p.iteration, y.log10()]) } else { Some([p.iteration, y]) }
-            })
-            .collect()
-    };
-    let plot = |ui: &mut egui::Ui, id: &str, name: &str, data: Vec<[f64; 2]>| {
-        Plot::new(id.to_string()).height(height).allow_scroll(false).x_axis_label("iteration").y_axis_label(name).show(
-            ui,
-            |plot| {
-                plot.line(Line::new(name.to_string(), PlotPoints::from(data)));
-                for m in history.markers() {
-                    plot.vline(VLine::new(m.label.clone(), m.iteration).color(egui::Color32::from_gray(150)));
-                }
-            },
-        );
-    };
-    let log = *log_y;
+pub fn plots_ui(ui: &mut egui::Ui, history: &PlotHistory, state: &mut UiState) {
+    ui.horizontal_wrapped(|ui| {
+        for (span, label) in SPANS {
+            ui.radio_value(&mut state.plot_span, span, label);
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.checkbox(&mut state.log_y, "logarithmic y");
+        ui.add_enabled(history.previous.is_some(), egui::Checkbox::new(&mut state.show_previous, "previous run"))
+            .on_hover_text("The run before the last restart, faint, for comparison");
+    });
+    let log = state.log_y;
     let prefix = if log { "log10 " } else { "" };
-    plot(ui, "activity", &format!("{prefix}f_a"), series(&|p| p.activity, log));
-    ui.heading("Energy per particle");
-    plot(ui, "energy", &format!("{prefix}e"), series(&|p| p.energy, log));
-    ui.heading("Mean square displacement");
-    plot(ui, "msd", "MSD (d^2)", series(&|p| p.msd, false));
+    let height = ((ui.available_height() - 3.0 * 28.0) / 3.0).max(110.0);
+    let previous = history.previous.as_ref().filter(|_| state.show_previous);
+    let all = [
+        Series {
+            id: "activity",
+            title: "Activity f_a (share of spheres overlapping)",
+            axis: format!("{prefix}f_a"),
+            value: |p| p.activity,
+            log,
+        },
+        Series {
+            id: "energy",
+            title: "Energy per particle e = U/N",
+            axis: format!("{prefix}e (diameters)"),
+            value: |p| p.energy,
+            log,
+        },
+        Series {
+            id: "msd",
+            title: "Mean square displacement",
+            axis: "MSD (diameters^2)".into(),
+            value: |p| p.msd,
+            log: false,
+        },
+    ];
+    for series in &all {
+        ui.label(egui::RichText::new(series.title).strong());
+        plot_ui(ui, series, &history.current, previous, state.plot_span, height);
+    }
+}
+
+/// The points of `history` in the span, as (iteration, value) pairs.
+fn points(history: &History, span: PlotSpan, series: &Series) -> Vec<[f64; 2]> {
+    let pick = |p: &Point| {
+        let y = (series.value)(p);
+        if series.log { (y > 0.0).then(|| [p.iteration, y.log10()]) } else { Some([p.iteration, y]) }
+    };
+    match span {
+        PlotSpan::WholeRun => history.points().iter().filter_map(pick).collect(),
+        PlotSpan::Last(n) => history.recent(n).filter_map(pick).collect(),
+    }
+}
+
+fn plot_ui(
+    ui: &mut egui::Ui,
+    series: &Series,
+    history: &History,
+    previous: Option<&History>,
+    span: PlotSpan,
+    height: f32,
+) {
+    let data = points(history, span, series);
+    let last = history.points().last().map_or(0.0, |p| p.iteration);
+    let x_min = match span {
+        PlotSpan::WholeRun => 0.0,
+        PlotSpan::Last(n) => (last - n as f64).max(0.0),
+    };
+    let ghost: Vec<[f64; 2]> = previous
+        .map(|h| {
+            points(h, PlotSpan::WholeRun, series)
+                .into_iter()
+                .filter(|p| p[0] >= x_min && p[0] <= last.max(1.0))
+                .collect()
+        })
+        .unwrap_or_default();
+    let log = series.log;
+    let markers: Vec<&Marker> = history.markers().iter().filter(|m| m.iteration >= x_min).collect();
+    let response = Plot::new(series.id)
+        .height(height)
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .auto_bounds(egui::Vec2b::new(true, true))
+        .include_x(x_min)
+        .include_x(last.max(x_min + 1.0))
+        .custom_x_axes(vec![
+            AxisHints::new_x()
+                .label("iteration")
+                .formatter(|mark: GridMark, _range: &RangeInclusive<f64>| iteration_label(mark.value))
+                .label_spacing(X_LABEL_SPACING),
+        ])
+        .custom_y_axes(vec![
+            AxisHints::new_y()
+                .label(series.axis.clone())
+                .formatter(move |mark: GridMark, _range: &RangeInclusive<f64>| y_label(mark.value, log))
+                .min_thickness(Y_AXIS_WIDTH),
+        ])
+        .x_grid_spacer(one_two_five_spacer)
+        .y_grid_spacer(one_two_five_spacer)
+        .label_formatter(|pos| {
+            let (name, p) = match pos {
+                egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, *position),
+                egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
+            };
+            Some(format!("{name}\niteration {}\n{}", iteration_label(p.x.round()), y_label(p.y, false)))
+        })
+        .show(ui, |plot| {
+            if !ghost.is_empty() {
+                plot.line(
+                    Line::new("previous run", PlotPoints::from(ghost))
+                        .color(egui::Color32::from_gray(110))
+                        .width(1.0)
+                        .allow_hover(false),
+                );
+            }
+            plot.line(Line::new("this run", PlotPoints::from(data)).width(1.5));
+            let top = plot.plot_bounds().max()[1];
+            let pointer = plot.pointer_coordinate().map(|p| plot.screen_from_plot(p));
+            let mut hovered = None;
+            for m in &markers {
+                let colour = egui::Color32::from_rgb(230, 159, 0);
+                plot.vline(VLine::new(m.tag(), m.iteration).color(colour).width(1.0).allow_hover(false));
+                plot.text(
+                    Text::new(m.tag(), PlotPoint::new(m.iteration, top), egui::RichText::new(m.tag()).small())
+                        .color(colour)
+                        .anchor(egui::Align2::LEFT_TOP)
+                        .allow_hover(false),
+                );
+                let at = plot.screen_from_plot(PlotPoint::new(m.iteration, top));
+                if pointer.is_some_and(|p| (p.x - at.x).abs() <= MARKER_HOVER) {
+                    hovered = Some(m.describe());
+                }
+            }
+            hovered
+        });
+    if let Some(text) = response.inner {
+        response.response.on_hover_text_at_pointer(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_fall_on_one_two_five_steps() {
+        let marks = one_two_five_spacer(GridInput { bounds: (0.0, 100.0), base_step_size: 4.0 });
+        let values: Vec<f64> = marks.iter().map(|m| m.value).collect();
+        assert_eq!(values, (0..=20).map(|i| i as f64 * 5.0).collect::<Vec<_>>());
+        let step = |v: f64| marks.iter().find(|m| m.value == v).unwrap().step_size;
+        assert_eq!((step(5.0), step(10.0), step(50.0), step(100.0)), (5.0, 10.0, 50.0, 100.0));
+        // A narrow range of activity: ticks at 0.005, 0.01, 0.02 ...
+        let marks = one_two_five_spacer(GridInput { bounds: (0.93, 1.0), base_step_size: 0.004 });
+        assert!(marks.iter().any(|m| (m.value - 0.94).abs() < 1e-12 && (m.step_size - 0.02).abs() < 1e-12));
+    }
+
+    #[test]
+    fn iteration_ticks_read_with_suffixes() {
+        assert_eq!(iteration_label(0.0), "0");
+        assert_eq!(iteration_label(500.0), "500");
+        assert_eq!(iteration_label(1500.0), "1.5k");
+        assert_eq!(iteration_label(20_000.0), "20k");
+        assert_eq!(iteration_label(2_000_000.0), "2M");
+        assert_eq!(iteration_label(2_500_000.0), "2.5M");
+    }
 }

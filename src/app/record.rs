@@ -1,9 +1,11 @@
 //! Screenshots and recordings for talks: PNGs of the window (with or without
-//! the panels), and trajectories as extended XYZ frames with their time
-//! series, flushed every frame so a crash leaves readable files.
+//! the panels), and trajectories as extended XYZ frames (each header with the
+//! full dynamics) with their time series and a log of every change made
+//! mid-run, flushed every frame so a crash leaves readable files.
 
 use super::simulation::Sim;
 use crate::io::{self, xyz};
+use crate::sim::describe::Change;
 use crate::sim::{Simulation, StepStats};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
@@ -67,6 +69,7 @@ struct Session {
     dir: PathBuf,
     xyz: BufWriter<File>,
     csv: BufWriter<File>,
+    changes: BufWriter<File>,
     frames: u64,
     start_pending: bool,
 }
@@ -98,20 +101,39 @@ impl Recorder {
         }
     }
 
+    /// A new folder `run-DATE-TIME` (UTC; `-2`, `-3`, ... when taken).
     fn open(&self) -> std::io::Result<Session> {
-        let stamp =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let stamp = io::timestamp(std::time::SystemTime::now());
         let mut dir = self.folder.join(format!("run-{stamp}"));
-        let mut k = 1;
+        let mut k = 2;
         while dir.exists() {
             dir = self.folder.join(format!("run-{stamp}-{k}"));
             k += 1;
         }
         std::fs::create_dir_all(&dir)?;
-        let xyz = BufWriter::new(File::create(dir.join("trajectory.xyz"))?);
-        let mut csv = BufWriter::new(File::create(dir.join("timeseries.csv"))?);
+        let xyz = BufWriter::new(File::create(dir.join(TRAJECTORY_FILE))?);
+        let mut csv = BufWriter::new(File::create(dir.join(crate::run::TIMESERIES_FILE))?);
         writeln!(csv, "{}", io::TIMESERIES_HEADER)?;
-        Ok(Session { dir, xyz, csv, frames: 0, start_pending: true })
+        let mut changes = BufWriter::new(File::create(dir.join(CHANGES_FILE))?);
+        writeln!(changes, "{}", io::CHANGES_HEADER)?;
+        Ok(Session { dir, xyz, csv, changes, frames: 0, start_pending: true })
+    }
+
+    /// The folder being recorded into.
+    pub fn folder_in_use(&self) -> Option<&Path> {
+        self.session.as_ref().map(|s| s.dir.as_path())
+    }
+
+    /// Logs changes made before iteration `step` (they act from it on).
+    pub fn change(&mut self, step: u64, changes: &[Change]) {
+        let Some(s) = self.session.as_mut() else { return };
+        let result = changes.iter().try_for_each(|c| {
+            writeln!(s.changes, "{step},{},{},{}", csv_field(&c.what), csv_field(&c.from), csv_field(&c.to))
+        });
+        if let Err(e) = result {
+            self.message = Some(format!("recording stopped: {e}"));
+            self.session = None;
+        }
     }
 
     /// Records one iteration: its time-series row and, every `every`
@@ -134,7 +156,7 @@ impl Recorder {
     /// Flushes both files (once a frame).
     pub fn flush(&mut self) {
         if let Some(s) = self.session.as_mut()
-            && let Err(e) = s.xyz.flush().and_then(|()| s.csv.flush())
+            && let Err(e) = s.xyz.flush().and_then(|()| s.csv.flush()).and_then(|()| s.changes.flush())
         {
             self.message = Some(format!("recording stopped: {e}"));
             self.session = None;
@@ -142,9 +164,19 @@ impl Recorder {
     }
 }
 
+/// The trajectory's file name in a recording's folder.
+pub const TRAJECTORY_FILE: &str = "trajectory.xyz";
+/// The change log's file name in a recording's folder.
+pub const CHANGES_FILE: &str = "changes.csv";
+
+/// A CSV field, quoted when it holds a comma or a quote.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+}
+
 fn write_frame(w: &mut dyn Write, sim: &mut Simulation) -> std::io::Result<()> {
     let (contacts, _) = sim.contacts();
-    let info = xyz::FrameInfo { step: sim.iteration(), scheme: sim.dynamics().scheme.name() };
+    let info = xyz::FrameInfo { step: sim.iteration(), dynamics: sim.dynamics() };
     xyz::write_frame(w, sim.packing(), &contacts, info)
 }
 

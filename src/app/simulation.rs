@@ -4,6 +4,7 @@
 use super::history::History;
 use super::record::Recorder;
 use crate::scene::Scene;
+use crate::sim::describe::Change;
 use crate::sim::{Dynamics, Simulation, StepStats};
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future};
@@ -23,14 +24,30 @@ const AS_FAST_AS_IT_GOES: Duration = Duration::from_micros(10);
 pub struct Sim(pub Simulation);
 
 /// The current setup: what a reset rebuilds and what "save as scene" writes.
-/// Kept in step with every change of dynamics and phi.
+/// Kept in step with every change of dynamics and phi; the panels show it.
 #[derive(Resource, Clone, Debug)]
 pub struct Setup {
     /// The scene with the current parameters.
     pub scene: Scene,
     /// Where it was loaded from, if from a file.
     pub path: Option<PathBuf>,
+    /// Counts the runs started in this window (start-up, reset, new seed, a
+    /// new setup, a loaded scene): a new value tells the panels to show the
+    /// new run's values everywhere.
+    pub run: u64,
 }
+
+impl Setup {
+    /// The setup of the first run of a window.
+    pub fn new(scene: Scene, path: Option<PathBuf>) -> Self {
+        Self { scene, path, run: 0 }
+    }
+}
+
+/// The most spheres this window can draw, once the graphics device is known
+/// (see [`super::limits`]); larger setups are refused with a message.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct DrawLimit(pub Option<super::limits::Drawable>);
 
 /// Play state and speed.
 #[derive(Resource, Clone, Debug)]
@@ -52,9 +69,20 @@ pub struct LastStats {
     window_steps: u32,
 }
 
-/// The plotted history.
+/// The plotted history, and the run before the last restart (drawn faintly
+/// for comparison when the plots ask for it).
 #[derive(Resource, Default)]
-pub struct PlotHistory(pub History);
+pub struct PlotHistory {
+    /// This run.
+    pub current: History,
+    /// The run before the last reset or new setup, if any.
+    pub previous: Option<History>,
+}
+
+/// How long after a change another change still counts as part of it, in
+/// seconds: a slider dragged in several stops, or phi stepped with the arrow
+/// keys, leaves one marker.
+pub const MERGE_CHANGES_WITHIN: f64 = 1.0;
 
 /// The last error to show in the window (a bad scene, an invalid value).
 #[derive(Resource, Default, Debug)]
@@ -125,6 +153,7 @@ impl Plugin for SimulationPlugin {
             .init_resource::<StatusLine>()
             .init_resource::<Worker>()
             .init_resource::<FrameBudget>()
+            .init_resource::<DrawLimit>()
             .add_message::<SimCommand>()
             .add_systems(First, start_frame)
             .add_systems(
@@ -221,7 +250,7 @@ fn advance(
     }
     frame.steps += 1;
     let start = Instant::now();
-    run_one(&mut sim.0, &mut last, &mut history.0, recorder.as_deref_mut());
+    run_one(&mut sim.0, &mut last, &mut history.current, recorder.as_deref_mut());
     worker.learn(start.elapsed());
 }
 
@@ -238,7 +267,7 @@ fn collect(
     worker.task = None;
     worker.learn(took);
     sim.0 = done;
-    record(&mut sim.0, stats, &mut last, &mut history.0, recorder.as_deref_mut());
+    record(&mut sim.0, stats, &mut last, &mut history.current, recorder.as_deref_mut());
 }
 
 /// One iteration, recorded in the readouts, the plot and any recording.
@@ -277,91 +306,133 @@ fn record(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn apply_commands(
-    mut commands: MessageReader<SimCommand>,
-    mut sim: ResMut<Sim>,
-    mut setup: ResMut<Setup>,
-    mut settings: ResMut<SimSettings>,
-    mut last: ResMut<LastStats>,
-    mut history: ResMut<PlotHistory>,
-    mut status: ResMut<StatusLine>,
-    mut recorder: Option<ResMut<Recorder>>,
-    mut worker: ResMut<Worker>,
-) {
+/// What applying a command touches besides the run itself.
+#[derive(bevy::ecs::system::SystemParam)]
+struct CommandParams<'w> {
+    setup: ResMut<'w, Setup>,
+    settings: ResMut<'w, SimSettings>,
+    last: ResMut<'w, LastStats>,
+    history: ResMut<'w, PlotHistory>,
+    status: ResMut<'w, StatusLine>,
+    recorder: Option<ResMut<'w, Recorder>>,
+    worker: ResMut<'w, Worker>,
+    limit: Res<'w, DrawLimit>,
+    time: Res<'w, Time<Real>>,
+}
+
+fn apply_commands(mut commands: MessageReader<SimCommand>, mut sim: ResMut<Sim>, mut p: CommandParams) {
     // Commands wait while an iteration is in flight, then apply in order.
-    worker.queued.extend(commands.read().cloned());
-    if worker.busy() {
+    p.worker.queued.extend(commands.read().cloned());
+    if p.worker.busy() {
         return;
     }
-    for command in std::mem::take(&mut worker.queued).iter() {
-        let result = match command {
-            SimCommand::SetDynamics(d) => sim.0.set_dynamics(*d).map(|()| {
-                setup.scene.scheme = d.scheme;
-                setup.scene.potential = d.potential;
-                setup.scene.overlap_tolerance = d.overlap_tolerance;
-                history.0.mark(sim.0.iteration(), describe(d));
-            }),
-            SimCommand::SetPhi(phi) => sim.0.set_phi(*phi).map(|()| {
-                setup.scene.phi = *phi;
-                history.0.mark(sim.0.iteration(), format!("phi = {phi:.3}"));
-            }),
-            SimCommand::Step => {
-                run_one(&mut sim.0, &mut last, &mut history.0, recorder.as_deref_mut());
-                Ok(())
-            }
-            SimCommand::Advance(steps) => {
-                for _ in 0..*steps {
-                    if run_one(&mut sim.0, &mut last, &mut history.0, recorder.as_deref_mut()).absorbed {
-                        break;
-                    }
-                }
-                Ok(())
-            }
-            SimCommand::Reset => rebuild(&setup.scene, &mut sim, &mut last, &mut history),
-            SimCommand::NewSeed => {
-                let mut scene = setup.scene.clone();
-                scene.seed = scene.seed.wrapping_add(1);
-                rebuild(&scene, &mut sim, &mut last, &mut history).map(|()| setup.scene = scene)
-            }
-            SimCommand::Rebuild(scene) => {
-                scene.validate().and_then(|()| rebuild(scene, &mut sim, &mut last, &mut history)).map(|()| {
-                    setup.scene = (**scene).clone();
-                })
-            }
-            SimCommand::Load(path) => Scene::load(path).and_then(|scene| {
-                rebuild(&scene, &mut sim, &mut last, &mut history)?;
-                settings.iterations_per_second = scene.view.iterations_per_second;
-                *setup = Setup { scene, path: Some(path.clone()) };
-                Ok(())
-            }),
-        };
-        status.0 = result.err().map(|e| e.to_string());
+    let now = p.time.elapsed_secs_f64();
+    for command in std::mem::take(&mut p.worker.queued).iter() {
+        let result = apply(command, &mut sim.0, &mut p, now);
+        p.status.0 = result.err().map(|e| e.to_string());
     }
 }
 
-fn rebuild(scene: &Scene, sim: &mut Sim, last: &mut LastStats, history: &mut PlotHistory) -> crate::error::Result<()> {
-    sim.0 = scene.simulation()?;
-    *last = LastStats::default();
-    history.0.clear();
-    Ok(())
+fn apply(command: &SimCommand, sim: &mut Simulation, p: &mut CommandParams, now: f64) -> crate::error::Result<()> {
+    let recorder = p.recorder.as_deref_mut();
+    match command {
+        SimCommand::SetDynamics(d) => {
+            let before = *sim.dynamics();
+            sim.set_dynamics(*d)?;
+            p.setup.scene.scheme = d.scheme;
+            p.setup.scene.potential = d.potential;
+            p.setup.scene.overlap_tolerance = Some(d.overlap_tolerance);
+            note_changes(sim.iteration(), d.changes_from(&before), &mut p.history.current, recorder, now);
+            Ok(())
+        }
+        SimCommand::SetPhi(phi) => {
+            let before = sim.packing().phi();
+            if *phi == before {
+                return Ok(());
+            }
+            sim.set_phi(*phi)?;
+            p.setup.scene.phi = *phi;
+            let change = Change { what: "phi".into(), from: number_phi(before), to: number_phi(*phi) };
+            note_changes(sim.iteration(), vec![change], &mut p.history.current, recorder, now);
+            Ok(())
+        }
+        SimCommand::Step => {
+            run_one(sim, &mut p.last, &mut p.history.current, recorder);
+            Ok(())
+        }
+        SimCommand::Advance(steps) => {
+            let mut recorder = recorder;
+            for _ in 0..*steps {
+                if run_one(sim, &mut p.last, &mut p.history.current, recorder.as_deref_mut()).absorbed {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        SimCommand::Reset => {
+            let scene = p.setup.scene.clone();
+            restart(&scene, None, sim, p)
+        }
+        SimCommand::NewSeed => {
+            let mut scene = p.setup.scene.clone();
+            scene.seed = scene.seed.wrapping_add(1);
+            restart(&scene, None, sim, p)
+        }
+        SimCommand::Rebuild(scene) => {
+            scene.validate()?;
+            restart(scene, None, sim, p)
+        }
+        SimCommand::Load(path) => {
+            let scene = Scene::load(path)?;
+            restart(&scene, Some(path.clone()), sim, p)?;
+            p.settings.iterations_per_second = scene.view.iterations_per_second;
+            Ok(())
+        }
+    }
 }
 
-/// A short label for a change of dynamics.
-pub fn describe(d: &Dynamics) -> String {
-    let s = &d.scheme;
-    let params = s.params(Default::default());
-    let step: Vec<String> = s
-        .parameters()
-        .iter()
-        .map(|p| {
-            let v = match *p {
-                "kick" => params.kick,
-                "lr" => params.lr,
-                _ => params.batch,
-            };
-            format!("{p} {v:.3}")
-        })
-        .collect();
-    format!("{} {}", s.name(), step.join(" "))
+/// phi as the panels show it: four decimals.
+fn number_phi(phi: f64) -> String {
+    format!("{phi:.4}")
+}
+
+/// Marks a change on the plots and writes it into a recording.
+fn note_changes(
+    iteration: u64,
+    changes: Vec<Change>,
+    history: &mut History,
+    recorder: Option<&mut Recorder>,
+    now: f64,
+) {
+    if changes.is_empty() {
+        return;
+    }
+    if let Some(recorder) = recorder {
+        recorder.change(iteration, &changes);
+    }
+    history.mark(iteration, changes, now, MERGE_CHANGES_WITHIN);
+}
+
+/// Replaces the run by iteration 0 of `scene` (refused, with the old run
+/// kept, when the window cannot draw it); `path` is where it came from, if
+/// it was loaded. The plots keep the run before for comparison.
+fn restart(
+    scene: &Scene,
+    path: Option<PathBuf>,
+    sim: &mut Simulation,
+    p: &mut CommandParams,
+) -> crate::error::Result<()> {
+    if let Some(limit) = &p.limit.0 {
+        limit.check(scene.n)?;
+    }
+    *sim = scene.simulation()?;
+    *p.last = LastStats::default();
+    let finished = std::mem::take(&mut p.history.current);
+    if !finished.points().is_empty() {
+        p.history.previous = Some(finished);
+    }
+    let path = if path.is_some() { path } else { p.setup.path.clone() };
+    let run = p.setup.run + 1;
+    *p.setup = Setup { scene: scene.clone(), path, run };
+    Ok(())
 }

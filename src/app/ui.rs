@@ -3,10 +3,11 @@
 //! the particle arrays.
 
 use super::camera::{CameraOptions, PanelInsets, ResetView};
+use super::limits::Drawable;
 use super::picture::{ColorMode, Legend};
 use super::record::{CaptureRequest, Recorder};
-use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
-use crate::scene::{Rgb, Scene};
+use super::simulation::{DrawLimit, LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
+use crate::scene::{MAX_PARTICLES, Rgb, Scene};
 use crate::sim::packing::Radii;
 use crate::sim::{BatchMode, Dynamics, Potential, Scheme, SchemeParams};
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
@@ -15,34 +16,103 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use std::path::PathBuf;
 
 /// Every key the window answers to, for the help overlay.
-pub const KEYS: [(&str, &str); 8] = [
+pub const KEYS: [(&str, &str); 9] = [
     ("Space", "play / pause"),
     ("Right arrow", "one iteration"),
+    ("Up / Down", "phi + / - 0.001 (with Shift: 0.01)"),
     ("R", "reset (same seed)"),
     ("P", "save a screenshot"),
-    ("H", "hide or show the panels"),
-    ("C", "reset the camera"),
+    ("H", "panels, then the status bar alone, then nothing"),
+    ("C", "fit the box in the view"),
     ("F1", "this help"),
     ("drag / scroll", "rotate / zoom (3D)"),
 ];
 
-/// What the panels show and hold between frames.
+/// A slider held still this long while dragged applies its value, in seconds.
+pub const SLIDER_PAUSE: f64 = 0.4;
+/// Step of phi on the Up and Down keys (ten times this with Shift).
+pub const PHI_KEY_STEP: f64 = 0.001;
+/// Half the width of the phi slider's narrowed range.
+pub const PHI_FINE_HALF_RANGE: f64 = 0.02;
+/// The phi slider's whole range.
+pub const PHI_RANGE: (f64, f64) = (0.05, 0.95);
+
+/// What of the panels is shown (H cycles through them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PanelsShown {
+    /// Controls, plots and the readouts.
+    #[default]
+    All,
+    /// One line of status at the top.
+    StatusBar,
+    /// Nothing but the picture.
+    Nothing,
+}
+
+impl PanelsShown {
+    /// The next state on H.
+    pub fn next(self) -> Self {
+        match self {
+            PanelsShown::All => PanelsShown::StatusBar,
+            PanelsShown::StatusBar => PanelsShown::Nothing,
+            PanelsShown::Nothing => PanelsShown::All,
+        }
+    }
+}
+
+/// How much of the run the plots show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PlotSpan {
+    /// From iteration 0.
+    #[default]
+    WholeRun,
+    /// The last this many iterations, every one of them.
+    Last(usize),
+}
+
+/// What the panels show and hold between frames. The dynamics, phi and the
+/// setup fields follow the run ([`follow_setup`]): whatever starts or
+/// replaces it, the controls show its values.
 #[derive(Resource, Clone, Debug)]
 pub struct UiState {
     /// Panels shown (H).
-    pub show_panels: bool,
+    pub panels: PanelsShown,
     /// Help overlay shown (F1).
     pub show_help: bool,
-    /// Size of the panels, for projectors.
+    /// Size of the panels relative to the automatic size for the window, for projectors.
     pub ui_scale: f32,
     /// Logarithmic y axes on the activity and energy plots.
     pub log_y: bool,
-    /// The scheme picked in the panel and its parameters (kept while the scheme changes).
+    /// How much of the run the plots show.
+    pub plot_span: PlotSpan,
+    /// The run before the last restart, faint, on the plots.
+    pub show_previous: bool,
+    /// The scheme picked in the panel.
     pub scheme_name: &'static str,
-    /// Scheme parameters as the sliders hold them.
+    /// Scheme parameters as the sliders hold them (kept while the scheme changes).
     pub params: SchemeParams,
-    /// Setup fields that need a reset: N, dimension, radii, seed.
+    /// The pair potential.
+    pub potential: Potential,
+    /// The overlap tolerance.
+    pub tolerance: f64,
+    /// phi as the slider holds it.
+    pub phi: f64,
+    /// The centre of the phi slider's narrowed range, when narrowed.
+    pub phi_fine: Option<f64>,
+    /// Setup fields that need a restart: N, dimension, radii, seed.
     pub pending: Scene,
+    /// Why the N field changed what was typed, if it did.
+    pub n_note: Option<String>,
+    /// The run these values were taken from ([`Setup::run`]).
+    pub run: u64,
+    /// A slider or number is being dragged this frame.
+    pub editing: bool,
+    /// When a value last changed under the pointer, in seconds of egui's clock.
+    pub last_edit: f64,
+    /// The dynamics last sent, until the run has them.
+    sent: Option<Dynamics>,
+    /// The phi last sent, until the run has it.
+    sent_phi: Option<f64>,
     /// The path typed in "open scene".
     pub open_path: String,
     /// The name typed in "save as scene".
@@ -54,23 +124,116 @@ pub struct UiState {
 }
 
 impl UiState {
-    /// Panel state for a setup.
-    pub fn new(setup: &Setup) -> Self {
+    /// Panel state for a setup whose run has packing fraction `phi`.
+    pub fn new(setup: &Setup, phi: f64) -> Self {
         let scene = &setup.scene;
-        Self {
-            show_panels: true,
+        let mut state = Self {
+            panels: PanelsShown::All,
             show_help: false,
             ui_scale: 1.0,
             log_y: false,
+            plot_span: PlotSpan::WholeRun,
+            show_previous: true,
             scheme_name: scene.scheme.name(),
-            params: scene.scheme.params(SchemeParams::default()),
+            params: SchemeParams::default(),
+            potential: scene.potential,
+            tolerance: scene.overlap_tolerance(),
+            phi,
+            phi_fine: None,
             pending: scene.clone(),
-            open_path: setup.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            n_note: None,
+            run: setup.run,
+            editing: false,
+            last_edit: f64::NEG_INFINITY,
+            sent: None,
+            sent_phi: None,
+            open_path: String::new(),
             save_name: "my-scene".into(),
             screenshot_panels: true,
             catalog: catalog(),
+        };
+        state.follow(setup, phi);
+        state
+    }
+
+    /// Shows the run's values: its dynamics and phi (`phi` is the run's
+    /// packing fraction) always, its setup fields (N, dimension, radii,
+    /// seed) when it is a new run.
+    pub fn follow(&mut self, setup: &Setup, phi: f64) {
+        let scene = &setup.scene;
+        self.scheme_name = scene.scheme.name();
+        self.params = scene.scheme.params(self.params);
+        self.potential = scene.potential;
+        self.tolerance = scene.overlap_tolerance();
+        // A random start is built from the scene's phi: shown as written, not
+        // as the radii's sum rounds it (0.58, not 0.5800000000000003).
+        self.phi = if scene.start == crate::scene::Start::Random { scene.phi } else { phi };
+        self.sent = None;
+        self.sent_phi = None;
+        if self.run != setup.run {
+            self.pending = scene.clone();
+            self.n_note = None;
+            self.phi_fine = None;
+            self.run = setup.run;
+            self.open_path = setup.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
         }
     }
+
+    /// The dynamics the controls show.
+    pub fn dynamics(&self) -> crate::error::Result<Dynamics> {
+        let scheme = Scheme::from_name(self.scheme_name, &self.params)?;
+        Ok(Dynamics { scheme, potential: self.potential, overlap_tolerance: self.tolerance })
+    }
+
+    /// The scene "Apply and restart" starts: exactly what the panel shows
+    /// (dynamics, phi, N, dimension, radii, seed) from a random start.
+    pub fn restart_scene(&self, setup: &Setup) -> crate::error::Result<Scene> {
+        let d = self.dynamics()?;
+        let mut scene = setup.scene.clone();
+        scene.scheme = d.scheme;
+        scene.potential = d.potential;
+        scene.overlap_tolerance = Some(d.overlap_tolerance);
+        scene.phi = self.phi;
+        scene.n = self.pending.n;
+        scene.dim = self.pending.dim;
+        scene.radii = self.pending.radii.clone();
+        scene.seed = self.pending.seed;
+        // A new N or dimension means a new random start.
+        scene.start = crate::scene::Start::Random;
+        Ok(scene)
+    }
+
+    /// Notes a widget's response: dragging holds changes back until the
+    /// pointer rests or lets go.
+    fn track(&mut self, response: &egui::Response, now: f64) {
+        if response.dragged() {
+            self.editing = true;
+        }
+        if response.changed() {
+            self.last_edit = now;
+        }
+    }
+
+    /// No drag is in progress, or it has rested for [`SLIDER_PAUSE`].
+    fn settled(&self, now: f64) -> bool {
+        !self.editing || now - self.last_edit >= SLIDER_PAUSE
+    }
+
+    /// phi one key step up (`steps` = 1) or down (-1), on the grid of the step.
+    pub fn step_phi(&mut self, steps: f64) -> f64 {
+        let grid = PHI_KEY_STEP * steps.abs();
+        let next = ((self.phi / grid).round() + steps.signum()) * grid;
+        self.phi = next.clamp(PHI_RANGE.0, PHI_RANGE.1);
+        self.sent_phi = Some(self.phi);
+        self.phi
+    }
+}
+
+/// The status line: the scheme and its parameters, phi, N and the dimension
+/// (`pairwise BRO eps 0.1 | phi 0.5750 | N 3000, 2D`).
+pub fn status_text(sim: &crate::sim::Simulation) -> String {
+    let p = sim.packing();
+    format!("{} | phi {:.4} | N {}, {}D", sim.dynamics().summary(), p.phi(), p.len(), p.dim())
 }
 
 /// The scene files in scenes/ with their one-line descriptions (or why they
@@ -99,10 +262,26 @@ pub fn catalog() -> Vec<(PathBuf, String)> {
 /// System sets of the panels.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UiSystems {
+    /// The panel state follows the run.
+    Follow,
     /// Keys read.
     Keys,
     /// Panels drawn.
     Panels,
+}
+
+/// The panel state and the system that keeps it on the run's values: the part
+/// of the panels that needs no window (tests drive it headless).
+pub struct PanelStatePlugin;
+
+impl Plugin for PanelStatePlugin {
+    fn build(&self, app: &mut App) {
+        let world = app.world();
+        let state = UiState::new(world.resource::<Setup>(), world.resource::<Sim>().0.packing().phi());
+        app.insert_resource(state)
+            .configure_sets(Update, (UiSystems::Follow, UiSystems::Keys).chain())
+            .add_systems(Update, follow_setup.in_set(UiSystems::Follow));
+    }
 }
 
 /// The panels and the keys.
@@ -110,11 +289,19 @@ pub struct UiPlugin;
 
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
-        let state = UiState::new(app.world().resource::<Setup>());
-        app.insert_resource(state)
+        app.add_plugins(PanelStatePlugin)
             .add_systems(Update, keys.in_set(UiSystems::Keys))
             .add_systems(EguiPrimaryContextPass, panels.in_set(UiSystems::Panels));
     }
+}
+
+/// Whenever the setup changes, the panels show it: everything after a new
+/// run, the dynamics and phi after a change (unless a drag is in progress).
+pub fn follow_setup(setup: Res<Setup>, sim: Res<Sim>, mut ui: ResMut<UiState>) {
+    if !setup.is_changed() || (ui.editing && ui.run == setup.run) {
+        return;
+    }
+    ui.follow(&setup, sim.0.packing().phi());
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -139,6 +326,14 @@ fn keys(
         settings.playing = false;
         commands.write(SimCommand::Step);
     }
+    let coarse = input.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
+    let step = if coarse { 10.0 } else { 1.0 };
+    for (key, sign) in [(KeyCode::ArrowUp, 1.0), (KeyCode::ArrowDown, -1.0)] {
+        if input.just_pressed(key) {
+            let phi = ui.step_phi(sign * step);
+            commands.write(SimCommand::SetPhi(phi));
+        }
+    }
     if input.just_pressed(KeyCode::KeyR) {
         commands.write(SimCommand::Reset);
     }
@@ -146,7 +341,7 @@ fn keys(
         capture.ask(ui.screenshot_panels);
     }
     if input.just_pressed(KeyCode::KeyH) {
-        ui.show_panels = !ui.show_panels;
+        ui.panels = ui.panels.next();
     }
     if input.just_pressed(KeyCode::F1) {
         ui.show_help = !ui.show_help;
@@ -172,17 +367,47 @@ struct PanelParams<'w> {
     recorder: ResMut<'w, Recorder>,
     capture: ResMut<'w, CaptureRequest>,
     diagnostics: Res<'w, DiagnosticsStore>,
+    limit: Res<'w, DrawLimit>,
 }
+
+/// Window height (logical pixels) at which the panels are drawn at egui's
+/// own size; taller windows scale them up, so that text is 16 px tall at
+/// 1080 (egui's body text is 12.5 px).
+const HEIGHT_AT_UNIT_ZOOM: f32 = 830.0;
+/// The panels' default widths, in points.
+const LEFT_WIDTH: f32 = 340.0;
+const RIGHT_WIDTH: f32 = 320.0;
+/// The panels together take at most this share of the window's width.
+const PANELS_MAX_SHARE: f32 = 0.5;
+
+/// The zoom of the panels for a window `height` logical pixels tall, times
+/// the "panel size" setting.
+pub fn panel_zoom(height: f32, setting: f32) -> f32 {
+    (height / HEIGHT_AT_UNIT_ZOOM).clamp(1.0, 2.5) * setting
+}
+
+/// egui's small text (9 points) would read 12 px at 1080: small labels
+/// here are a little below the body text (13 points) instead.
+const SMALL_TEXT: f32 = 12.5;
 
 fn panels(
     mut contexts: EguiContexts,
     mut ui: ResMut<UiState>,
     mut p: PanelParams,
     mut commands: MessageWriter<SimCommand>,
+    mut styled: Local<bool>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
-    if ctx.zoom_factor() != ui.ui_scale {
-        ctx.set_zoom_factor(ui.ui_scale);
+    if !*styled {
+        ctx.all_styles_mut(|style| {
+            style.text_styles.insert(egui::TextStyle::Small, egui::FontId::proportional(SMALL_TEXT));
+        });
+        *styled = true;
+    }
+    let logical = ctx.viewport_rect().size() * ctx.zoom_factor();
+    let zoom = panel_zoom(logical.y, ui.ui_scale);
+    if (ctx.zoom_factor() - zoom).abs() > 1e-3 {
+        ctx.set_zoom_factor(zoom);
     }
     let mut root = egui::Ui::new(
         ctx.clone(),
@@ -190,41 +415,71 @@ fn panels(
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
     let mut insets = PanelInsets::default();
-    let show = ui.show_panels && !p.capture.hides_panels();
-    if show {
-        insets.top = egui::Panel::top("readouts")
-            .show(&mut root, |row| readouts_ui(row, &p.sim, &p.last, &p.settings, fps(&p.diagnostics), &p.status))
-            .response
-            .rect
-            .height();
-        insets.left = egui::Panel::left("controls")
-            .default_size(330.0)
-            .show(&mut root, |col| {
-                egui::ScrollArea::vertical().show(col, |col| {
-                    let mut out = Vec::new();
-                    controls_ui(col, &mut ui, &p.sim, &mut p.settings, &mut out);
-                    col.separator();
-                    picture_ui(col, &mut p.mode, p.legend.as_deref(), &p.sim, &mut p.camera);
-                    col.separator();
-                    setup_ui(col, &mut ui, &p.setup, &mut out);
-                    col.separator();
-                    output_ui(col, &mut ui, &p.setup, &mut p.recorder, &mut p.capture, &mut out);
-                    commands.write_batch(out);
+    let shown = if p.capture.hides_panels() { PanelsShown::Nothing } else { ui.panels };
+    let now = ctx.input(|i| i.time);
+    // In points: the two side panels never take more than half the window.
+    let width = ctx.viewport_rect().width();
+    let side_room = width * PANELS_MAX_SHARE;
+    let (left_max, right_max) =
+        (side_room * LEFT_WIDTH / (LEFT_WIDTH + RIGHT_WIDTH), side_room * RIGHT_WIDTH / (LEFT_WIDTH + RIGHT_WIDTH));
+    match shown {
+        PanelsShown::Nothing => {}
+        PanelsShown::StatusBar => {
+            insets.top = egui::Panel::top("status")
+                .show(&mut root, |row| status_bar_ui(row, &p.sim, &p.last, &p.settings))
+                .response
+                .rect
+                .height();
+        }
+        PanelsShown::All => {
+            insets.top = egui::Panel::top("readouts")
+                .show(&mut root, |row| readouts_ui(row, &p.sim, &p.last, &p.settings, fps(&p.diagnostics), &p.status))
+                .response
+                .rect
+                .height();
+            insets.left = egui::Panel::left("controls")
+                .default_size(LEFT_WIDTH.min(left_max))
+                .max_size(left_max)
+                .show(&mut root, |col| {
+                    egui::ScrollArea::vertical().show(col, |col| {
+                        let mut out = Vec::new();
+                        ui.editing = false;
+                        controls_ui(col, &mut ui, &p.sim, &mut p.settings, now, &mut out);
+                        col.separator();
+                        picture_ui(col, &mut p.mode, p.legend.as_deref(), &p.sim, &mut p.camera);
+                        col.separator();
+                        setup_ui(col, &mut ui, &p.setup, p.limit.0.as_ref(), &mut out);
+                        col.separator();
+                        output_ui(col, &mut ui, &p.setup, &mut p.recorder, &mut p.capture, &mut out);
+                        commands.write_batch(out);
+                    })
                 })
-            })
-            .response
-            .rect
-            .width();
-        insets.right = egui::Panel::right("plots")
-            .default_size(360.0)
-            .show(&mut root, |col| super::plots::plots_ui(col, &p.history.0, &mut ui.log_y))
-            .response
-            .rect
-            .width();
+                .response
+                .rect
+                .width();
+            insets.right = egui::Panel::right("plots")
+                .default_size(RIGHT_WIDTH.min(right_max))
+                .max_size(right_max)
+                .show(&mut root, |col| {
+                    egui::ScrollArea::vertical().show(col, |col| {
+                        super::plots::plots_ui(col, &p.history, &mut ui);
+                    })
+                })
+                .response
+                .rect
+                .width();
+        }
     }
     if ui.show_help {
         egui::Window::new("Keys").collapsible(false).anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(ctx, help_ui);
     }
+    // The camera works in logical pixels.
+    let insets = PanelInsets {
+        left: insets.left * zoom,
+        right: insets.right * zoom,
+        top: insets.top * zoom,
+        bottom: insets.bottom * zoom,
+    };
     if *p.insets != insets {
         *p.insets = insets;
     }
@@ -235,7 +490,8 @@ fn fps(diagnostics: &DiagnosticsStore) -> f64 {
     diagnostics.get(&FrameTimeDiagnosticsPlugin::FPS).and_then(|d| d.smoothed()).unwrap_or(0.0)
 }
 
-/// The top bar: iteration, f_a, e, active pairs, absorbed, rates, errors.
+/// The top bar: what runs (scheme, phi, N), then iteration, f_a, e, active
+/// pairs, absorbed, rates, errors.
 pub fn readouts_ui(
     ui: &mut egui::Ui,
     sim: &Sim,
@@ -246,8 +502,9 @@ pub fn readouts_ui(
 ) {
     ui.horizontal_wrapped(|ui| {
         let s = last.stats.unwrap_or_default();
-        ui.strong(format!("iteration {}", sim.0.iteration()));
+        ui.strong(status_text(&sim.0));
         ui.separator();
+        ui.strong(format!("iteration {}", sim.0.iteration()));
         ui.label(format!("f_a = {:.4}", s.activity));
         ui.label(format!("e = {:.3e}", s.energy));
         ui.label(format!("active pairs {}", s.active_pairs));
@@ -269,16 +526,37 @@ pub fn readouts_ui(
     });
 }
 
-/// Scheme, step sizes, potential, phi and speed: all take effect at the next iteration.
+/// The one line left when the panels are hidden.
+pub fn status_bar_ui(ui: &mut egui::Ui, sim: &Sim, last: &LastStats, settings: &SimSettings) {
+    ui.horizontal_wrapped(|ui| {
+        let s = last.stats.unwrap_or_default();
+        ui.strong(format!("iteration {}", sim.0.iteration()));
+        ui.label(format!("f_a = {:.4}", s.activity));
+        match sim.0.absorbed_at() {
+            Some(k) => ui.colored_label(egui::Color32::LIGHT_GREEN, format!("absorbed at {k}")),
+            None => ui.label("active"),
+        };
+        ui.separator();
+        ui.label(status_text(&sim.0));
+        if !settings.playing {
+            ui.label("(paused)");
+        }
+    });
+}
+
+/// Scheme, step sizes, potential, tolerance, phi and speed: all take effect
+/// at the next iteration, once an edit is done (a typed number on Enter, a
+/// slider on release or when it rests).
 pub fn controls_ui(
     ui: &mut egui::Ui,
     state: &mut UiState,
     sim: &Sim,
     settings: &mut SimSettings,
+    now: f64,
     out: &mut Vec<SimCommand>,
 ) {
     ui.heading("Run");
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if ui.button(if settings.playing { "Pause" } else { "Play" }).clicked() {
             settings.playing = !settings.playing;
         }
@@ -294,7 +572,7 @@ pub fn controls_ui(
         }
     });
     let mut fastest = settings.iterations_per_second == 0.0;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut fastest, "as fast as it goes");
         if !fastest {
             let mut ips = if settings.iterations_per_second > 0.0 { settings.iterations_per_second } else { 30.0 };
@@ -307,7 +585,6 @@ pub fn controls_ui(
     }
 
     ui.heading("Scheme");
-    let before = (state.scheme_name, state.params);
     egui::ComboBox::from_id_salt("scheme").selected_text(state.scheme_name).show_ui(ui, |ui| {
         for name in Scheme::NAMES {
             ui.selectable_value(&mut state.scheme_name, name, name);
@@ -316,43 +593,71 @@ pub fn controls_ui(
     let probe = Scheme::from_name(state.scheme_name, &state.params).unwrap_or_default();
     let uses = probe.parameters();
     let sa = matches!(probe, Scheme::SaPairwise { .. } | Scheme::SaParticle { .. });
-    let p = &mut state.params;
-    if sa {
-        ui.horizontal(|ui| {
-            ui.label("noise matched to");
-            ui.radio_value(&mut p.sa_matches_sgd, false, "BRO");
-            ui.radio_value(&mut p.sa_matches_sgd, true, "SGD / RCD");
-        });
-        ui.add(egui::Slider::new(&mut p.h, 0.01..=1.0).logarithmic(true).text("step h"));
-    }
-    if uses.contains(&"kick") || (sa && !p.sa_matches_sgd) {
-        ui.add(egui::Slider::new(&mut p.kick, 1e-3..=1.0).logarithmic(true).text("kick eps"));
-    }
-    if uses.contains(&"lr") {
-        ui.add(egui::Slider::new(&mut p.lr, 1e-3..=1.0).logarithmic(true).text("learning rate"));
-    }
-    if uses.contains(&"batch") {
-        ui.add(egui::Slider::new(&mut p.batch, 0.01..=1.0).logarithmic(true).text("batch fraction b"));
-        if !sa {
-            ui.horizontal(|ui| {
-                ui.radio_value(&mut p.batch_mode, BatchMode::Probabilistic, "each with prob. b");
-                ui.radio_value(&mut p.batch_mode, BatchMode::Fixed, "exactly b of them");
+    let mut responses = Vec::new();
+    {
+        let p = &mut state.params;
+        fn slider<'a>(value: &'a mut f64, range: std::ops::RangeInclusive<f64>, text: &str) -> egui::Slider<'a> {
+            egui::Slider::new(value, range).logarithmic(true).text(text).update_while_editing(false)
+        }
+        if sa {
+            ui.horizontal_wrapped(|ui| {
+                ui.label("noise matched to");
+                ui.radio_value(&mut p.sa_matches_sgd, false, "BRO");
+                ui.radio_value(&mut p.sa_matches_sgd, true, "SGD / RCD");
             });
+            responses.push(ui.add(slider(&mut p.h, 0.01..=1.0, "step h")));
+        }
+        if uses.contains(&"kick") || (sa && !p.sa_matches_sgd) {
+            responses.push(ui.add(slider(&mut p.kick, 1e-3..=1.0, "kick eps")));
+        }
+        if uses.contains(&"lr") {
+            responses.push(ui.add(slider(&mut p.lr, 1e-3..=1.0, "learning rate")));
+        }
+        if uses.contains(&"batch") {
+            responses.push(ui.add(slider(&mut p.batch, 0.01..=1.0, "batch fraction b")));
+            if !sa {
+                ui.horizontal_wrapped(|ui| {
+                    ui.radio_value(&mut p.batch_mode, BatchMode::Probabilistic, "each with prob. b");
+                    ui.radio_value(&mut p.batch_mode, BatchMode::Fixed, "exactly b of them");
+                });
+            }
+        }
+        if state.scheme_name == "bro-particle" {
+            ui.checkbox(&mut p.normalized, "normalized kick");
         }
     }
-    if state.scheme_name == "bro-particle" {
-        ui.checkbox(&mut p.normalized, "normalized kick");
-    }
-    let current = sim.0.dynamics();
-    let mut potential = current.potential;
-    ui.horizontal(|ui| {
+    let before = state.potential;
+    ui.horizontal_wrapped(|ui| {
         ui.label("potential m");
         for (m, label) in
             [(Potential::LINEAR, "1 linear"), (Potential::HARMONIC, "2 harmonic"), (Potential::HERTZIAN, "5/2 Hertz")]
         {
-            ui.radio_value(&mut potential, m, label);
+            ui.radio_value(&mut state.potential, m, label);
         }
     });
+    if state.potential != before && state.tolerance == before.default_overlap_tolerance() {
+        // The tolerance follows the potential unless it was set by hand.
+        state.tolerance = state.potential.default_overlap_tolerance();
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label("active when overlap >");
+        responses.push(
+            ui.add(
+                egui::DragValue::new(&mut state.tolerance)
+                    .range(0.0..=0.5)
+                    .speed(1e-4)
+                    .max_decimals(5)
+                    .update_while_editing(false),
+            )
+            .on_hover_text(
+                "A pair counts as active only when its overlap 1 - r/sigma exceeds this. \
+                 Under m > 1 gradient steps close overlaps only geometrically: 0.001 lets a run \
+                 below phi_c absorb in finite time.",
+            ),
+        );
+        ui.label("of sigma");
+    });
+    let current = sim.0.dynamics();
     if let Some(matched) = current.scheme.gradient_match() {
         let label = if matched.name() == "sgd" { "Match SGD to this BRO" } else { "Match RCD to this particle BRO" };
         if ui.button(label).on_hover_text("b = 3/4, lr = 2 eps / 3: the same mean and variance per pair").clicked() {
@@ -360,15 +665,47 @@ pub fn controls_ui(
             state.params = matched.params(state.params);
         }
     }
-    let changed = before != (state.scheme_name, state.params) || potential != current.potential;
-    if changed && let Ok(scheme) = Scheme::from_name(state.scheme_name, &state.params) {
-        out.push(SimCommand::SetDynamics(Dynamics { scheme, potential, ..*current }));
-    }
 
-    let mut phi = sim.0.packing().phi();
-    let response = ui.add(egui::Slider::new(&mut phi, 0.05..=0.95).text("phi (rescales radii)"));
-    if response.changed() {
-        out.push(SimCommand::SetPhi(phi));
+    ui.heading("Packing fraction");
+    let (lo, hi) = match state.phi_fine {
+        Some(c) => ((c - PHI_FINE_HALF_RANGE).max(PHI_RANGE.0), (c + PHI_FINE_HALF_RANGE).min(PHI_RANGE.1)),
+        None => PHI_RANGE,
+    };
+    let phi_response = ui.add(
+        egui::Slider::new(&mut state.phi, lo..=hi)
+            .text("phi")
+            .min_decimals(3)
+            .max_decimals(4)
+            .drag_value_speed(1e-4)
+            .update_while_editing(false),
+    );
+    let mut fine = state.phi_fine.is_some();
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .checkbox(&mut fine, format!("fine: phi +/- {PHI_FINE_HALF_RANGE}"))
+            .on_hover_text("Narrows the slider around the present phi; Up and Down keys step 0.001")
+            .changed()
+        {
+            state.phi_fine = fine.then_some(state.phi);
+        }
+        ui.label(egui::RichText::new("rescales the radii").small());
+    });
+    for r in responses.iter().chain([&phi_response]) {
+        state.track(r, now);
+    }
+    if !state.settled(now) {
+        return;
+    }
+    if (state.phi - sim.0.packing().phi()).abs() > 1e-9 && state.sent_phi != Some(state.phi) {
+        out.push(SimCommand::SetPhi(state.phi));
+        state.sent_phi = Some(state.phi);
+    }
+    if let Ok(d) = state.dynamics()
+        && d != *current
+        && state.sent != Some(d)
+    {
+        out.push(SimCommand::SetDynamics(d));
+        state.sent = Some(d);
     }
 }
 
@@ -431,30 +768,55 @@ pub fn picture_ui(
     ui.checkbox(&mut camera.msaa, "smooth edges (slow without a GPU)");
 }
 
-/// N, dimension, radii and seed: these rebuild the run.
-pub fn setup_ui(ui: &mut egui::Ui, state: &mut UiState, setup: &Setup, out: &mut Vec<SimCommand>) {
-    ui.heading("Setup (needs a reset)");
+/// N, dimension, radii and seed: these rebuild the run. N is checked
+/// against what a run needs (at least two spheres) and what this window can
+/// draw, and the panel says when it changed what was typed.
+pub fn setup_ui(
+    ui: &mut egui::Ui,
+    state: &mut UiState,
+    setup: &Setup,
+    limit: Option<&Drawable>,
+    out: &mut Vec<SimCommand>,
+) {
+    ui.heading("Setup (needs a restart)");
     let pending = &mut state.pending;
-    ui.horizontal(|ui| {
+    let mut n = pending.n;
+    ui.horizontal_wrapped(|ui| {
         ui.label("N");
-        ui.add(egui::DragValue::new(&mut pending.n).range(2..=1_000_000).speed(10));
+        ui.add(egui::DragValue::new(&mut n).speed(10).update_while_editing(false));
         ui.label("dimension");
         ui.radio_value(&mut pending.dim, 2, "2D");
         ui.radio_value(&mut pending.dim, 3, "3D");
     });
-    ui.horizontal(|ui| {
+    if n != pending.n {
+        let (kept, note) = clamp_n(n, limit);
+        pending.n = kept;
+        state.n_note = note;
+    }
+    if let Some(note) = &state.n_note {
+        ui.label(egui::RichText::new(note).small().color(egui::Color32::from_rgb(255, 190, 120)));
+    }
+    ui.horizontal_wrapped(|ui| {
         ui.label("radii");
+        let scene_radii = setup.scene.radii.clone();
         let mono = matches!(pending.radii, Radii::Monodisperse);
+        let two = pending.radii == Radii::bidisperse_2d();
         if ui.radio(mono, "equal").clicked() {
             pending.radii = Radii::Monodisperse;
         }
-        if ui.radio(!mono, "50:50, ratio 1.4").clicked() {
+        if ui.radio(two, "50:50, ratio 1.4").clicked() {
             pending.radii = Radii::bidisperse_2d();
         }
+        if scene_radii != Radii::Monodisperse
+            && scene_radii != Radii::bidisperse_2d()
+            && ui.radio(pending.radii == scene_radii, "the scene's").on_hover_text(format!("{scene_radii:?}")).clicked()
+        {
+            pending.radii = scene_radii;
+        }
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("seed");
-        ui.add(egui::DragValue::new(&mut pending.seed));
+        ui.add(egui::DragValue::new(&mut pending.seed).update_while_editing(false));
     });
     let differs = pending.n != setup.scene.n
         || pending.dim != setup.scene.dim
@@ -463,16 +825,33 @@ pub fn setup_ui(ui: &mut egui::Ui, state: &mut UiState, setup: &Setup, out: &mut
     if differs {
         ui.label(egui::RichText::new("These take effect when you apply them (the run restarts).").italics());
     }
-    if ui.add_enabled(differs, egui::Button::new("Apply and restart")).clicked() {
-        let mut scene = setup.scene.clone();
-        scene.n = pending.n;
-        scene.dim = pending.dim;
-        scene.radii = pending.radii.clone();
-        scene.seed = pending.seed;
-        // A new N or dimension means a new random start.
-        scene.start = crate::scene::Start::Random;
+    if ui.add_enabled(differs, egui::Button::new("Apply and restart")).clicked()
+        && let Ok(scene) = state.restart_scene(setup)
+    {
         out.push(SimCommand::Rebuild(Box::new(scene)));
     }
+}
+
+/// N as typed, kept within 2 and the window's limit, with a note saying why
+/// when it was changed.
+pub fn clamp_n(typed: usize, limit: Option<&Drawable>) -> (usize, Option<String>) {
+    if typed < 2 {
+        return (2, Some(format!("N = {typed} was raised to 2: a run needs two spheres at least.")));
+    }
+    if let Some(limit) = limit
+        && typed > limit.max
+    {
+        let note = format!(
+            "N = {typed} was lowered to {}: the most this window can draw ({}). \
+             `absorb run --n {typed}` runs it without a window.",
+            limit.max, limit.reason
+        );
+        return (limit.max, Some(note));
+    }
+    if typed > MAX_PARTICLES {
+        return (MAX_PARTICLES, Some(format!("N = {typed} was lowered to {MAX_PARTICLES}, the most a scene allows.")));
+    }
+    (typed, None)
 }
 
 /// Scenes, screenshots and recordings.
@@ -493,14 +872,14 @@ pub fn output_ui(
         }
         ui.label(egui::RichText::new(description).small());
     }
-    ui.horizontal(|ui| {
-        ui.text_edit_singleline(&mut state.open_path);
+    ui.horizontal_wrapped(|ui| {
+        ui.add(egui::TextEdit::singleline(&mut state.open_path).desired_width(ui.available_width() - 70.0));
         if ui.button("Open").clicked() {
             out.push(SimCommand::Load(PathBuf::from(&state.open_path)));
         }
     });
-    ui.horizontal(|ui| {
-        ui.text_edit_singleline(&mut state.save_name);
+    ui.horizontal_wrapped(|ui| {
+        ui.add(egui::TextEdit::singleline(&mut state.save_name).desired_width(ui.available_width() - 110.0));
         if ui.button("Save as scene").clicked() {
             let path = PathBuf::from("scenes").join(format!("{}.ron", state.save_name.trim()));
             let text = setup.scene.to_ron();
@@ -516,7 +895,7 @@ pub fn output_ui(
     });
 
     ui.heading("Screenshots and recordings");
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if ui.button("Screenshot (P)").clicked() {
             capture.ask(state.screenshot_panels);
         }
@@ -526,7 +905,7 @@ pub fn output_ui(
     if let Some(m) = &capture.message {
         ui.label(egui::RichText::new(m).small());
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let label = if recorder.is_recording() { "Stop recording" } else { "Record" };
         if ui.button(label).clicked() {
             recorder.toggle();
@@ -537,7 +916,8 @@ pub fn output_ui(
     if let Some(m) = &recorder.message {
         ui.label(egui::RichText::new(m).small());
     }
-    ui.add(egui::Slider::new(&mut state.ui_scale, 0.75..=2.5).text("panel size"));
+    ui.add(egui::Slider::new(&mut state.ui_scale, 0.75..=2.0).text("panel size"))
+        .on_hover_text("Relative to the size chosen for this window; the panels never take more than half of it");
 }
 
 /// The key list.

@@ -74,3 +74,43 @@ pub fn timeseries_row(w: &mut dyn Write, s: &crate::sim::StepStats) -> std::io::
         s.iteration, s.activity, s.active_pairs, s.active_particles, s.energy, s.msd, s.max_displacement
     )
 }
+
+/// The change-log columns of a recording (`changes.csv`), in order.
+pub const CHANGES_HEADER: &str = "step,what,from,to";
+
+/// A date and time as a file name can hold it, in UTC: `2026-12-07T00-31-05`.
+pub fn timestamp(at: std::time::SystemTime) -> String {
+    let seconds = at.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!("{year:04}-{month:02}-{day:02}T{:02}-{:02}-{:02}", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard
+/// Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn timestamps_are_utc_dates_and_times() {
+        assert_eq!(timestamp(UNIX_EPOCH), "1970-01-01T00-00-00");
+        // 2026-12-07 00:31:05 UTC; 2024-02-29 (a leap day) 23:59:59 UTC.
+        assert_eq!(timestamp(UNIX_EPOCH + Duration::from_secs(1_796_603_465)), "2026-12-07T00-31-05");
+        assert_eq!(timestamp(UNIX_EPOCH + Duration::from_secs(1_709_251_199)), "2024-02-29T23-59-59");
+    }
+}

@@ -1,6 +1,6 @@
 //! Extended XYZ frames that OVITO and ASE read without options.
 
-use crate::sim::Packing;
+use crate::sim::{Dynamics, Packing};
 use std::io::Write;
 
 /// What the comment line says of a frame beyond the box and the columns.
@@ -8,12 +8,14 @@ use std::io::Write;
 pub struct FrameInfo<'a> {
     /// Iteration of the frame.
     pub step: u64,
-    /// Scheme name as in MODEL.md.
-    pub scheme: &'a str,
+    /// The dynamics the frame was made with (its scheme and every parameter).
+    pub dynamics: &'a Dynamics,
 }
 
 /// Writes one frame: N, the comment line with `Lattice`, `Properties`, `pbc`,
-/// `step`, `phi` and `scheme`, then `X x y z radius active` per particle.
+/// `step`, `phi`, the dynamics (`scheme`, its parameters such as `lr` and
+/// `batch`, `potential`, `overlap_tolerance`: [`Dynamics::fields`]) and `dim`,
+/// then `X x y z radius active` per particle.
 /// 2D frames have z = 0 and a third lattice vector one largest diameter long;
 /// 4D frames show the first three coordinates (`dim=4` in the comment).
 pub fn write_frame(w: &mut dyn Write, packing: &Packing, contacts: &[u32], info: FrameInfo<'_>) -> std::io::Result<()> {
@@ -25,10 +27,10 @@ pub fn write_frame(w: &mut dyn Write, packing: &Packing, contacts: &[u32], info:
     writeln!(
         w,
         "Lattice=\"{l} 0 0 0 {l} 0 0 0 {lz}\" Properties=species:S:1:pos:R:3:radius:R:1:active:I:1 \
-         pbc=\"{pbc}\" step={} phi={} scheme={} dim={dim}",
+         pbc=\"{pbc}\" step={} phi={} {} dim={dim}",
         info.step,
         packing.phi(),
-        info.scheme,
+        info.dynamics.fields().iter().map(|f| format!("{}={}", f.name, f.value)).collect::<Vec<_>>().join(" "),
     )?;
     for (i, (r, c)) in packing.radii().iter().zip(contacts).enumerate() {
         let x = packing.position(i);
@@ -36,6 +38,27 @@ pub fn write_frame(w: &mut dyn Write, packing: &Packing, contacts: &[u32], info:
         writeln!(w, "X {} {} {} {} {}", x[0], x[1], z, r, u8::from(*c > 0))?;
     }
     Ok(())
+}
+
+/// The `key=value` pairs of a frame's comment line (the quoted `Lattice`,
+/// `Properties` and `pbc` values are skipped), in order.
+pub fn header_values(comment: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = comment;
+    while let Some(eq) = rest.find('=') {
+        let key = rest[..eq].trim().rsplit(' ').next().unwrap_or("").to_string();
+        let after = &rest[eq + 1..];
+        let (value, tail) = if let Some(quoted) = after.strip_prefix('"') {
+            let end = quoted.find('"').unwrap_or(quoted.len());
+            (&quoted[..end], quoted.get(end + 1..).unwrap_or(""))
+        } else {
+            let end = after.find(' ').unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        out.push((key, value.to_string()));
+        rest = tail;
+    }
+    out
 }
 
 /// Reads a frame written by [`write_frame`] (the first frame of a file):

@@ -53,6 +53,10 @@ pub struct SweepArgs {
     /// Particle numbers, comma-separated (default: the scene's).
     #[arg(long = "n", value_name = "N", value_delimiter = ',')]
     n: Vec<usize>,
+    /// A pair counts as active only when its overlap 1 - r/sigma exceeds this
+    /// fraction, in [0, 1) (default: the scene's; 0 for m = 1, 0.001 for m > 1).
+    #[arg(long, value_name = "TOL", visible_alias = "tolerance")]
+    overlap_tolerance: Option<f64>,
     /// Runs per parameter set, each with its own seed (default 1).
     #[arg(long, value_name = "R")]
     replicates: Option<u32>,
@@ -93,7 +97,11 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         None => SweepFile::default(),
     };
     let scene_name = args.scene.clone().or(file.scene.clone());
-    let (scene, _, _) = crate::load_scene(&scene_name, true)?;
+    let (mut scene, _, _) = crate::load_scene(&scene_name, true)?;
+    if let Some(t) = args.overlap_tolerance {
+        crate::check_overlap_tolerance(t)?;
+        scene.overlap_tolerance = Some(t);
+    }
     let params = scene.scheme.params(Default::default());
     // A flag replaces the file's field; either replaces the scene's value.
     let pick = |flag: Vec<f64>, field: &[f64], default: f64| {
@@ -144,6 +152,13 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
+    // Points run one per worker thread: the largest N, that many times at once.
+    if grid.base.start == absorb::scene::Start::Random
+        && let Some(&n) = grid.ns.iter().max()
+    {
+        let threads = pool.current_num_threads();
+        absorb::budget::check_runs(grid.base.dim, n, threads.min(mine.max(1)), threads, &format!("--n {n}"))?;
+    }
     let done = with_progress(mine, |tick| pool.install(|| sweep::run(&grid, &args.out, shard, tick)))?;
     println!(
         "{} points of {} in shard {}/{}: {} run now, {} finished before; results in {}",

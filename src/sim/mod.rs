@@ -3,6 +3,7 @@
 
 mod active;
 pub mod cells;
+pub mod describe;
 pub mod fixed;
 mod memory;
 mod neighbourhood;

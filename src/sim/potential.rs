@@ -3,6 +3,10 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+/// The overlap tolerance of potentials with m > 1, as a fraction of the
+/// contact distance (see [`Potential::default_overlap_tolerance`]).
+pub const SOFT_OVERLAP_TOLERANCE: f64 = 1e-3;
+
 /// The exponent m of the pair potential; m = 1 (linear, force of magnitude 1
 /// whatever the overlap) is the paper's choice.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,6 +36,15 @@ impl Potential {
         } else {
             Err(Error::invalid("potential", exponent, "an exponent m >= 1 (1 linear, 2 harmonic, 2.5 Hertzian)"))
         }
+    }
+
+    /// The overlap tolerance a run with this potential counts activity with
+    /// unless told otherwise: 0 for m = 1, [`SOFT_OVERLAP_TOLERANCE`] for
+    /// m > 1, whose forces vanish with the overlap so that gradient schemes
+    /// close overlaps only geometrically and never reach f_a = 0 exactly
+    /// (docs/scenes.md says why this value).
+    pub fn default_overlap_tolerance(self) -> f64 {
+        if self.is_linear() { 0.0 } else { SOFT_OVERLAP_TOLERANCE }
     }
 
     /// The exponent m.
