@@ -88,6 +88,9 @@ struct ViewArgs {
     /// Colour spheres by activity, overlaps or displacement.
     #[arg(long, value_name = "MODE")]
     color_by: Option<String>,
+    /// Window size in logical pixels, WIDTHxHEIGHT (default 1280x720).
+    #[arg(long, value_name = "WxH")]
+    size: Option<String>,
 }
 
 #[derive(Args, Default)]
@@ -258,16 +261,31 @@ fn view(args: ViewArgs) -> Result<()> {
         no_panels: args.no_panels,
     });
     let path = args.scene.is_some().then_some(path);
+    let size = match args.size.as_deref() {
+        None => absorb::app::WINDOW_SIZE,
+        Some(text) => parse_size(text)?,
+    };
     match absorb::app::run(absorb::app::ViewOptions {
         scene,
         path,
         screenshot,
         measure_fps: args.measure_fps,
         color_by,
+        size,
     })? {
         bevy::app::AppExit::Success => Ok(()),
         // The visualizer has said why already.
         bevy::app::AppExit::Error(code) => std::process::exit(i32::from(code.get())),
+    }
+}
+
+/// `1920x1080` as (1920, 1080); each side from 200 to 8192 pixels.
+#[cfg(feature = "gui")]
+fn parse_size(text: &str) -> Result<(u32, u32)> {
+    let parsed = text.split_once(['x', 'X']).and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));
+    match parsed {
+        Some((w, h)) if (200..=8192).contains(&w) && (200..=8192).contains(&h) => Ok((w, h)),
+        _ => anyhow::bail!("--size = {text} is not allowed: WIDTHxHEIGHT in pixels, each from 200 to 8192"),
     }
 }
 

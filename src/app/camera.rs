@@ -53,11 +53,15 @@ impl Plugin for CameraPlugin {
     }
 }
 
-/// One camera draws the world and the panels: a second camera would cost a
-/// full-window pass, which software renderers feel.
+/// One camera draws the world and the panels (a second camera would cost a
+/// full-window pass, which software renderers feel), and one light.
 fn spawn_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
     egui.auto_create_primary_context = false;
     commands.spawn((WorldCamera, PrimaryEguiContext, Camera3d::default(), Msaa::Off));
+    commands.spawn((
+        DirectionalLight { illuminance: 4000.0, ..default() },
+        Transform::from_xyz(0.4, 0.8, 1.0).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
 }
 
 /// Room around the box when it is fitted into the view: 5 % of its size.
@@ -104,24 +108,21 @@ struct Fitted {
     extent: f32,
 }
 
-/// Points the camera (and the light) at the current box, fitted into the
+/// Points the camera at the current box, fitted into the
 /// part of the window the panels leave free: an orbit camera in 3D, an
 /// orthographic top view in 2D. Again for every new run and on C; in 2D also
 /// when the window or the panels change size, in 3D then too unless the view
 /// was zoomed.
 fn frame_world(
     mut commands: Commands,
-    setup: Res<Setup>,
-    sim: Res<Sim>,
-    insets: Res<PanelInsets>,
-    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    view_of: ViewOf,
     mut cameras: Query<(Entity, Option<&mut PanOrbitCamera>), With<WorldCamera>>,
-    lights: Query<Entity, With<DirectionalLight>>,
     mut requests: MessageReader<ResetView>,
     mut fitted: Local<Fitted>,
 ) {
     // C: back to the scene's angles with the whole box in view.
     let asked = requests.read().count() > 0;
+    let ViewOf { setup, sim, insets, windows } = view_of;
     let Ok(window) = windows.single() else { return };
     let size = window.size();
     let free = free_half_extent(size, &insets);
@@ -166,12 +167,15 @@ fn frame_world(
         }
     }
     fitted.key = Some(key);
-    if lights.is_empty() {
-        commands.spawn((
-            DirectionalLight { illuminance: 4000.0, ..default() },
-            Transform::from_xyz(0.4, 0.8, 1.0).looking_at(Vec3::ZERO, Vec3::Y),
-        ));
-    }
+}
+
+/// What the view is fitted to: the run's box and the free part of the window.
+#[derive(bevy::ecs::system::SystemParam)]
+struct ViewOf<'w, 's> {
+    setup: Res<'w, Setup>,
+    sim: Res<'w, Sim>,
+    insets: Res<'w, PanelInsets>,
+    windows: Query<'w, 's, &'static Window, With<bevy::window::PrimaryWindow>>,
 }
 
 fn orbit(distance: f32, view: &crate::scene::View) -> PanOrbitCamera {

@@ -88,7 +88,7 @@ pub fn learn_draw_limit(
     }
     let Some(device) = device else { return };
     let limits = device.limits();
-    let buffer = u64::from(limits.max_storage_buffer_binding_size).min(limits.max_buffer_size);
+    let buffer = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
     let name = adapter.map_or("the graphics device".to_string(), |a| a.name.clone());
     let drawable = Drawable::new(buffer, &name, MemoryLimit::of_this_process());
     if let Err(e) = drawable.check(setup.scene.n) {

@@ -19,7 +19,7 @@ use simulation::{Setup, SimSettings, SimulationPlugin};
 use std::path::PathBuf;
 
 /// Window size at start, in logical pixels: fits a 1280 x 720 projector.
-const WINDOW_SIZE: (u32, u32) = (1280, 720);
+pub const WINDOW_SIZE: (u32, u32) = (1280, 720);
 /// Frames a smoke test may wait past `--frames` for the picture to appear
 /// (pipelines compile in the background on a software renderer).
 const SMOKE_RETRY_FRAMES: u32 = 600;
@@ -40,6 +40,8 @@ pub struct ViewOptions {
     pub measure_fps: Option<f64>,
     /// What the sphere colours show at start.
     pub color_by: picture::ColorMode,
+    /// Window size in logical pixels.
+    pub size: (u32, u32),
 }
 
 /// The scripted-figure mode of `absorb view --screenshot`.
@@ -69,7 +71,7 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
             title: "absorb: the absorbing transition of SGD".into(),
-            resolution: WindowResolution::new(WINDOW_SIZE.0, WINDOW_SIZE.1),
+            resolution: WindowResolution::new(options.size.0, options.size.1),
             present_mode: PresentMode::AutoNoVsync,
             ..default()
         }),

@@ -20,11 +20,13 @@ const X_LABEL_SPACING: std::ops::RangeInclusive<f32> = 36.0..=48.0;
 /// A marker is hovered within this many points of the pointer.
 const MARKER_HOVER: f32 = 6.0;
 
-/// Ticks every 1, 2 or 5 times a power of ten: each mark's step is the
+/// Ticks every 1 or 5 times a power of ten: each mark's step is the
 /// coarsest of these steps it is a multiple of, so the axis labels the
 /// coarsest ticks that leave room for their text (egui_plot's default, a
-/// power-of-ten grid, often leaves a short axis with one label).
-pub fn one_two_five_spacer(input: GridInput) -> Vec<GridMark> {
+/// power-of-ten grid, often leaves a short axis with one label). The steps
+/// nest (each divides the next), so labels of two levels never crowd each
+/// other, as 0.94 and 0.95 would with steps of 2 and 5.
+pub fn one_five_spacer(input: GridInput) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     let span = hi - lo;
     if !(span.is_finite() && span > 0.0) {
@@ -34,7 +36,7 @@ pub fn one_two_five_spacer(input: GridInput) -> Vec<GridMark> {
     let mut steps = Vec::new();
     let mut exponent = base.log10().floor() as i32;
     while steps.last().is_none_or(|&s| s < span) {
-        for m in [1.0, 2.0, 5.0] {
+        for m in [1.0, 5.0] {
             let s = m * 10f64.powi(exponent);
             if s >= base {
                 steps.push(s);
@@ -201,8 +203,8 @@ fn plot_ui(
                 .formatter(move |mark: GridMark, _range: &RangeInclusive<f64>| y_label(mark.value, log))
                 .min_thickness(Y_AXIS_WIDTH),
         ])
-        .x_grid_spacer(one_two_five_spacer)
-        .y_grid_spacer(one_two_five_spacer)
+        .x_grid_spacer(one_five_spacer)
+        .y_grid_spacer(one_five_spacer)
         .label_formatter(|pos| {
             let (name, p) = match pos {
                 egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, *position),
@@ -249,15 +251,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ticks_fall_on_one_two_five_steps() {
-        let marks = one_two_five_spacer(GridInput { bounds: (0.0, 100.0), base_step_size: 4.0 });
+    fn ticks_fall_on_nested_steps_of_one_and_five() {
+        let marks = one_five_spacer(GridInput { bounds: (0.0, 100.0), base_step_size: 4.0 });
         let values: Vec<f64> = marks.iter().map(|m| m.value).collect();
         assert_eq!(values, (0..=20).map(|i| i as f64 * 5.0).collect::<Vec<_>>());
         let step = |v: f64| marks.iter().find(|m| m.value == v).unwrap().step_size;
         assert_eq!((step(5.0), step(10.0), step(50.0), step(100.0)), (5.0, 10.0, 50.0, 100.0));
-        // A narrow range of activity: ticks at 0.005, 0.01, 0.02 ...
-        let marks = one_two_five_spacer(GridInput { bounds: (0.93, 1.0), base_step_size: 0.004 });
-        assert!(marks.iter().any(|m| (m.value - 0.94).abs() < 1e-12 && (m.step_size - 0.02).abs() < 1e-12));
+        assert_eq!((step(20.0), step(150.0 - 100.0)), (10.0, 50.0));
+        // A narrow range of activity: 0.95 is a coarser tick than 0.94.
+        let marks = one_five_spacer(GridInput { bounds: (0.93, 1.0), base_step_size: 0.004 });
+        let step = |v: f64| marks.iter().find(|m| (m.value - v).abs() < 1e-12).unwrap().step_size;
+        assert!((step(0.95) - 0.05).abs() < 1e-12 && (step(0.94) - 0.01).abs() < 1e-12);
     }
 
     #[test]
