@@ -66,6 +66,7 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
         );
     }
     keep_freed_memory();
+    explain_panics();
     let plugin = SimulationPlugin::new(Setup::new(options.scene.clone(), options.path.clone()))?;
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
@@ -91,6 +92,31 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
         app.insert_resource(FpsProbe { seconds, started: None, fps: Vec::new() }).add_systems(Last, measure_fps);
     }
     Ok(app.run())
+}
+
+/// A window that cannot go on (no graphics device, a driver that fails)
+/// says so in a sentence with what to do, instead of a bare panic; the
+/// details follow with RUST_BACKTRACE set.
+fn explain_panics() {
+    let details = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message =
+            payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned());
+        let message = message.unwrap_or_default();
+        eprintln!("absorb: the window stopped: {}", message.lines().next().unwrap_or(""));
+        if message.contains("GPU") || message.contains("adapter") {
+            eprintln!(
+                "absorb: no graphics device was found: install a Vulkan driver (without a GPU, Mesa's \
+                 mesa-vulkan-drivers renders in software); `absorb run` needs no window"
+            );
+        } else {
+            eprintln!("absorb: run it again with RUST_BACKTRACE=1 for the details; `absorb run` needs no window");
+        }
+        if std::env::var_os("RUST_BACKTRACE").is_some() {
+            details(info);
+        }
+    }));
 }
 
 /// Software renderers allocate and free large buffers every frame. glibc's

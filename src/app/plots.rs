@@ -6,7 +6,7 @@ use super::history::{History, Marker, Point};
 use super::simulation::PlotHistory;
 use super::ui::{PlotSpan, UiState};
 use bevy_egui::egui;
-use egui_plot::{AxisHints, GridInput, GridMark, Line, Plot, PlotPoint, PlotPoints, Text, VLine};
+use egui_plot::{AxisHints, GridInput, GridMark, Line, Plot, PlotPoint, PlotPoints, VLine};
 use std::ops::RangeInclusive;
 
 /// The recent windows offered besides the whole run.
@@ -15,8 +15,16 @@ pub const SPANS: [(PlotSpan, &str); 3] =
 /// Room for the y axis' tick labels, in points.
 const Y_AXIS_WIDTH: f32 = 44.0;
 /// Iteration labels are short (`1.5k`): they need less room than
-/// egui_plot's default of 60 to 80 points between ticks.
-const X_LABEL_SPACING: std::ops::RangeInclusive<f32> = 36.0..=48.0;
+/// egui_plot's default of 60 to 80 points between ticks. The ranges are
+/// narrow so that a label is either shown in full or not at all (egui_plot
+/// fades labels across the range, too faint for a projector).
+const X_LABEL_SPACING: std::ops::RangeInclusive<f32> = 40.0..=42.0;
+/// Room between two y tick labels, in points (see [`X_LABEL_SPACING`]).
+const Y_LABEL_SPACING: std::ops::RangeInclusive<f32> = 22.0..=24.0;
+/// Room on the right of each plot for the last iteration tick's label, in points.
+const RIGHT_MARGIN: f32 = 16.0;
+/// The colour of change markers: Okabe-Ito orange.
+const MARKER_COLOUR: egui::Color32 = egui::Color32::from_rgb(230, 159, 0);
 /// A marker is hovered within this many points of the pointer.
 const MARKER_HOVER: f32 = 6.0;
 
@@ -77,20 +85,27 @@ pub fn iteration_label(x: f64) -> String {
     }
 }
 
-/// A y value for an axis, short: `0.25`, `3e-4`, `1.2e3`.
-fn y_label(y: f64, log: bool) -> String {
+/// A y value for an axis with as many decimals as its tick's step needs
+/// (`0.25`, `0.992`), powers of ten for the very small and large (`3e-4`);
+/// on a logarithmic axis the power itself (`1e-3`).
+fn y_label(y: f64, step: f64, log: bool) -> String {
     if log {
         return format!("1e{}", y.round() as i64);
     }
     let a = y.abs();
     if a == 0.0 {
-        "0".into()
-    } else if !(1e-2..1e4).contains(&a) {
-        format!("{y:.0e}")
-    } else {
-        let text = format!("{y:.3}");
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
+        return "0".into();
     }
+    if !(1e-3..1e5).contains(&a) {
+        return format!("{y:.0e}");
+    }
+    let decimals = (-step.log10().floor()).clamp(0.0, 6.0) as usize;
+    format!("{y:.decimals$}")
+}
+
+/// A value for the hover readout: four significant digits.
+fn readout(y: f64) -> String {
+    if y != 0.0 && !(1e-3..1e5).contains(&y.abs()) { format!("{y:.3e}") } else { format!("{y:.4}") }
 }
 
 /// One quantity to plot.
@@ -168,7 +183,7 @@ fn plot_ui(
     height: f32,
 ) {
     let data = points(history, span, series);
-    let last = history.points().last().map_or(0.0, |p| p.iteration);
+    let last = history.recent(1).next().map_or(0.0, |p| p.iteration);
     let x_min = match span {
         PlotSpan::WholeRun => 0.0,
         PlotSpan::Last(n) => (last - n as f64).max(0.0),
@@ -185,6 +200,7 @@ fn plot_ui(
     let markers: Vec<&Marker> = history.markers().iter().filter(|m| m.iteration >= x_min).collect();
     let response = Plot::new(series.id)
         .height(height)
+        .width((ui.available_width() - RIGHT_MARGIN).max(80.0))
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)
@@ -200,18 +216,14 @@ fn plot_ui(
         .custom_y_axes(vec![
             AxisHints::new_y()
                 .label(series.axis.clone())
-                .formatter(move |mark: GridMark, _range: &RangeInclusive<f64>| y_label(mark.value, log))
+                .formatter(move |mark: GridMark, _range: &RangeInclusive<f64>| y_label(mark.value, mark.step_size, log))
+                .label_spacing(Y_LABEL_SPACING)
                 .min_thickness(Y_AXIS_WIDTH),
         ])
         .x_grid_spacer(one_five_spacer)
         .y_grid_spacer(one_five_spacer)
-        .label_formatter(|pos| {
-            let (name, p) = match pos {
-                egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, *position),
-                egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
-            };
-            Some(format!("{name}\niteration {}\n{}", iteration_label(p.x.round()), y_label(p.y, false)))
-        })
+        // One hover text, written below: a marker's changes or the value under the pointer.
+        .label_formatter(|_| None)
         .show(ui, |plot| {
             if !ghost.is_empty() {
                 plot.line(
@@ -221,27 +233,44 @@ fn plot_ui(
                         .allow_hover(false),
                 );
             }
-            plot.line(Line::new("this run", PlotPoints::from(data)).width(1.5));
-            let top = plot.plot_bounds().max()[1];
-            let pointer = plot.pointer_coordinate().map(|p| plot.screen_from_plot(p));
-            let mut hovered = None;
+            plot.line(Line::new("this run", PlotPoints::from(data.clone())).width(1.5).allow_hover(false));
             for m in &markers {
-                let colour = egui::Color32::from_rgb(230, 159, 0);
-                plot.vline(VLine::new(m.tag(), m.iteration).color(colour).width(1.0).allow_hover(false));
-                plot.text(
-                    Text::new(m.tag(), PlotPoint::new(m.iteration, top), egui::RichText::new(m.tag()).small())
-                        .color(colour)
-                        .anchor(egui::Align2::LEFT_TOP)
-                        .allow_hover(false),
-                );
-                let at = plot.screen_from_plot(PlotPoint::new(m.iteration, top));
-                if pointer.is_some_and(|p| (p.x - at.x).abs() <= MARKER_HOVER) {
-                    hovered = Some(m.describe());
-                }
+                plot.vline(VLine::new(m.tag(), m.iteration).color(MARKER_COLOUR).width(1.0).allow_hover(false));
             }
-            hovered
+            plot.pointer_coordinate()
         });
-    if let Some(text) = response.inner {
+    // Tags are painted over the plot in screen space: as plot items they
+    // would count in the y range and push it up every frame.
+    let frame = *response.transform.frame();
+    let painter = ui.painter().with_clip_rect(frame);
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    let pointer_x = response.response.hover_pos().map(|p| p.x);
+    let mut hovered = None;
+    for m in &markers {
+        let x = response.transform.position_from_point(&PlotPoint::new(m.iteration, 0.0)).x;
+        let near_right = x > frame.right() - 60.0;
+        let (anchor, at) = if near_right {
+            (egui::Align2::RIGHT_TOP, egui::pos2(x - 2.0, frame.top() + 1.0))
+        } else {
+            (egui::Align2::LEFT_TOP, egui::pos2(x + 2.0, frame.top() + 1.0))
+        };
+        painter.text(at, anchor, m.tag(), font.clone(), MARKER_COLOUR);
+        if pointer_x.is_some_and(|p| (p - x).abs() <= MARKER_HOVER) {
+            hovered = Some(m.describe());
+        }
+    }
+    // Else the value of this run at the iteration under the pointer.
+    let text = hovered.or_else(|| {
+        let x = response.inner?.x;
+        let i = data.partition_point(|p| p[0] < x);
+        let nearest = [i.checked_sub(1), Some(i)]
+            .into_iter()
+            .flatten()
+            .filter_map(|k| data.get(k))
+            .min_by(|a, b| (a[0] - x).abs().total_cmp(&(b[0] - x).abs()))?;
+        Some(format!("iteration {}\n{} = {}", nearest[0], series.axis, readout(nearest[1])))
+    });
+    if let Some(text) = text {
         response.response.on_hover_text_at_pointer(text);
     }
 }

@@ -131,13 +131,15 @@ pub enum SimSystems {
 pub struct SimulationPlugin {
     setup: Setup,
     sim: Simulation,
+    first: StepStats,
 }
 
 impl SimulationPlugin {
     /// The plugin for a scene; fails if the scene does not build a run.
     pub fn new(setup: Setup) -> crate::error::Result<Self> {
-        let sim = setup.scene.simulation()?;
-        Ok(Self { setup, sim })
+        let mut sim = setup.scene.simulation()?;
+        let first = sim.observe();
+        Ok(Self { setup, sim, first })
     }
 }
 
@@ -148,7 +150,7 @@ impl Plugin for SimulationPlugin {
             .insert_resource(self.setup.clone())
             .insert_resource(SimSettings { playing: true, iterations_per_second: scene.view.iterations_per_second })
             .insert_resource(FrameStart { at: Instant::now(), steps: 0 })
-            .init_resource::<LastStats>()
+            .insert_resource(LastStats { stats: Some(self.first), ..LastStats::default() })
             .init_resource::<PlotHistory>()
             .init_resource::<StatusLine>()
             .init_resource::<Worker>()
@@ -343,6 +345,10 @@ fn apply(command: &SimCommand, sim: &mut Simulation, p: &mut CommandParams, now:
             p.setup.scene.potential = d.potential;
             p.setup.scene.overlap_tolerance = Some(d.overlap_tolerance);
             note_changes(sim.iteration(), d.changes_from(&before), &mut p.history.current, recorder, now);
+            if (d.potential, d.overlap_tolerance) != (before.potential, before.overlap_tolerance) {
+                // What counts as active changed: show it before the next iteration.
+                p.last.stats = Some(sim.observe());
+            }
             Ok(())
         }
         SimCommand::SetPhi(phi) => {
@@ -354,6 +360,7 @@ fn apply(command: &SimCommand, sim: &mut Simulation, p: &mut CommandParams, now:
             p.setup.scene.phi = *phi;
             let change = Change { what: "phi".into(), from: number_phi(before), to: number_phi(*phi) };
             note_changes(sim.iteration(), vec![change], &mut p.history.current, recorder, now);
+            p.last.stats = Some(sim.observe());
             Ok(())
         }
         SimCommand::Step => {
@@ -426,7 +433,8 @@ fn restart(
         limit.check(scene.n)?;
     }
     *sim = scene.simulation()?;
-    *p.last = LastStats::default();
+    // The new run's state shows at once, not after its first iteration.
+    *p.last = LastStats { stats: Some(sim.observe()), ..LastStats::default() };
     let finished = std::mem::take(&mut p.history.current);
     if !finished.points().is_empty() {
         p.history.previous = Some(finished);

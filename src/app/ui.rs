@@ -377,6 +377,11 @@ const HEIGHT_AT_UNIT_ZOOM: f32 = 830.0;
 /// The panels' default widths, in points.
 const LEFT_WIDTH: f32 = 340.0;
 const RIGHT_WIDTH: f32 = 320.0;
+/// The panels' scroll bars show whenever there is more to see (solid, not
+/// floating: a bar that appears only on hover leaves controls looking cut off).
+const WHEN_NEEDED: egui::scroll_area::ScrollBarVisibility = egui::scroll_area::ScrollBarVisibility::VisibleWhenNeeded;
+/// Room a slider row leaves beside the slider for its number and name, in points.
+const SLIDER_ROOM: f32 = 230.0;
 /// The panels together take at most this share of the window's width.
 const PANELS_MAX_SHARE: f32 = 0.5;
 
@@ -401,6 +406,8 @@ fn panels(
     if !*styled {
         ctx.all_styles_mut(|style| {
             style.text_styles.insert(egui::TextStyle::Small, egui::FontId::proportional(SMALL_TEXT));
+            // Solid scroll bars stay visible without hovering.
+            style.spacing.scroll = egui::style::ScrollStyle::solid();
         });
         *styled = true;
     }
@@ -441,7 +448,9 @@ fn panels(
                 .default_size(LEFT_WIDTH.min(left_max))
                 .max_size(left_max)
                 .show(&mut root, |col| {
-                    egui::ScrollArea::vertical().show(col, |col| {
+                    // Narrowed panels (a large "panel size") scroll sideways too.
+                    egui::ScrollArea::both().scroll_bar_visibility(WHEN_NEEDED).show(col, |col| {
+                        col.spacing_mut().slider_width = (col.available_width() - SLIDER_ROOM).clamp(60.0, 140.0);
                         let mut out = Vec::new();
                         ui.editing = false;
                         controls_ui(col, &mut ui, &p.sim, &mut p.settings, now, &mut out);
@@ -461,7 +470,7 @@ fn panels(
                 .default_size(RIGHT_WIDTH.min(right_max))
                 .max_size(right_max)
                 .show(&mut root, |col| {
-                    egui::ScrollArea::vertical().show(col, |col| {
+                    egui::ScrollArea::vertical().scroll_bar_visibility(WHEN_NEEDED).show(col, |col| {
                         super::plots::plots_ui(col, &p.history, &mut ui);
                     })
                 })
@@ -794,7 +803,7 @@ pub fn setup_ui(
         state.n_note = note;
     }
     if let Some(note) = &state.n_note {
-        ui.label(egui::RichText::new(note).small().color(egui::Color32::from_rgb(255, 190, 120)));
+        note_ui(ui, note);
     }
     ui.horizontal_wrapped(|ui| {
         ui.label("radii");
@@ -830,6 +839,19 @@ pub fn setup_ui(
     {
         out.push(SimCommand::Rebuild(Box::new(scene)));
     }
+}
+
+/// A warning in words, with the commands in it (between backticks) set in
+/// a fixed-width font so that `--n` reads as two dashes.
+fn note_ui(ui: &mut egui::Ui, note: &str) {
+    let colour = egui::Color32::from_rgb(255, 190, 120);
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 0.0;
+        for (k, part) in note.split('`').enumerate() {
+            let text = egui::RichText::new(part).color(colour);
+            ui.label(if k % 2 == 1 { text.monospace() } else { text.small() });
+        }
+    });
 }
 
 /// N as typed, kept within 2 and the window's limit, with a note saying why

@@ -477,6 +477,33 @@ impl Simulation {
         })
     }
 
+    /// The observables of the present configuration x^k, without moving it:
+    /// what the next iteration will measure. Its contacts become the ones
+    /// [`Self::last_contacts`] shows, so that a run just started, reset or
+    /// rescaled shows its state before it moves. The next iteration scans
+    /// every particle (same results bit for bit as the active set).
+    pub fn observe(&mut self) -> StepStats {
+        let (contacts, energy) = self.contacts();
+        let n = self.packing.len();
+        let active_particles = contacts.iter().filter(|&&c| c > 0).count();
+        let active_pairs = (contacts.iter().map(|&c| c as u64).sum::<u64>() / 2) as usize;
+        for (shown, &c) in self.last_contacts.iter_mut().zip(&contacts) {
+            *shown = c.min(u32::from(u16::MAX)) as u16;
+        }
+        self.active_set.stale = true;
+        StepStats {
+            iteration: self.iteration,
+            active_particles,
+            active_pairs,
+            activity: active_particles as f64 / n as f64,
+            energy: energy / n as f64,
+            msd: self.msd(),
+            max_displacement: 0.0,
+            absorbed: active_pairs == 0,
+            visited: n,
+        }
+    }
+
     /// Mean square displacement since the start.
     pub fn msd(&self) -> f64 {
         WideFixed::for_squares().value(self.msd_sum) / self.packing.len() as f64
