@@ -58,6 +58,19 @@ fn the_estimate_matches_the_peak_and_too_large_runs_are_refused() {
     assert!(message.contains("--n 10000000") && message.contains("needs about 1.8 GB"), "{message}");
     assert!(message.contains("address-space limit") && message.contains("1.0 GB"), "{message}");
     assert!(!out.exists(), "a refused run writes nothing");
+    // A sweep keeps one run per worker thread in flight: two of 5 x 10^6
+    // (0.9 GB each) do not fit in 1 GB either.
+    let sweep = Command::new("bash")
+        .arg("-c")
+        .arg("ulimit -v 1000000 && exec \"$0\" sweep --n 5000000 --phi 0.5,0.51 --steps 2 --threads 2 --out \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_absorb"))
+        .arg(&out)
+        .output()
+        .unwrap();
+    let message = String::from_utf8_lossy(&sweep.stderr);
+    assert!(!sweep.status.success());
+    assert!(message.contains("2 runs at once of N = 5000000") && message.contains("1.0 GB"), "{message}");
+    assert!(!out.exists(), "a refused sweep writes nothing");
     let fits = limited("10000");
     assert!(fits.status.success(), "{}", String::from_utf8_lossy(&fits.stderr));
     let _ = std::fs::remove_dir_all(&out);

@@ -230,3 +230,61 @@ fn ignore_drags_on_panels(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where a point lands on a window `size` logical pixels large, seen by
+    /// a perspective camera at `eye` looking at the origin (Bevy's default
+    /// vertical field of view, up along y), in pixels from the centre.
+    fn project(point: Vec3, eye: Vec3, size: Vec2) -> Vec2 {
+        let view = Mat4::look_at_rh(eye, Vec3::ZERO, Vec3::Y);
+        let p = view.transform_point3(point);
+        let focal = (size.y / 2.0) / (FIELD_OF_VIEW / 2.0).tan();
+        Vec2::new(p.x, p.y) * focal / -p.z
+    }
+
+    #[test]
+    fn the_whole_box_fits_beside_the_panels_at_any_aspect_ratio() {
+        let insets = PanelInsets { left: 340.0, right: 320.0, top: 30.0, bottom: 0.0 };
+        for size in
+            [Vec2::new(1280.0, 720.0), Vec2::new(1920.0, 1080.0), Vec2::new(1024.0, 768.0), Vec2::new(900.0, 1400.0)]
+        {
+            let free = free_half_extent(size, &insets);
+            let side = 25.0;
+            let distance = fit_distance(side, size.y, free);
+            for (yaw, pitch) in [(0.0f32, 0.0f32), (30.0, 25.0), (45.0, 35.26), (120.0, -60.0)] {
+                let (yaw, pitch) = (yaw.to_radians(), pitch.to_radians());
+                let eye = distance * Vec3::new(pitch.cos() * yaw.sin(), pitch.sin(), pitch.cos() * yaw.cos());
+                for corner in 0..8 {
+                    let c = Vec3::new(
+                        if corner & 1 == 0 { -0.5 } else { 0.5 },
+                        if corner & 2 == 0 { -0.5 } else { 0.5 },
+                        if corner & 4 == 0 { -0.5 } else { 0.5 },
+                    ) * side;
+                    let at = project(c, eye, size);
+                    assert!(
+                        at.x.abs() <= free.x && at.y.abs() <= free.y,
+                        "{size:?}, yaw {yaw}, pitch {pitch}: corner at {at:?} outside {free:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_square_fits_the_free_part_of_the_window_in_2d() {
+        let insets = PanelInsets { left: 340.0, right: 320.0, top: 30.0, bottom: 0.0 };
+        for size in [Vec2::new(1280.0, 720.0), Vec2::new(1920.0, 1080.0), Vec2::new(700.0, 1200.0)] {
+            let free = free_half_extent(size, &insets);
+            let side = 60.0;
+            let height = fit_height_2d(side, size.y, free);
+            let pixels_per_unit = size.y / height;
+            let half_box = side / 2.0 * pixels_per_unit;
+            assert!(half_box <= free.x && half_box <= free.y, "{size:?}: {half_box} against {free:?}");
+            // The margin is small: the box is not drawn needlessly small.
+            assert!(half_box >= 0.9 * free.x.min(free.y), "{size:?}: {half_box} against {free:?}");
+        }
+    }
+}

@@ -952,3 +952,35 @@ pub fn help_ui(ui: &mut egui::Ui) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_n_field_says_when_it_changes_what_was_typed() {
+        let limit = Drawable { max: 762_600, reason: "a test device".into() };
+        assert_eq!(clamp_n(5000, Some(&limit)), (5000, None));
+        let (n, note) = clamp_n(0, Some(&limit));
+        assert_eq!(n, 2);
+        assert!(note.unwrap().contains("N = 0 was raised to 2"));
+        let (n, note) = clamp_n(10_000_000, Some(&limit));
+        assert_eq!(n, 762_600);
+        let note = note.unwrap();
+        assert!(note.contains("lowered to 762600") && note.contains("`absorb run --n 10000000`"), "{note}");
+        // Before the device is known only the scene's own bound applies.
+        assert_eq!(clamp_n(10_000_000, None), (10_000_000, None));
+    }
+
+    #[test]
+    fn phi_steps_land_on_the_grid_of_the_step() {
+        let scene = Scene::default();
+        let mut state = UiState::new(&Setup::new(scene, None), 0.5903);
+        assert_eq!(state.phi, 0.5);
+        state.phi = 0.5903;
+        assert!((state.step_phi(1.0) - 0.591).abs() < 1e-12);
+        assert!((state.step_phi(-10.0) - 0.58).abs() < 1e-12);
+        state.phi = 0.9495;
+        assert_eq!(state.step_phi(10.0), PHI_RANGE.1);
+    }
+}
