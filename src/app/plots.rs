@@ -18,7 +18,7 @@ const Y_AXIS_WIDTH: f32 = 44.0;
 /// egui_plot's default of 60 to 80 points between ticks. The ranges are
 /// narrow so that a label is either shown in full or not at all (egui_plot
 /// fades labels across the range, too faint for a projector).
-const X_LABEL_SPACING: std::ops::RangeInclusive<f32> = 40.0..=42.0;
+const X_LABEL_SPACING: std::ops::RangeInclusive<f32> = 32.0..=34.0;
 /// Room between two y tick labels, in points (see [`X_LABEL_SPACING`]).
 const Y_LABEL_SPACING: std::ops::RangeInclusive<f32> = 22.0..=24.0;
 /// Room on the right of each plot for the last iteration tick's label, in points.
@@ -28,13 +28,23 @@ const MARKER_COLOUR: egui::Color32 = egui::Color32::from_rgb(230, 159, 0);
 /// A marker is hovered within this many points of the pointer.
 const MARKER_HOVER: f32 = 6.0;
 
-/// Ticks every 1 or 5 times a power of ten: each mark's step is the
+/// Ticks every 1 or 2 times a power of ten (iterations: 0, 200, 400).
+pub fn one_two_spacer(input: GridInput) -> Vec<GridMark> {
+    nested_spacer(input, 2.0)
+}
+
+/// Ticks every 1 or 5 times a power of ten (values: 0.85, 0.9, 0.95).
+pub fn one_five_spacer(input: GridInput) -> Vec<GridMark> {
+    nested_spacer(input, 5.0)
+}
+
+/// Ticks every 1 or `m` times a power of ten: each mark's step is the
 /// coarsest of these steps it is a multiple of, so the axis labels the
 /// coarsest ticks that leave room for their text (egui_plot's default, a
 /// power-of-ten grid, often leaves a short axis with one label). The steps
 /// nest (each divides the next), so labels of two levels never crowd each
-/// other, as 0.94 and 0.95 would with steps of 2 and 5.
-pub fn one_five_spacer(input: GridInput) -> Vec<GridMark> {
+/// other, as 0.94 and 0.95 would with steps of 2 and 5 together.
+fn nested_spacer(input: GridInput, m: f64) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     let span = hi - lo;
     if !(span.is_finite() && span > 0.0) {
@@ -44,7 +54,7 @@ pub fn one_five_spacer(input: GridInput) -> Vec<GridMark> {
     let mut steps = Vec::new();
     let mut exponent = base.log10().floor() as i32;
     while steps.last().is_none_or(|&s| s < span) {
-        for m in [1.0, 5.0] {
+        for m in [1.0, m] {
             let s = m * 10f64.powi(exponent);
             if s >= base {
                 steps.push(s);
@@ -220,7 +230,7 @@ fn plot_ui(
                 .label_spacing(Y_LABEL_SPACING)
                 .min_thickness(Y_AXIS_WIDTH),
         ])
-        .x_grid_spacer(one_five_spacer)
+        .x_grid_spacer(one_two_spacer)
         .y_grid_spacer(one_five_spacer)
         // One hover text, written below: a marker's changes or the value under the pointer.
         .label_formatter(|_| None)
@@ -280,17 +290,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ticks_fall_on_nested_steps_of_one_and_five() {
-        let marks = one_five_spacer(GridInput { bounds: (0.0, 100.0), base_step_size: 4.0 });
+    fn ticks_fall_on_nested_steps_of_one_and_two() {
+        let marks = one_two_spacer(GridInput { bounds: (0.0, 400.0), base_step_size: 8.0 });
         let values: Vec<f64> = marks.iter().map(|m| m.value).collect();
-        assert_eq!(values, (0..=20).map(|i| i as f64 * 5.0).collect::<Vec<_>>());
+        assert_eq!(values, (0..=40).map(|i| i as f64 * 10.0).collect::<Vec<_>>());
         let step = |v: f64| marks.iter().find(|m| m.value == v).unwrap().step_size;
-        assert_eq!((step(5.0), step(10.0), step(50.0), step(100.0)), (5.0, 10.0, 50.0, 100.0));
-        assert_eq!((step(20.0), step(150.0 - 100.0)), (10.0, 50.0));
-        // A narrow range of activity: 0.95 is a coarser tick than 0.94.
-        let marks = one_five_spacer(GridInput { bounds: (0.93, 1.0), base_step_size: 0.004 });
+        assert_eq!((step(10.0), step(20.0), step(100.0), step(200.0), step(400.0)), (10.0, 20.0, 100.0, 200.0, 200.0));
+        // A narrow range of activity: 0.95 is a coarser tick than 0.94, 0.9 than both.
+        let marks = one_five_spacer(GridInput { bounds: (0.85, 1.0), base_step_size: 0.004 });
         let step = |v: f64| marks.iter().find(|m| (m.value - v).abs() < 1e-12).unwrap().step_size;
         assert!((step(0.95) - 0.05).abs() < 1e-12 && (step(0.94) - 0.01).abs() < 1e-12);
+        assert!((step(0.9) - 0.1).abs() < 1e-12);
     }
 
     #[test]
