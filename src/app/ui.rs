@@ -8,6 +8,7 @@ use super::picture::{ColorMode, Legend};
 use super::record::{CaptureRequest, Recorder};
 use super::simulation::{DrawLimit, LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
 use crate::scene::{MAX_PARTICLES, Rgb, Scene};
+use crate::sim::packing::MAX_PHI;
 use crate::sim::packing::Radii;
 use crate::sim::{BatchMode, Dynamics, Potential, Scheme, SchemeParams};
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
@@ -223,7 +224,7 @@ impl UiState {
     pub fn step_phi(&mut self, steps: f64) -> f64 {
         let grid = PHI_KEY_STEP * steps.abs();
         let next = ((self.phi / grid).round() + steps.signum()) * grid;
-        self.phi = next.clamp(PHI_RANGE.0, PHI_RANGE.1);
+        self.phi = next.clamp(PHI_RANGE.0, MAX_PHI);
         self.sent_phi = Some(self.phi);
         self.phi
     }
@@ -606,7 +607,12 @@ pub fn controls_ui(
     {
         let p = &mut state.params;
         fn slider<'a>(value: &'a mut f64, range: std::ops::RangeInclusive<f64>, text: &str) -> egui::Slider<'a> {
-            egui::Slider::new(value, range).logarithmic(true).text(text).update_while_editing(false)
+            // Never clamped: a scene's value outside the slider's range stays as it is.
+            egui::Slider::new(value, range)
+                .logarithmic(true)
+                .text(text)
+                .clamping(egui::SliderClamping::Never)
+                .update_while_editing(false)
         }
         if sa {
             ui.horizontal_wrapped(|ui| {
@@ -653,7 +659,7 @@ pub fn controls_ui(
         responses.push(
             ui.add(
                 egui::DragValue::new(&mut state.tolerance)
-                    .range(0.0..=0.5)
+                    .range(0.0..=0.99)
                     .speed(1e-4)
                     .max_decimals(5)
                     .update_while_editing(false),
@@ -676,12 +682,19 @@ pub fn controls_ui(
     }
 
     ui.heading("Packing fraction");
+    if let Some(c) = state.phi_fine
+        && (state.phi - c).abs() > PHI_FINE_HALF_RANGE
+    {
+        // The keys took phi out of the narrowed range: centre it again.
+        state.phi_fine = Some(state.phi);
+    }
     let (lo, hi) = match state.phi_fine {
         Some(c) => ((c - PHI_FINE_HALF_RANGE).max(PHI_RANGE.0), (c + PHI_FINE_HALF_RANGE).min(PHI_RANGE.1)),
         None => PHI_RANGE,
     };
     let phi_response = ui.add(
         egui::Slider::new(&mut state.phi, lo..=hi)
+            .clamping(egui::SliderClamping::Never)
             .text("phi")
             .min_decimals(3)
             .max_decimals(4)
@@ -980,7 +993,7 @@ mod tests {
         state.phi = 0.5903;
         assert!((state.step_phi(1.0) - 0.591).abs() < 1e-12);
         assert!((state.step_phi(-10.0) - 0.58).abs() < 1e-12);
-        state.phi = 0.9495;
-        assert_eq!(state.step_phi(10.0), PHI_RANGE.1);
+        state.phi = 0.9955;
+        assert_eq!(state.step_phi(10.0), MAX_PHI);
     }
 }
