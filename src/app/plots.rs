@@ -18,9 +18,9 @@ const Y_AXIS_WIDTH: f32 = 44.0;
 /// egui_plot's default of 60 to 80 points between ticks. The ranges are
 /// narrow so that a label is either shown in full or not at all (egui_plot
 /// fades labels across the range, too faint for a projector).
-const X_LABEL_SPACING: std::ops::RangeInclusive<f32> = 32.0..=34.0;
+const X_LABEL_SPACING: std::ops::RangeInclusive<f32> = 30.0..=30.5;
 /// Room between two y tick labels, in points (see [`X_LABEL_SPACING`]).
-const Y_LABEL_SPACING: std::ops::RangeInclusive<f32> = 22.0..=24.0;
+const Y_LABEL_SPACING: std::ops::RangeInclusive<f32> = 22.0..=22.5;
 /// Room on the right of each plot for the last iteration tick's label, in points.
 const RIGHT_MARGIN: f32 = 16.0;
 /// The colour of change markers: Okabe-Ito orange.
@@ -100,7 +100,9 @@ pub fn iteration_label(x: f64) -> String {
 /// on a logarithmic axis the power itself (`1e-3`).
 fn y_label(y: f64, step: f64, log: bool) -> String {
     if log {
-        return format!("1e{}", y.round() as i64);
+        // Only whole decades: half-decade ticks would round to the same label.
+        let decade = y.round();
+        return if (y - decade).abs() < 1e-9 { format!("1e{}", decade as i64) } else { String::new() };
     }
     let a = y.abs();
     if a == 0.0 {
@@ -168,6 +170,8 @@ pub fn plots_ui(ui: &mut egui::Ui, history: &PlotHistory, state: &mut UiState) {
     ];
     for series in &all {
         ui.label(egui::RichText::new(series.title).strong());
+        // Room for the top tick label, which reaches above the plot's frame.
+        ui.add_space(6.0);
         plot_ui(ui, series, &history.current, previous, state.plot_span, height);
     }
 }
@@ -182,6 +186,24 @@ fn points(history: &History, span: PlotSpan, series: &Series) -> Vec<[f64; 2]> {
         PlotSpan::WholeRun => history.points().iter().filter_map(pick).collect(),
         PlotSpan::Last(n) => history.recent(n).filter_map(pick).collect(),
     }
+}
+
+/// The least y range a plot shows: its values' own, widened where they
+/// are all the same (an absorbed run's activity, a settled MSD) or absent
+/// (a logarithmic plot of zeros); egui_plot would otherwise stretch a flat
+/// line's range to the width of the x range.
+fn y_extent(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
+    let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), y| (l.min(y), h.max(y)));
+    if !(low.is_finite() && high.is_finite()) || (!log && low == 0.0 && high == 0.0) {
+        return if log { (-3.0, 0.0) } else { (0.0, 1.0) };
+    }
+    // Two decades on a logarithmic axis hold two labelled ticks at least.
+    let least = if log { 2.0 } else { (0.1 * high.abs().max(low.abs())).max(1e-3) };
+    if high - low >= least {
+        return (low, high);
+    }
+    let centre = 0.5 * (low + high);
+    (centre - least / 2.0, centre + least / 2.0)
 }
 
 fn plot_ui(
@@ -207,6 +229,7 @@ fn plot_ui(
         })
         .unwrap_or_default();
     let log = series.log;
+    let (y_low, y_high) = y_extent(data.iter().chain(&ghost).map(|p| p[1]), log);
     let markers: Vec<&Marker> = history.markers().iter().filter(|m| m.iteration >= x_min).collect();
     let response = Plot::new(series.id)
         .height(height)
@@ -217,6 +240,8 @@ fn plot_ui(
         .auto_bounds(egui::Vec2b::new(true, true))
         .include_x(x_min)
         .include_x(last.max(x_min + 1.0))
+        .include_y(y_low)
+        .include_y(y_high)
         .custom_x_axes(vec![
             AxisHints::new_x()
                 .label("iteration")
@@ -301,6 +326,26 @@ mod tests {
         let step = |v: f64| marks.iter().find(|m| (m.value - v).abs() < 1e-12).unwrap().step_size;
         assert!((step(0.95) - 0.05).abs() < 1e-12 && (step(0.94) - 0.01).abs() < 1e-12);
         assert!((step(0.9) - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn flat_or_empty_series_get_a_readable_range() {
+        assert_eq!(y_extent([0.2, 0.8].into_iter(), false), (0.2, 0.8));
+        let (low, high) = y_extent([0.4367; 50].into_iter(), false);
+        assert!(low < 0.4367 && high > 0.4367 && high - low < 0.1, "{low} {high}");
+        assert_eq!(y_extent([0.0; 50].into_iter(), false), (0.0, 1.0));
+        let (low, high) = y_extent([1e-5; 50].into_iter(), false);
+        assert!(low < 1e-5 && high > 1e-5 && high - low <= 1e-3, "{low} {high}");
+        assert_eq!(y_extent(std::iter::empty(), true), (-3.0, 0.0));
+        assert_eq!(y_extent(std::iter::empty(), false), (0.0, 1.0));
+    }
+
+    #[test]
+    fn logarithmic_ticks_are_labelled_at_whole_decades_only() {
+        assert_eq!(y_label(-2.0, 1.0, true), "1e-2");
+        assert_eq!(y_label(-1.5, 0.5, true), "");
+        assert_eq!(y_label(0.992, 0.001, false), "0.992");
+        assert_eq!(y_label(0.95, 0.05, false), "0.95");
     }
 
     #[test]
