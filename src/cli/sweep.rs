@@ -97,9 +97,9 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         None => SweepFile::default(),
     };
     let scene_name = args.scene.clone().or(file.scene.clone());
-    let (mut scene, _, _) = crate::load_scene(&scene_name, true)?;
+    let (mut scene, _, _) = super::load_scene(&scene_name, true)?;
     if let Some(t) = args.overlap_tolerance {
-        crate::check_overlap_tolerance(t)?;
+        super::run::check_overlap_tolerance(t)?;
         scene.overlap_tolerance = Some(t);
     }
     let params = scene.scheme.params(Default::default());

@@ -1,0 +1,97 @@
+//! `absorb view` (and `absorb` alone): the window on a scene, or a scripted
+//! screenshot or frame-rate measurement of it.
+
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Default)]
+pub struct ViewArgs {
+    /// Scene file, or the name of one in scenes/ (default: the built-in default scene).
+    scene: Option<String>,
+    /// Run, render, save this PNG and exit (non-zero if nothing could be drawn).
+    #[arg(long, value_name = "PATH")]
+    screenshot: Option<PathBuf>,
+    /// Frames rendered before the screenshot.
+    #[arg(long, value_name = "K", default_value_t = 30)]
+    frames: u32,
+    /// Iterations run before the first frame of a screenshot.
+    #[arg(long, value_name = "T", default_value_t = 0)]
+    steps: u64,
+    /// Leave the panels out of the screenshot.
+    #[arg(long)]
+    no_panels: bool,
+    /// Number of particles (overrides the scene).
+    #[arg(long = "n", value_name = "N")]
+    n: Option<usize>,
+    /// Print the median frames per second over this many seconds, then exit.
+    #[arg(long, value_name = "SECONDS")]
+    measure_fps: Option<f64>,
+    /// Colour spheres by activity, overlaps or displacement.
+    #[arg(long, value_name = "MODE")]
+    color_by: Option<String>,
+    /// Window size in logical pixels, WIDTHxHEIGHT (default 1280x720).
+    #[arg(long, value_name = "WxH")]
+    size: Option<String>,
+}
+
+#[cfg(feature = "gui")]
+pub fn view(args: ViewArgs) -> Result<()> {
+    let (mut scene, _, path) = super::load_scene(&args.scene, true)?;
+    if let Some(n) = args.n {
+        scene.n = n;
+        scene.validate().map_err(|e| anyhow::anyhow!("--{e}"))?;
+    }
+    if let Some(s) = args.measure_fps
+        && !(s.is_finite() && s > 0.0)
+    {
+        anyhow::bail!("--measure-fps = {s} is not allowed: a duration > 0 in seconds");
+    }
+    let color_by = match args.color_by.as_deref() {
+        None => Default::default(),
+        Some(name) => absorb::app::picture::ColorMode::from_name(name)
+            .ok_or_else(|| anyhow::anyhow!("--color-by = {name} is not allowed: activity, overlaps or displacement"))?,
+    };
+    let screenshot = args.screenshot.map(|path| absorb::app::ScriptedShot {
+        path,
+        frames: args.frames,
+        steps: args.steps,
+        no_panels: args.no_panels,
+    });
+    let path = args.scene.is_some().then_some(path);
+    let size = match args.size.as_deref() {
+        None => absorb::app::WINDOW_SIZE,
+        Some(text) => parse_size(text)?,
+    };
+    match absorb::app::run(absorb::app::ViewOptions {
+        scene,
+        path,
+        screenshot,
+        measure_fps: args.measure_fps,
+        color_by,
+        size,
+    })? {
+        bevy::app::AppExit::Success => Ok(()),
+        // The visualizer has said why already.
+        bevy::app::AppExit::Error(code) => std::process::exit(i32::from(code.get())),
+    }
+}
+
+/// `1920x1080` as (1920, 1080); each side from 200 to 8192 pixels.
+#[cfg(feature = "gui")]
+fn parse_size(text: &str) -> Result<(u32, u32)> {
+    let parsed = text.split_once(['x', 'X']).and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));
+    match parsed {
+        Some((w, h)) if (200..=8192).contains(&w) && (200..=8192).contains(&h) => Ok((w, h)),
+        _ => anyhow::bail!("--size = {text} is not allowed: WIDTHxHEIGHT in pixels, each from 200 to 8192"),
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+pub fn view(args: ViewArgs) -> Result<()> {
+    if args.screenshot.is_some() {
+        anyhow::bail!("this absorb was built without the visualizer (feature `gui`): no screenshots");
+    }
+    eprintln!("absorb: built without the visualizer (feature `gui`); running the scene headless");
+    super::run::run_headless(super::run::RunArgs::of_scene(args.scene))
+}
