@@ -2,7 +2,6 @@
 //! finds: polydisperse packings in 2D, 3D and 4D, in boxes of two and of three
 //! cells a side (where neighbouring cells wrap onto each other) and larger.
 
-use absorb::sim::cells::{contact_pairs, contact_pairs_brute};
 use absorb::sim::rng::{Purpose, Stream};
 use absorb::sim::{Packing, Radii};
 
@@ -15,8 +14,8 @@ fn check(dim: usize, n: usize, side_in_max_diameters: f64, seed: u64) {
     let mut stream = Stream::keyed(seed, Purpose::Position, 7, 0, 0);
     let positions = (0..n * dim).map(|_| side * stream.uniform()).collect();
     let p = Packing::new(dim, side, radii, positions).unwrap();
-    let fast = contact_pairs(&p);
-    let slow = contact_pairs_brute(&p);
+    let fast = p.contact_pairs();
+    let slow = p.contact_pairs_brute();
     assert!(!slow.is_empty(), "the test packing should have overlaps");
     assert_eq!(fast, slow, "{dim}D, N = {n}, L = {side:.3} ({side_in_max_diameters} diameters), seed {seed}");
 }

@@ -7,6 +7,7 @@ pub mod limits;
 pub mod picture;
 pub mod plots;
 pub mod record;
+pub mod screenshot;
 pub mod simulation;
 pub mod ui;
 
@@ -191,6 +192,7 @@ impl Plugin for AbsorbPlugins {
     fn build(&self, app: &mut App) {
         app.add_plugins(self.sim.clone()).add_plugins((
             record::RecordPlugin,
+            screenshot::ScreenshotPlugin,
             picture::PicturePlugin,
             camera::CameraPlugin,
             ui::UiPlugin,
@@ -233,10 +235,10 @@ fn smoke_test(
         move |shot: On<ScreenshotCaptured>, clear: Res<ClearColor>, mut exit: MessageWriter<AppExit>| {
             let bg = clear.0.to_srgba();
             let background = [bg.red, bg.green, bg.blue].map(|c| (c * 255.0).round() as u8);
-            if record::drawn_fraction(&shot.image, background) < SMOKE_MIN_DRAWN {
+            if screenshot::drawn_fraction(&shot.image, background) < SMOKE_MIN_DRAWN {
                 return; // not drawn yet: the next try comes in a few frames
             }
-            match record::save_png(&shot.image, &path) {
+            match screenshot::save_png(&shot.image, &path) {
                 Ok(()) => {
                     println!("saved {}", path.display());
                     exit.write(AppExit::Success);

@@ -5,7 +5,8 @@
 use super::camera::{CameraOptions, PanelInsets, ResetView};
 use super::limits::Drawable;
 use super::picture::{ColorMode, Legend};
-use super::record::{CaptureRequest, Recorder};
+use super::record::Recorder;
+use super::screenshot::CaptureRequest;
 use super::simulation::{DrawLimit, LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
 use crate::scene::{MAX_PARTICLES, Rgb, Scene};
 use crate::sim::packing::MAX_PHI;
@@ -936,7 +937,7 @@ pub fn output_ui(
         }
         ui.checkbox(&mut state.screenshot_panels, "with panels");
     });
-    ui.label(format!("saved in {}", super::record::absolute(&capture.folder).display()));
+    ui.label(format!("saved in {}", crate::io::absolute(&capture.folder).display()));
     if let Some(m) = &capture.message {
         ui.label(egui::RichText::new(m).small());
     }

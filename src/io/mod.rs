@@ -56,6 +56,12 @@ impl Drop for AtomicFile {
     }
 }
 
+/// A path made absolute against the working directory, for showing people
+/// where a file went.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// Writes a whole file atomically with `fill`.
 pub fn write_atomically(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     let mut file = AtomicFile::create(path)?;

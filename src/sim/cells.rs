@@ -1,7 +1,6 @@
 //! Neighbour search: a cell list over the periodic box, correct down to boxes
 //! two diameters wide, and the brute-force search it is tested against.
 
-use super::packing::Packing;
 use super::space::PeriodicBox;
 use rayon::prelude::*;
 
@@ -511,53 +510,6 @@ fn split_slots<'a, const D: usize>(mut axes: [&'a mut [f64]; D], mut radii: &'a 
     tasks
 }
 
-/// Every overlapping pair (i < j, r < R_i + R_j), found with a cell list.
-pub fn contact_pairs(packing: &Packing) -> Vec<(usize, usize)> {
-    crate::with_dim!(packing.dim(), D, contact_pairs_d::<D>(packing))
-}
-
-fn contact_pairs_d<const D: usize>(packing: &Packing) -> Vec<(usize, usize)> {
-    let x = packing.points::<D>();
-    let radii = packing.radii();
-    let bx = packing.periodic_box();
-    let mut cells = CellList::default();
-    cells.rebuild(x, radii, bx, packing.max_diameter());
-    let ids = cells.ids();
-    let mut pairs = Vec::new();
-    for s in 0..x.len() {
-        let i = ids[s] as usize;
-        cells.for_each_candidate::<D>(s, |t| {
-            let j = ids[t] as usize;
-            if i < j && overlaps(bx, &x[i], &x[j], radii[i] + radii[j]) {
-                pairs.push((i, j));
-            }
-        });
-    }
-    pairs.sort_unstable();
-    pairs
-}
-
-/// Every overlapping pair by checking all N(N-1)/2 pairs: the reference the
-/// cell list is tested against.
-pub fn contact_pairs_brute(packing: &Packing) -> Vec<(usize, usize)> {
-    crate::with_dim!(packing.dim(), D, contact_pairs_brute_d::<D>(packing))
-}
-
-fn contact_pairs_brute_d<const D: usize>(packing: &Packing) -> Vec<(usize, usize)> {
-    let x = packing.points::<D>();
-    let radii = packing.radii();
-    let bx = packing.periodic_box();
-    let mut pairs = Vec::new();
-    for i in 0..x.len() {
-        for j in i + 1..x.len() {
-            if overlaps(bx, &x[i], &x[j], radii[i] + radii[j]) {
-                pairs.push((i, j));
-            }
-        }
-    }
-    pairs
-}
-
 /// Whether two spheres with contact distance `sigma` overlap (minimum image).
 #[inline(always)]
 pub(crate) fn overlaps<const D: usize>(bx: PeriodicBox, xi: &[f64; D], xj: &[f64; D], sigma: f64) -> bool {
@@ -635,7 +587,7 @@ mod tests {
                 assert_eq!(&cells.point::<3>(s), x, "round {round}: position of {i}");
                 assert_eq!(cells.sorted_radii()[s], packing.radii()[i], "round {round}: radius of {i}");
             }
-            assert_eq!(pairs_found(&cells, bx), contact_pairs_brute(&packing), "round {round}");
+            assert_eq!(pairs_found(&cells, bx), packing.contact_pairs_brute(), "round {round}");
         }
         assert!(
             rounds_with_strays > 20 && rebuilds > 3,

@@ -1,5 +1,6 @@
 //! A configuration: dimension, box, radii and positions; and how to draw one.
 
+use super::cells::{CellList, overlaps};
 use super::rng::{Purpose, Stream};
 use super::space::{self, PeriodicBox};
 use crate::error::{Error, Result};
@@ -315,4 +316,55 @@ pub fn check_side(side: f64, radii: &[f64]) -> Result<()> {
 
 fn check_dim(dim: usize) -> Result<()> {
     if DIMENSIONS.contains(&dim) { Ok(()) } else { Err(Error::invalid("dim", dim, "2, 3 or 4")) }
+}
+
+impl Packing {
+    /// Every overlapping pair (i < j, r < R_i + R_j), found with a cell list
+    /// (what the tests hold the cell list's searches to, with
+    /// [`Self::contact_pairs_brute`]).
+    pub fn contact_pairs(&self) -> Vec<(usize, usize)> {
+        crate::with_dim!(self.dim(), D, contact_pairs_d::<D>(self))
+    }
+
+    /// Every overlapping pair by checking all N(N-1)/2 pairs: the reference
+    /// the cell list is tested against.
+    pub fn contact_pairs_brute(&self) -> Vec<(usize, usize)> {
+        crate::with_dim!(self.dim(), D, contact_pairs_brute_d::<D>(self))
+    }
+}
+
+fn contact_pairs_d<const D: usize>(packing: &Packing) -> Vec<(usize, usize)> {
+    let x = packing.points::<D>();
+    let radii = packing.radii();
+    let bx = packing.periodic_box();
+    let mut cells = CellList::default();
+    cells.rebuild(x, radii, bx, packing.max_diameter());
+    let ids = cells.ids();
+    let mut pairs = Vec::new();
+    for s in 0..x.len() {
+        let i = ids[s] as usize;
+        cells.for_each_candidate::<D>(s, |t| {
+            let j = ids[t] as usize;
+            if i < j && overlaps(bx, &x[i], &x[j], radii[i] + radii[j]) {
+                pairs.push((i, j));
+            }
+        });
+    }
+    pairs.sort_unstable();
+    pairs
+}
+
+fn contact_pairs_brute_d<const D: usize>(packing: &Packing) -> Vec<(usize, usize)> {
+    let x = packing.points::<D>();
+    let radii = packing.radii();
+    let bx = packing.periodic_box();
+    let mut pairs = Vec::new();
+    for i in 0..x.len() {
+        for j in i + 1..x.len() {
+            if overlaps(bx, &x[i], &x[j], radii[i] + radii[j]) {
+                pairs.push((i, j));
+            }
+        }
+    }
+    pairs
 }
