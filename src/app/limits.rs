@@ -1,16 +1,17 @@
 //! How many spheres this window can draw: the graphics device's largest
 //! buffer holds one instance record per sphere, and the window holds its
-//! entities and their render copies in memory besides the run. Learnt once
-//! the device is known; a setup over the limit is refused with a message
-//! that says the limit and points to `absorb run`. Render errors that end
-//! the window are printed with what to do.
+//! entities and their render copies in memory besides the run. The picture
+//! learns it once the device is known; a setup over the limit is refused
+//! with a message that says the limit and points to `absorb run`.
 
-use super::simulation::{DrawLimit, Setup};
 use crate::budget::{self, MemoryLimit};
 use crate::error::{Error, Result};
 use bevy::prelude::*;
-use bevy::render::error_handler::{RenderError, RenderErrorPolicy};
-use bevy::render::renderer::{RenderAdapterInfo, RenderDevice};
+
+/// The most spheres this window can draw, once the graphics device is known;
+/// larger setups are refused with a message.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct DrawLimit(pub Option<Drawable>);
 
 /// Bytes of the largest per-instance record the renderer keeps on the
 /// device for each sphere entity (Bevy's mesh uniform and its input).
@@ -72,45 +73,6 @@ impl Drawable {
             self.max, self.reason
         )))
     }
-}
-
-/// Learns the limit once the device is known; a window started with more
-/// spheres than it can draw says so and closes.
-pub fn learn_draw_limit(
-    device: Option<Res<RenderDevice>>,
-    adapter: Option<Res<RenderAdapterInfo>>,
-    setup: Res<Setup>,
-    mut limit: ResMut<DrawLimit>,
-    mut exit: MessageWriter<AppExit>,
-) {
-    if limit.0.is_some() {
-        return;
-    }
-    let Some(device) = device else { return };
-    let limits = device.limits();
-    let buffer = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
-    let name = adapter.map_or("the graphics device".to_string(), |a| a.name.clone());
-    let drawable = Drawable::new(buffer, &name, MemoryLimit::of_this_process());
-    if let Err(e) = drawable.check(setup.scene.n) {
-        eprintln!("absorb: {e}");
-        exit.write(AppExit::error());
-    }
-    limit.0 = Some(drawable);
-}
-
-/// A render error ends the window with a message that says what happened
-/// and what to try, instead of a silent exit.
-pub fn on_render_error(error: &RenderError, main_world: &mut World, _: &mut World) -> RenderErrorPolicy {
-    let n = main_world.get_resource::<Setup>().map_or(0, |s| s.scene.n);
-    eprintln!(
-        "absorb: the graphics device failed ({:?}) while drawing {n} spheres: {}\n\
-         absorb: try fewer spheres (--n), switch \"smooth edges\" off, or update the graphics driver; \
-         `absorb run` needs no window",
-        error.ty,
-        error.description.lines().next().unwrap_or("no description")
-    );
-    main_world.write_message(AppExit::error());
-    RenderErrorPolicy::StopRendering
 }
 
 #[cfg(test)]

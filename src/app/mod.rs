@@ -14,6 +14,7 @@ pub mod ui;
 use crate::scene::Scene;
 use bevy::diagnostic::FrameTimeDiagnosticsPlugin;
 use bevy::prelude::*;
+use bevy::render::error_handler::{RenderError, RenderErrorPolicy};
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::window::{PresentMode, WindowResolution};
 use simulation::{Setup, SimSettings, SimulationPlugin};
@@ -81,7 +82,7 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     }))
     .add_plugins(FrameTimeDiagnosticsPlugin::default())
     .add_plugins(bevy_egui::EguiPlugin::default());
-    app.insert_resource(bevy::render::error_handler::RenderErrorHandler(limits::on_render_error));
+    app.insert_resource(bevy::render::error_handler::RenderErrorHandler(on_render_error));
     app.add_plugins(AbsorbPlugins { sim: plugin });
     app.insert_resource(options.color_by);
     if let Some(shot) = options.screenshot {
@@ -93,6 +94,21 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
         app.insert_resource(FpsProbe { seconds, started: None, fps: Vec::new() }).add_systems(Last, measure_fps);
     }
     Ok(app.run())
+}
+
+/// A render error ends the window with a message that says what happened
+/// and what to try, instead of a silent exit.
+fn on_render_error(error: &RenderError, main_world: &mut World, _: &mut World) -> RenderErrorPolicy {
+    let n = main_world.get_resource::<Setup>().map_or(0, |s| s.scene.n);
+    eprintln!(
+        "absorb: the graphics device failed ({:?}) while drawing {n} spheres: {}\n\
+         absorb: try fewer spheres (--n), switch \"smooth edges\" off, or update the graphics driver; \
+         `absorb run` needs no window",
+        error.ty,
+        error.description.lines().next().unwrap_or("no description")
+    );
+    main_world.write_message(AppExit::error());
+    RenderErrorPolicy::StopRendering
 }
 
 /// A window that cannot go on (no graphics device, a driver that fails)

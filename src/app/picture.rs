@@ -3,11 +3,14 @@
 //! the periodic box as an outline. Entities are pictures of particles, never
 //! the particles.
 
+use super::limits::{DrawLimit, Drawable};
 use super::simulation::{Setup, Sim};
+use crate::budget::MemoryLimit;
 use crate::scene::Rgb;
 use bevy::pbr::{Material, MaterialPlugin};
 use bevy::prelude::*;
 use bevy::render::render_resource::AsBindGroup;
+use bevy::render::renderer::{RenderAdapterInfo, RenderDevice};
 use bevy::shader::ShaderRef;
 
 /// A flat colour shaded by a headlight: a few operations per pixel instead
@@ -164,9 +167,7 @@ impl Plugin for PicturePlugin {
             .add_systems(Startup, setup_assets)
             .add_systems(
                 Update,
-                (super::limits::learn_draw_limit, restyle, sync_particles, draw_box)
-                    .chain()
-                    .in_set(PictureSystems::Sync),
+                (learn_draw_limit, restyle, sync_particles, draw_box).chain().in_set(PictureSystems::Sync),
             );
     }
 }
@@ -240,7 +241,7 @@ fn place(sim: &crate::sim::Simulation, i: usize) -> Vec3 {
 fn sync_particles(
     mut commands: Commands,
     sim: Res<Sim>,
-    limit: Res<super::simulation::DrawLimit>,
+    limit: Res<DrawLimit>,
     mode: Res<ColorMode>,
     assets: Option<ResMut<SphereAssets>>,
     mut meshes: ResMut<Assets<Mesh>>,
@@ -320,4 +321,28 @@ fn draw_box(sim: Res<Sim>, mut gizmos: Gizmos) {
     } else {
         gizmos.rect(Isometry3d::IDENTITY, Vec2::splat(side), color);
     }
+}
+
+/// Learns the limit once the device is known; a window started with more
+/// spheres than it can draw says so and closes.
+pub fn learn_draw_limit(
+    device: Option<Res<RenderDevice>>,
+    adapter: Option<Res<RenderAdapterInfo>>,
+    setup: Res<Setup>,
+    mut limit: ResMut<DrawLimit>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    if limit.0.is_some() {
+        return;
+    }
+    let Some(device) = device else { return };
+    let limits = device.limits();
+    let buffer = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+    let name = adapter.map_or("the graphics device".to_string(), |a| a.name.clone());
+    let drawable = Drawable::new(buffer, &name, MemoryLimit::of_this_process());
+    if let Err(e) = drawable.check(setup.scene.n) {
+        eprintln!("absorb: {e}");
+        exit.write(AppExit::error());
+    }
+    limit.0 = Some(drawable);
 }

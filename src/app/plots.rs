@@ -4,10 +4,36 @@
 
 use super::history::{History, Marker, Point};
 use super::simulation::PlotHistory;
-use super::ui::{PlotSpan, UiState};
 use bevy_egui::egui;
 use egui_plot::{AxisHints, GridInput, GridMark, Line, Plot, PlotPoint, PlotPoints, VLine};
 use std::ops::RangeInclusive;
+
+/// How much of the run the plots show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PlotSpan {
+    /// From iteration 0.
+    #[default]
+    WholeRun,
+    /// The last this many iterations, every one of them.
+    Last(usize),
+}
+
+/// What the plots show: the person's choices in the plots' panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlotOptions {
+    /// How much of the run.
+    pub span: PlotSpan,
+    /// Logarithmic y axes on the activity and energy plots.
+    pub log_y: bool,
+    /// The run before the last restart, faint.
+    pub show_previous: bool,
+}
+
+impl Default for PlotOptions {
+    fn default() -> Self {
+        Self { span: PlotSpan::WholeRun, log_y: false, show_previous: true }
+    }
+}
 
 /// The recent windows offered besides the whole run.
 pub const SPANS: [(PlotSpan, &str); 3] =
@@ -130,10 +156,10 @@ struct Series<'a> {
 }
 
 /// Activity, energy and MSD against iteration, with markers where a parameter changed.
-pub fn plots_ui(ui: &mut egui::Ui, history: &PlotHistory, state: &mut UiState) {
+pub fn plots_ui(ui: &mut egui::Ui, history: &PlotHistory, state: &mut PlotOptions) {
     ui.horizontal_wrapped(|ui| {
         for (span, label) in SPANS {
-            ui.radio_value(&mut state.plot_span, span, label);
+            ui.radio_value(&mut state.span, span, label);
         }
     });
     ui.horizontal_wrapped(|ui| {
@@ -172,7 +198,7 @@ pub fn plots_ui(ui: &mut egui::Ui, history: &PlotHistory, state: &mut UiState) {
         ui.label(egui::RichText::new(series.title).strong());
         // Room for the top tick label, which reaches above the plot's frame.
         ui.add_space(6.0);
-        plot_ui(ui, series, &history.current, previous, state.plot_span, height);
+        plot_ui(ui, series, &history.current, previous, state.span, height);
     }
 }
 

@@ -2,6 +2,7 @@
 //! frame's time budget, steered by commands from the panels and the keys.
 
 use super::history::History;
+use super::limits::DrawLimit;
 use super::record::Recorder;
 use crate::scene::Scene;
 use crate::sim::describe::Change;
@@ -43,11 +44,6 @@ impl Setup {
         Self { scene, path, run: 0 }
     }
 }
-
-/// The most spheres this window can draw, once the graphics device is known
-/// (see [`super::limits`]); larger setups are refused with a message.
-#[derive(Resource, Clone, Debug, Default)]
-pub struct DrawLimit(pub Option<super::limits::Drawable>);
 
 /// Play state and speed.
 #[derive(Resource, Clone, Debug)]

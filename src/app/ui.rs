@@ -3,11 +3,12 @@
 //! the particle arrays.
 
 use super::camera::{CameraOptions, PanelInsets, ResetView};
-use super::limits::Drawable;
+use super::limits::{DrawLimit, Drawable};
 use super::picture::{ColorMode, Legend};
+use super::plots::{PlotOptions, plots_ui};
 use super::record::Recorder;
 use super::screenshot::CaptureRequest;
-use super::simulation::{DrawLimit, LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
+use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
 use crate::scene::{MAX_PARTICLES, Rgb, Scene};
 use crate::sim::packing::MAX_PHI;
 use crate::sim::packing::Radii;
@@ -62,16 +63,6 @@ impl PanelsShown {
     }
 }
 
-/// How much of the run the plots show.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum PlotSpan {
-    /// From iteration 0.
-    #[default]
-    WholeRun,
-    /// The last this many iterations, every one of them.
-    Last(usize),
-}
-
 /// What the panels show and hold between frames. The dynamics, phi and the
 /// setup fields follow the run ([`follow_setup`]): whatever starts or
 /// replaces it, the controls show its values.
@@ -83,12 +74,8 @@ pub struct UiState {
     pub show_help: bool,
     /// Size of the panels relative to the automatic size for the window, for projectors.
     pub ui_scale: f32,
-    /// Logarithmic y axes on the activity and energy plots.
-    pub log_y: bool,
-    /// How much of the run the plots show.
-    pub plot_span: PlotSpan,
-    /// The run before the last restart, faint, on the plots.
-    pub show_previous: bool,
+    /// What the plots show.
+    pub plots: PlotOptions,
     /// The scheme picked in the panel.
     pub scheme_name: &'static str,
     /// Scheme parameters as the sliders hold them (kept while the scheme changes).
@@ -133,9 +120,7 @@ impl UiState {
             panels: PanelsShown::All,
             show_help: false,
             ui_scale: 1.0,
-            log_y: false,
-            plot_span: PlotSpan::WholeRun,
-            show_previous: true,
+            plots: PlotOptions::default(),
             scheme_name: scene.scheme.name(),
             params: SchemeParams::default(),
             potential: scene.potential,
@@ -473,7 +458,7 @@ fn panels(
                 .max_size(right_max)
                 .show(&mut root, |col| {
                     egui::ScrollArea::vertical().scroll_bar_visibility(WHEN_NEEDED).show(col, |col| {
-                        super::plots::plots_ui(col, &p.history, &mut ui);
+                        plots_ui(col, &p.history, &mut ui.plots);
                     })
                 })
                 .response
