@@ -5,8 +5,8 @@
 //! run the panel shows. Driven headless with MinimalPlugins.
 #![cfg(feature = "gui")]
 
+use absorb::app::panel_state::{PanelStatePlugin, UiState, status_text};
 use absorb::app::simulation::{Setup, Sim, SimCommand, SimulationPlugin, StatusLine};
-use absorb::app::ui::{PanelStatePlugin, UiState, status_text};
 use absorb::scene::{Scene, Start};
 use absorb::sim::{BatchMode, Dynamics, Potential, Scheme};
 use bevy::prelude::*;

@@ -4,6 +4,7 @@
 pub mod camera;
 pub mod history;
 pub mod limits;
+pub mod panel_state;
 pub mod picture;
 pub mod plots;
 pub mod record;
@@ -228,11 +229,11 @@ struct SmokeTest {
 fn smoke_test(
     mut commands: Commands,
     mut smoke: ResMut<SmokeTest>,
-    mut ui: ResMut<ui::UiState>,
+    mut ui: ResMut<panel_state::UiState>,
     mut exit: MessageWriter<AppExit>,
 ) {
     smoke.frame += 1;
-    ui.panels = if smoke.shot.no_panels { ui::PanelsShown::Nothing } else { ui::PanelsShown::All };
+    ui.panels = if smoke.shot.no_panels { panel_state::PanelsShown::Nothing } else { panel_state::PanelsShown::All };
     if smoke.frame < smoke.shot.frames.max(1) || smoke.tries > 0 && !smoke.frame.is_multiple_of(10) {
         return;
     }

@@ -435,7 +435,7 @@ fn restart(
     if !finished.points().is_empty() {
         p.history.previous = Some(finished);
     }
-    let path = if path.is_some() { path } else { p.setup.path.clone() };
+    let path = path.or_else(|| p.setup.path.clone());
     let run = p.setup.run + 1;
     *p.setup = Setup { scene: scene.clone(), path, run };
     Ok(())
