@@ -27,8 +27,10 @@ pub struct Measurement {
     /// the mean on a shared machine, where a neighbour's burst stretches a
     /// few iterations.
     pub ms_per_iter_median: f64,
-    /// Mean activity over the timed iterations.
-    pub activity: f64,
+    /// Mean activity over the timed iterations (none for S(k), which moves nothing).
+    pub activity: Option<f64>,
+    /// S(k) in the first shell of |k| (the structure-factor workload only).
+    pub first_shell_s: Option<f64>,
     /// Peak resident memory of the process so far, in bytes (Linux; 0 elsewhere).
     pub peak_rss_bytes: u64,
 }
@@ -36,10 +38,12 @@ pub struct Measurement {
 impl Measurement {
     /// The JSON line.
     pub fn to_json(&self) -> String {
+        let number = |v: Option<f64>| v.map_or("null".to_string(), |v| format!("{v:.4}"));
+        let s_k = self.first_shell_s.map_or(String::new(), |s| format!(", \"first_shell_s\": {s:.4}"));
         format!(
             "{{\"workload\": \"{}\", \"dim\": {}, \"n\": {}, \"threads\": {}, \"iterations\": {}, \
-             \"updates_per_s\": {:.0}, \"ms_per_iter\": {:.4}, \"ms_per_iter_median\": {:.4}, \"activity\": {:.4}, \
-             \"peak_rss_bytes\": {}}}",
+             \"updates_per_s\": {:.0}, \"ms_per_iter\": {:.4}, \"ms_per_iter_median\": {:.4}, \"activity\": {}, \
+             \"peak_rss_bytes\": {}{s_k}}}",
             self.workload,
             self.dim,
             self.n,
@@ -48,7 +52,7 @@ impl Measurement {
             self.updates_per_s,
             self.ms_per_iter,
             self.ms_per_iter_median,
-            self.activity,
+            number(self.activity),
             self.peak_rss_bytes
         )
     }
@@ -169,7 +173,8 @@ pub fn measure(w: &Workload, iterations: u64, threads: usize) -> Result<Measurem
         updates_per_s: if seconds > 0.0 { w.n as f64 * timed as f64 / seconds } else { 0.0 },
         ms_per_iter: 1e3 * seconds / t,
         ms_per_iter_median: 1e3 * median(&mut each),
-        activity: activity / t,
+        activity: Some(activity / t),
+        first_shell_s: None,
         peak_rss_bytes: peak_rss(),
     })
 }
@@ -306,7 +311,8 @@ pub fn measure_structure_factor(threads: usize) -> Result<Measurement> {
         updates_per_s: n as f64 / seconds,
         ms_per_iter: 1e3 * seconds,
         ms_per_iter_median: 1e3 * seconds,
-        activity: shells.first().map_or(0.0, |s| s.s),
+        activity: None,
+        first_shell_s: shells.first().map(|s| s.s),
         peak_rss_bytes: peak_rss(),
     })
 }
@@ -332,7 +338,7 @@ mod tests {
         let w = Workload { n: 2000, ..workloads(true)[0].clone() };
         let m = measure(&w, 3, 1).unwrap();
         assert_eq!(m.iterations, 3);
-        assert!(m.updates_per_s > 0.0 && m.ms_per_iter > 0.0 && m.activity > 0.5);
+        assert!(m.updates_per_s > 0.0 && m.ms_per_iter > 0.0 && m.activity.unwrap() > 0.5);
         assert!(m.ms_per_iter_median > 0.0, "median {}", m.ms_per_iter_median);
         let json = m.to_json();
         for key in [
@@ -368,7 +374,8 @@ mod tests {
             updates_per_s: 0.0,
             ms_per_iter: ms,
             ms_per_iter_median: ms,
-            activity: 1.0,
+            activity: Some(1.0),
+            first_shell_s: None,
             peak_rss_bytes: 0,
         }
     }
@@ -417,7 +424,8 @@ mod tests {
         let absorbed_at = sim.absorbed_at().unwrap();
         assert!(absorbed_at > 100, "absorbed after {absorbed_at} iterations");
         assert_eq!(m.iterations, absorbed_at);
-        assert!(m.activity > 0.0 && m.activity < 1.0, "mean activity {}", m.activity);
+        let activity = m.activity.unwrap();
+        assert!(activity > 0.0 && activity < 1.0, "mean activity {activity}");
     }
 
     #[test]
@@ -425,6 +433,7 @@ mod tests {
         let w = Workload { n: 3000, ..workloads(true).into_iter().find(|w| w.name == "tail-3d").unwrap() };
         let m = measure(&w, 5, 1).unwrap();
         assert!(m.iterations > 0);
-        assert!(m.activity > 0.0 && m.activity <= 0.02, "timed activity {}", m.activity);
+        let activity = m.activity.unwrap();
+        assert!(activity > 0.0 && activity <= 0.02, "timed activity {activity}");
     }
 }

@@ -2,7 +2,8 @@
 //! once into validated values. Every field is documented in docs/scenes.md.
 
 use crate::error::{Error, Result};
-use crate::sim::packing::{DIMENSIONS, MAX_PHI, Packing, Radii};
+use crate::sim::packing::{MAX_PHI, Packing, Radii};
+use crate::sim::space::DIMENSIONS;
 use crate::sim::{Dynamics, Potential, Scheme, Simulation};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

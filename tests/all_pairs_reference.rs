@@ -9,7 +9,7 @@
 //! diameters.
 //!
 //! The reference sums each particle's pair terms as the core does, in fixed
-//! point (`absorb::sim::fixed`: each term rounded to whole quanta, the
+//! point (`absorb::sim::quanta`: each term rounded to whole quanta, the
 //! integers added), so that the order of the terms cannot matter and the
 //! positions agree bit for bit in practice. These dynamics amplify round-off
 //! (a difference of 1e-16 grows to 1e-10 in about 110 iterations of pairwise
@@ -19,7 +19,7 @@
 
 mod common;
 
-use absorb::sim::fixed::Fixed;
+use absorb::sim::quanta::Quantum;
 use absorb::sim::rng::{self, Purpose, Stream};
 use absorb::sim::{BatchMode, Dynamics, Packing, Potential, Radii, Scheme, Simulation};
 use common::every_scheme;
@@ -100,17 +100,17 @@ fn reference_step(
     let pair_key = |purpose, p: &Pair| rng::key(SEED, purpose, k, p.i as u64, p.j as u64);
     let particle_stream = |i: usize| Stream::keyed(SEED, Purpose::ParticleNoise, k, i as u64, 0);
     // Sums of pair terms, in quanta.
-    let fixed = Fixed::for_scheme(&scheme);
+    let quantum = Quantum::for_scheme(&scheme);
     let mut sums = vec![vec![0i64; dim]; n];
     // Adds s_i e to i and s_j (-e) to j.
     let push = |sums: &mut Vec<Vec<i64>>, p: &Pair, si: f64, sj: f64| {
         for (c, &e) in p.e.iter().enumerate() {
-            sums[p.i][c] += fixed.quanta(si, e);
-            sums[p.j][c] += fixed.quanta(sj, -e);
+            sums[p.i][c] += quantum.quanta(si, e);
+            sums[p.j][c] += quantum.quanta(sj, -e);
         }
     };
     let value = |sums: &Vec<Vec<i64>>| -> Vec<Vec<f64>> {
-        sums.iter().map(|v| v.iter().map(|&q| fixed.value_of(q)).collect()).collect()
+        sums.iter().map(|v| v.iter().map(|&q| quantum.value_of(q)).collect()).collect()
     };
     // F_i = sum_j f_ij e_ij, and sum_j e_ij.
     let (mut force, mut directions) = (sums.clone(), sums.clone());

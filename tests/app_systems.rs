@@ -18,7 +18,7 @@ fn scene() -> Scene {
 fn app(playing: bool) -> App {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins);
-    app.add_plugins(SimulationPlugin::new(Setup::new(scene(), None)).unwrap());
+    app.add_plugins(SimulationPlugin::new(Setup::new(scene(), None)));
     app.world_mut().resource_mut::<SimSettings>().playing = playing;
     app
 }

@@ -47,7 +47,7 @@ fn bad_flags_name_the_flag_the_value_and_what_is_allowed() {
         (&["--scheme", "sgd", "--lr", "-1"], &["--lr = -1", "> 0"]),
         (&["--scheme", "sgd", "--batch", "0"], &["--batch = 0", "(0, 1]"]),
         (&["--scheme", "rcd", "--batch", "1.01"], &["--batch = 1.01", "(0, 1]"]),
-        (&["--scheme", "adam"], &["--scheme = adam", "bro-pairwise", "sa-particle"]),
+        (&["--scheme", "adam"], &["'adam' for '--scheme", "bro-pairwise", "sa-particle"]),
         (&["--potential", "0.5"], &["potential = 0.5", "m >= 1"]),
         (&["--threads", "0"], &["--threads = 0"]),
     ];

@@ -16,25 +16,25 @@
 mod common;
 
 use absorb::scene::Scene;
-use absorb::sim::Scheme;
+use absorb::sim::SchemeKind::{self, BroPairwise, Rcd, SaPairwise, Sgd};
 use common::bits_hash;
 
 /// (scheme, dimension, expected hash of positions and energies): pins that
 /// hold on every platform.
-const PORTABLE: [(&str, usize, u64); 3] =
-    [("bro-pairwise", 3, 0x27737312dcfebf58), ("sgd", 3, 0xa0780269855c033b), ("rcd", 2, 0xdeff2ba868da4a89)];
+const PORTABLE: [(SchemeKind, usize, u64); 3] =
+    [(BroPairwise, 3, 0x27737312dcfebf58), (Sgd, 3, 0xa0780269855c033b), (Rcd, 2, 0xdeff2ba868da4a89)];
 
 /// Pins that depend on the platform's libm (`ln`, `cos` of the Gaussian draws).
 #[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
-const GLIBC_X86_64: [(&str, usize, u64); 1] = [("sa-pairwise", 2, 0x61f78392e1d77c1c)];
+const GLIBC_X86_64: [(SchemeKind, usize, u64); 1] = [(SaPairwise, 2, 0x61f78392e1d77c1c)];
 
-fn trajectory(name: &str, dim: usize) -> u64 {
+fn trajectory(kind: SchemeKind, dim: usize) -> u64 {
     let mut scene = Scene { dim, n: 300, phi: 0.6, seed: 2024, ..Scene::default() };
     if dim == 2 {
         scene.radii = absorb::sim::Radii::bidisperse_2d();
         scene.phi = 0.82;
     }
-    scene.scheme = Scheme::from_name(name, &Default::default()).unwrap();
+    scene.scheme = kind.build(&Default::default()).unwrap();
     let mut sim = scene.simulation().unwrap();
     let energies: Vec<f64> = (0..40).map(|_| sim.step().energy).collect();
     bits_hash(&[sim.packing().positions(), &energies].concat())
@@ -51,13 +51,13 @@ fn pinned_trajectories_with_gaussian_draws() {
     check(&GLIBC_X86_64, "GLIBC_X86_64");
 }
 
-fn check(pins: &[(&str, usize, u64)], list: &str) {
+fn check(pins: &[(SchemeKind, usize, u64)], list: &str) {
     let mut wrong = Vec::new();
-    for &(name, dim, want) in pins {
-        let got = trajectory(name, dim);
-        println!("(\"{name}\", {dim}, {got:#018x}),");
+    for &(kind, dim, want) in pins {
+        let got = trajectory(kind, dim);
+        println!("({kind:?}, {dim}, {got:#018x}),");
         if got != want {
-            wrong.push(format!("{name} in {dim}D: got {got:#018x}, pinned {want:#018x}"));
+            wrong.push(format!("{kind} in {dim}D: got {got:#018x}, pinned {want:#018x}"));
         }
     }
     assert!(

@@ -2,14 +2,14 @@
 //! of the configuration it is measured on, however the iterations that led
 //! there went (full scans, the active set near absorption, several threads).
 
-use absorb::sim::fixed::WideFixed;
+use absorb::sim::quanta::WideQuantum;
 use absorb::sim::{Dynamics, Packing, Radii, Scheme, Simulation};
 
 /// The MSD computed afresh from the displacements: the same fixed-point
 /// sum, and the plain mean in doubles.
 fn afresh(sim: &Simulation) -> (f64, f64) {
     let d = sim.packing().dim();
-    let squares = WideFixed::for_squares();
+    let squares = WideQuantum::for_squares();
     let n = sim.packing().len() as f64;
     let (mut sum, mut plain) = (0i128, 0.0);
     for u in sim.displacements().chunks(d) {

@@ -8,7 +8,7 @@
 use absorb::app::panel_state::{PanelStatePlugin, UiState, status_text};
 use absorb::app::simulation::{Setup, Sim, SimCommand, SimulationPlugin, StatusLine};
 use absorb::scene::{Scene, Start};
-use absorb::sim::{BatchMode, Dynamics, Potential, Scheme};
+use absorb::sim::{BatchMode, Dynamics, Potential, Scheme, SchemeKind};
 use bevy::prelude::*;
 use std::path::PathBuf;
 
@@ -26,7 +26,7 @@ fn app() -> App {
     };
     let mut app = App::new();
     app.add_plugins(MinimalPlugins);
-    app.add_plugins(SimulationPlugin::new(Setup::new(start, None)).unwrap());
+    app.add_plugins(SimulationPlugin::new(Setup::new(start, None)));
     app.add_plugins(PanelStatePlugin);
     app.update();
     app
@@ -59,8 +59,8 @@ fn loading_a_scene_puts_its_values_in_every_control() {
         assert_eq!(app.world().resource::<StatusLine>().0, None, "{}", path.display());
         let ui = ui(&app);
         let name = path.display();
-        assert_eq!(ui.scheme_name, scene.scheme.name(), "{name}");
-        assert_eq!(Scheme::from_name(ui.scheme_name, &ui.params).unwrap(), scene.scheme, "{name}");
+        assert_eq!(ui.scheme, scene.scheme.kind(), "{name}");
+        assert_eq!(ui.scheme.build(&ui.params).unwrap(), scene.scheme, "{name}");
         assert_eq!(ui.potential, scene.potential, "{name}");
         assert_eq!(ui.tolerance, scene.overlap_tolerance(), "{name}");
         assert!((ui.phi - scene.phi).abs() < 1e-12, "{name}: phi {} against {}", ui.phi, scene.phi);
@@ -99,7 +99,7 @@ fn a_change_of_dynamics_keeps_pending_setup_edits_and_a_new_run_clears_them() {
     app.world_mut().write_message(SimCommand::SetDynamics(bro));
     app.update();
     let state = ui(&app);
-    assert_eq!(state.scheme_name, "bro-pairwise");
+    assert_eq!(state.scheme, SchemeKind::BroPairwise);
     assert_eq!(state.params.kick, 0.1);
     assert_eq!(state.potential, Potential::LINEAR);
     assert_eq!(state.pending.n, 1234, "an edit not yet applied survives a change of scheme");

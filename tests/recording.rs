@@ -77,7 +77,7 @@ fn a_change_mid_recording_is_in_the_change_log_and_the_frame_headers() {
     let scene = Scene { dim: 3, n: 300, phi: 0.62, scheme: sgd(0.05), ..Scene::default() };
     let mut app = App::new();
     app.add_plugins(MinimalPlugins);
-    app.add_plugins(SimulationPlugin::new(Setup::new(scene, None)).unwrap());
+    app.add_plugins(SimulationPlugin::new(Setup::new(scene, None)));
     app.world_mut().resource_mut::<SimSettings>().playing = false;
     let mut rec = Recorder::default();
     rec.every = 5;

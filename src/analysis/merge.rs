@@ -112,7 +112,7 @@ pub fn write_csv(rows: &[Row], w: impl Write) -> Result<()> {
         }
         let mut record = vec![
             id.clone(),
-            p.scheme.clone(),
+            p.scheme.name().to_string(),
             opt(p.kick),
             opt(p.lr),
             opt(p.batch),

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::io;
 use crate::scene::Scene;
 use crate::sim::observe::{self, PLATEAU_FRACTION};
-use crate::sim::{BatchMode, Scheme, SchemeParams, rng, scheme};
+use crate::sim::{BatchMode, Param, SchemeKind, SchemeParams, rng, scheme};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -30,8 +30,8 @@ const ERROR_BLOCKS: usize = 10;
 pub struct Point {
     /// Version of the sweep files ([`FORMAT`]).
     pub format: u32,
-    /// Scheme name (MODEL.md).
-    pub scheme: String,
+    /// The scheme (its name in MODEL.md in files).
+    pub scheme: SchemeKind,
     /// Kick size eps (BRO, SA matched to BRO), else null.
     pub kick: Option<f64>,
     /// Learning rate alpha (SGD, RCD, GD, SA matched to them), else null.
@@ -115,8 +115,8 @@ pub struct Outcome {
 pub struct Grid {
     /// Everything a point does not set (radii, potential, tolerance ...).
     pub base: Scene,
-    /// Scheme names.
-    pub schemes: Vec<String>,
+    /// The schemes.
+    pub schemes: Vec<SchemeKind>,
     /// Kick sizes, for the schemes that take one.
     pub kicks: Vec<f64>,
     /// Learning rates, for the schemes that take one.
@@ -171,34 +171,35 @@ impl Grid {
             return Err(Error::invalid("--flatness", self.flatness.unwrap_or(0), "at least 2 perturbations"));
         }
         let mut points = Vec::new();
-        for name in &self.schemes {
-            let probe = Scheme::from_name(name, &SchemeParams::default()).map_err(as_flag)?;
-            let uses = |p: &str| probe.parameters().contains(&p);
-            for (param, values) in [("kick", &self.kicks), ("lr", &self.lrs), ("batch", &self.batches)] {
+        for &kind in &self.schemes {
+            let takes = kind.parameters(&SchemeParams::default());
+            let uses = |p: Param| takes.contains(&p);
+            for (param, values) in [(Param::Kick, &self.kicks), (Param::Lr, &self.lrs), (Param::Batch, &self.batches)] {
                 if uses(param) && values.is_empty() {
+                    let param = param.name();
                     return Err(Error::invalid(
                         format!("--{param}"),
                         "no value",
-                        format!("at least one value: {name} takes a {param}"),
+                        format!("at least one value: {kind} takes a {param}"),
                     ));
                 }
             }
             let options = |used: bool, values: &[f64]| -> Vec<Option<f64>> {
                 if used { values.iter().copied().map(Some).collect() } else { vec![None] }
             };
-            for kick in options(uses("kick"), &self.kicks) {
-                for lr in options(uses("lr"), &self.lrs) {
-                    for batch in options(uses("batch"), &self.batches) {
+            for kick in options(uses(Param::Kick), &self.kicks) {
+                for lr in options(uses(Param::Lr), &self.lrs) {
+                    for batch in options(uses(Param::Batch), &self.batches) {
                         for &phi in &self.phis {
                             for &n in &self.ns {
                                 for replicate in 0..self.replicates {
                                     let mut point = Point {
                                         format: FORMAT,
-                                        scheme: name.clone(),
+                                        scheme: kind,
                                         kick,
                                         lr,
                                         batch,
-                                        fixed_batch: self.fixed_batch && uses("batch"),
+                                        fixed_batch: self.fixed_batch && uses(Param::Batch),
                                         potential: self.base.potential.exponent(),
                                         dim: self.base.dim,
                                         n,
@@ -259,8 +260,8 @@ fn as_flag(e: Error) -> Error {
 pub struct SweepFile {
     /// Scene file or name in scenes/.
     pub scene: Option<String>,
-    /// Scheme names.
-    pub schemes: Vec<String>,
+    /// The schemes, by name.
+    pub schemes: Vec<SchemeKind>,
     /// Kick sizes.
     pub kicks: Vec<f64>,
     /// Learning rates.
@@ -326,7 +327,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 impl Point {
     /// The point's directory name: its parameters, readable.
     pub fn id(&self) -> String {
-        let mut id = self.scheme.clone();
+        let mut id = self.scheme.name().to_string();
         for (name, value) in [("kick", self.kick), ("lr", self.lr), ("batch", self.batch)] {
             if let Some(v) = value {
                 id.push_str(&format!("_{name}{v}"));
@@ -355,7 +356,7 @@ impl Point {
         }
         params.batch_mode = if self.fixed_batch { BatchMode::Fixed } else { BatchMode::Probabilistic };
         let scene = Scene {
-            scheme: Scheme::from_name(&self.scheme, &params).map_err(as_flag)?,
+            scheme: self.scheme.build(&params).map_err(as_flag)?,
             n: self.n,
             phi: self.phi,
             seed: self.seed,

@@ -18,7 +18,7 @@ use bevy::prelude::*;
 use bevy::render::error_handler::{RenderError, RenderErrorPolicy};
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::window::{PresentMode, WindowResolution};
-use simulation::{Setup, SimSettings, SimulationPlugin};
+use simulation::{Setup, Sim, SimSettings, SimulationPlugin};
 use std::path::PathBuf;
 
 /// Window size at start, in logical pixels: fits a 1280 x 720 projector.
@@ -70,7 +70,9 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     }
     keep_freed_memory();
     explain_panics();
-    let plugin = SimulationPlugin::new(Setup::new(options.scene.clone(), options.path.clone()))?;
+    let setup = Setup::new(options.scene.clone(), options.path.clone());
+    // Built here, so that a scene that cannot start is refused before a window opens.
+    let sim = Sim(setup.scene.simulation()?);
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
@@ -84,7 +86,7 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     .add_plugins(FrameTimeDiagnosticsPlugin::default())
     .add_plugins(bevy_egui::EguiPlugin::default());
     app.insert_resource(bevy::render::error_handler::RenderErrorHandler(on_render_error));
-    app.add_plugins(AbsorbPlugins { sim: plugin });
+    app.insert_resource(sim).add_plugins(AbsorbPlugins { sim: SimulationPlugin::new(setup) });
     app.insert_resource(options.color_by);
     if let Some(shot) = options.screenshot {
         app.world_mut().write_message(simulation::SimCommand::Advance(shot.steps));

@@ -6,7 +6,7 @@ use super::plots::PlotOptions;
 use super::simulation::{Setup, Sim};
 use crate::scene::Scene;
 use crate::sim::packing::MAX_PHI;
-use crate::sim::{Dynamics, Potential, Scheme, SchemeParams};
+use crate::sim::{Dynamics, Potential, SchemeKind, SchemeParams};
 use bevy::prelude::*;
 use bevy_egui::egui;
 use std::path::PathBuf;
@@ -57,7 +57,7 @@ pub struct UiState {
     /// What the plots show.
     pub plots: PlotOptions,
     /// The scheme picked in the panel.
-    pub scheme_name: &'static str,
+    pub scheme: SchemeKind,
     /// Scheme parameters as the sliders hold them (kept while the scheme changes).
     pub params: SchemeParams,
     /// The pair potential.
@@ -101,7 +101,7 @@ impl UiState {
             show_help: false,
             ui_scale: 1.0,
             plots: PlotOptions::default(),
-            scheme_name: scene.scheme.name(),
+            scheme: scene.scheme.kind(),
             params: SchemeParams::default(),
             potential: scene.potential,
             tolerance: scene.overlap_tolerance(),
@@ -128,7 +128,7 @@ impl UiState {
     /// seed) when it is a new run.
     pub fn follow(&mut self, setup: &Setup, phi: f64) {
         let scene = &setup.scene;
-        self.scheme_name = scene.scheme.name();
+        self.scheme = scene.scheme.kind();
         self.params = scene.scheme.params(self.params);
         self.potential = scene.potential;
         self.tolerance = scene.overlap_tolerance();
@@ -148,7 +148,7 @@ impl UiState {
 
     /// The dynamics the controls show.
     pub fn dynamics(&self) -> crate::error::Result<Dynamics> {
-        let scheme = Scheme::from_name(self.scheme_name, &self.params)?;
+        let scheme = self.scheme.build(&self.params)?;
         Ok(Dynamics { scheme, potential: self.potential, overlap_tolerance: self.tolerance })
     }
 
@@ -260,7 +260,6 @@ pub fn follow_setup(setup: Res<Setup>, sim: Res<Sim>, mut ui: ResMut<UiState>) {
     ui.follow(&setup, sim.0.packing().phi());
 }
 
-#[allow(clippy::too_many_arguments)]
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -122,45 +122,47 @@ pub enum SimSystems {
     Advance,
 }
 
-/// Steps the simulation; owns its resources.
+/// Steps the simulation; owns its resources. It holds the setup only: the
+/// run is the [`Sim`] resource, built from the setup unless the app holds
+/// one already (the window builds it first, so that a scene that cannot
+/// start is refused before a window opens).
 #[derive(Clone)]
 pub struct SimulationPlugin {
     setup: Setup,
-    sim: Simulation,
-    first: StepStats,
 }
 
 impl SimulationPlugin {
-    /// The plugin for a scene; fails if the scene does not build a run.
-    pub fn new(setup: Setup) -> crate::error::Result<Self> {
-        let mut sim = setup.scene.simulation()?;
-        let first = sim.observe();
-        Ok(Self { setup, sim, first })
+    /// The plugin for a setup.
+    pub fn new(setup: Setup) -> Self {
+        Self { setup }
     }
 }
 
 impl Plugin for SimulationPlugin {
     fn build(&self, app: &mut App) {
         let scene = &self.setup.scene;
-        app.insert_resource(Sim(self.sim.clone()))
-            .insert_resource(self.setup.clone())
+        let mut status = StatusLine::default();
+        if !app.world().contains_resource::<Sim>() {
+            let sim = scene.simulation().unwrap_or_else(|e| {
+                status.0 = Some(format!("{e}; showing the default scene instead"));
+                Scene::default().simulation().expect("the default scene builds")
+            });
+            app.insert_resource(Sim(sim));
+        }
+        let first = app.world_mut().resource_mut::<Sim>().0.observe();
+        app.insert_resource(self.setup.clone())
             .insert_resource(SimSettings { playing: true, iterations_per_second: scene.view.iterations_per_second })
             .insert_resource(FrameStart { at: Instant::now(), steps: 0 })
-            .insert_resource(LastStats { stats: Some(self.first), ..LastStats::default() })
+            .insert_resource(LastStats { stats: Some(first), ..LastStats::default() })
+            .insert_resource(status)
             .init_resource::<PlotHistory>()
-            .init_resource::<StatusLine>()
             .init_resource::<Worker>()
             .init_resource::<FrameBudget>()
             .init_resource::<DrawLimit>()
             .add_message::<SimCommand>()
+            .configure_sets(RunFixedMainLoop, SimSystems::Commands.in_set(RunFixedMainLoopSystems::BeforeFixedMainLoop))
             .add_systems(First, start_frame)
-            .add_systems(
-                RunFixedMainLoop,
-                (collect, apply_commands, set_timestep)
-                    .chain()
-                    .in_set(SimSystems::Commands)
-                    .in_set(RunFixedMainLoopSystems::BeforeFixedMainLoop),
-            )
+            .add_systems(RunFixedMainLoop, (collect, apply_commands, set_timestep).chain().in_set(SimSystems::Commands))
             .add_systems(FixedUpdate, advance.in_set(SimSystems::Advance));
     }
 }
@@ -214,70 +216,85 @@ impl Default for FrameBudget {
     }
 }
 
+/// Where an iteration is booked: the readouts, the plots, any recording.
+#[derive(bevy::ecs::system::SystemParam)]
+struct Books<'w> {
+    last: ResMut<'w, LastStats>,
+    history: ResMut<'w, PlotHistory>,
+    recorder: Option<ResMut<'w, Recorder>>,
+}
+
+impl Books<'_> {
+    /// One iteration of `sim`, booked.
+    fn step(&mut self, sim: &mut Simulation) -> StepStats {
+        let stats = sim.step();
+        self.record(sim, stats);
+        stats
+    }
+
+    /// Marks a change on the plots and writes it into a recording.
+    fn note(&mut self, iteration: u64, changes: Vec<Change>, now: f64) {
+        note_changes(iteration, changes, &mut self.history.current, self.recorder.as_deref_mut(), now);
+    }
+
+    /// Books an iteration that `sim` has just done.
+    fn record(&mut self, sim: &mut Simulation, stats: StepStats) {
+        record(sim, stats, &mut self.last, &mut self.history.current, self.recorder.as_deref_mut());
+    }
+}
+
+/// How fast the run goes: the rate asked for, the frame's budget and the
+/// fixed clock that paces it.
+#[derive(bevy::ecs::system::SystemParam)]
+struct Pace<'w> {
+    settings: Res<'w, SimSettings>,
+    budget: Res<'w, FrameBudget>,
+    frame: ResMut<'w, FrameStart>,
+    time: ResMut<'w, Time<Fixed>>,
+}
+
+impl Pace<'_> {
+    /// No iteration this tick: the ticks owed are dropped, not replayed.
+    fn skip(&mut self) {
+        let overstep = self.time.overstep();
+        self.time.discard_overstep(overstep);
+    }
+}
+
 /// One iteration per fixed tick while the frame has budget. An iteration that
 /// costs more than the whole budget goes to the worker; the rest of a backlog
 /// is dropped, not replayed.
-#[allow(clippy::too_many_arguments)]
-fn advance(
-    mut sim: ResMut<Sim>,
-    settings: Res<SimSettings>,
-    budget: Res<FrameBudget>,
-    mut frame: ResMut<FrameStart>,
-    mut time: ResMut<Time<Fixed>>,
-    mut worker: ResMut<Worker>,
-    mut last: ResMut<LastStats>,
-    mut history: ResMut<PlotHistory>,
-    mut recorder: Option<ResMut<Recorder>>,
-) {
-    let over_budget = frame.steps > 0 && frame.at.elapsed() > budget.0;
-    if !settings.playing || over_budget || worker.busy() {
-        let overstep = time.overstep();
-        time.discard_overstep(overstep);
+fn advance(mut sim: ResMut<Sim>, mut pace: Pace, mut worker: ResMut<Worker>, mut books: Books) {
+    let budget = pace.budget.0;
+    let over_budget = pace.frame.steps > 0 && pace.frame.at.elapsed() > budget;
+    if !pace.settings.playing || over_budget || worker.busy() {
+        pace.skip();
         return;
     }
-    if worker.cost > budget.0.as_secs_f64() {
+    if worker.cost > budget.as_secs_f64() {
         let mut copy = sim.0.clone();
         worker.task = Some(AsyncComputeTaskPool::get().spawn(async move {
             let start = Instant::now();
             let stats = copy.step();
             (copy, stats, start.elapsed())
         }));
-        let overstep = time.overstep();
-        time.discard_overstep(overstep);
+        pace.skip();
         return;
     }
-    frame.steps += 1;
+    pace.frame.steps += 1;
     let start = Instant::now();
-    run_one(&mut sim.0, &mut last, &mut history.current, recorder.as_deref_mut());
+    books.step(&mut sim.0);
     worker.learn(start.elapsed());
 }
 
 /// Takes in the worker's iteration once it is done.
-fn collect(
-    mut sim: ResMut<Sim>,
-    mut worker: ResMut<Worker>,
-    mut last: ResMut<LastStats>,
-    mut history: ResMut<PlotHistory>,
-    mut recorder: Option<ResMut<Recorder>>,
-) {
+fn collect(mut sim: ResMut<Sim>, mut worker: ResMut<Worker>, mut books: Books) {
     let Some(task) = worker.task.as_mut() else { return };
     let Some((done, stats, took)) = block_on(future::poll_once(task)) else { return };
     worker.task = None;
     worker.learn(took);
     sim.0 = done;
-    record(&mut sim.0, stats, &mut last, &mut history.current, recorder.as_deref_mut());
-}
-
-/// One iteration, recorded in the readouts, the plot and any recording.
-pub fn run_one(
-    sim: &mut Simulation,
-    last: &mut LastStats,
-    history: &mut History,
-    recorder: Option<&mut Recorder>,
-) -> StepStats {
-    let stats = sim.step();
-    record(sim, stats, last, history, recorder);
-    stats
+    books.record(&mut sim.0, stats);
 }
 
 /// Books an iteration that `sim` has just done.
@@ -309,10 +326,8 @@ fn record(
 struct CommandParams<'w> {
     setup: ResMut<'w, Setup>,
     settings: ResMut<'w, SimSettings>,
-    last: ResMut<'w, LastStats>,
-    history: ResMut<'w, PlotHistory>,
+    books: Books<'w>,
     status: ResMut<'w, StatusLine>,
-    recorder: Option<ResMut<'w, Recorder>>,
     worker: ResMut<'w, Worker>,
     limit: Res<'w, DrawLimit>,
     time: Res<'w, Time<Real>>,
@@ -332,7 +347,6 @@ fn apply_commands(mut commands: MessageReader<SimCommand>, mut sim: ResMut<Sim>,
 }
 
 fn apply(command: &SimCommand, sim: &mut Simulation, p: &mut CommandParams, now: f64) -> crate::error::Result<()> {
-    let recorder = p.recorder.as_deref_mut();
     match command {
         SimCommand::SetDynamics(d) => {
             let before = *sim.dynamics();
@@ -340,10 +354,10 @@ fn apply(command: &SimCommand, sim: &mut Simulation, p: &mut CommandParams, now:
             p.setup.scene.scheme = d.scheme;
             p.setup.scene.potential = d.potential;
             p.setup.scene.overlap_tolerance = Some(d.overlap_tolerance);
-            note_changes(sim.iteration(), d.changes_from(&before), &mut p.history.current, recorder, now);
+            p.books.note(sim.iteration(), d.changes_from(&before), now);
             if (d.potential, d.overlap_tolerance) != (before.potential, before.overlap_tolerance) {
                 // What counts as active changed: show it before the next iteration.
-                p.last.stats = Some(sim.observe());
+                p.books.last.stats = Some(sim.observe());
             }
             Ok(())
         }
@@ -355,18 +369,17 @@ fn apply(command: &SimCommand, sim: &mut Simulation, p: &mut CommandParams, now:
             sim.set_phi(*phi)?;
             p.setup.scene.phi = *phi;
             let change = Change { what: "phi".into(), from: number_phi(before), to: number_phi(*phi) };
-            note_changes(sim.iteration(), vec![change], &mut p.history.current, recorder, now);
-            p.last.stats = Some(sim.observe());
+            p.books.note(sim.iteration(), vec![change], now);
+            p.books.last.stats = Some(sim.observe());
             Ok(())
         }
         SimCommand::Step => {
-            run_one(sim, &mut p.last, &mut p.history.current, recorder);
+            p.books.step(sim);
             Ok(())
         }
         SimCommand::Advance(steps) => {
-            let mut recorder = recorder;
             for _ in 0..*steps {
-                if run_one(sim, &mut p.last, &mut p.history.current, recorder.as_deref_mut()).absorbed {
+                if p.books.step(sim).absorbed {
                     break;
                 }
             }
@@ -430,10 +443,10 @@ fn restart(
     }
     *sim = scene.simulation()?;
     // The new run's state shows at once, not after its first iteration.
-    *p.last = LastStats { stats: Some(sim.observe()), ..LastStats::default() };
-    let finished = std::mem::take(&mut p.history.current);
+    *p.books.last = LastStats { stats: Some(sim.observe()), ..LastStats::default() };
+    let finished = std::mem::take(&mut p.books.history.current);
     if !finished.points().is_empty() {
-        p.history.previous = Some(finished);
+        p.books.history.previous = Some(finished);
     }
     let path = path.or_else(|| p.setup.path.clone());
     let run = p.setup.run + 1;

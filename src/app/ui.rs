@@ -14,7 +14,7 @@ use super::screenshot::CaptureRequest;
 use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
 use crate::scene::{MAX_PARTICLES, Rgb};
 use crate::sim::packing::Radii;
-use crate::sim::{BatchMode, Potential, Scheme};
+use crate::sim::{BatchMode, Param, Potential, SchemeKind};
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -333,14 +333,13 @@ pub fn controls_ui(
     }
 
     ui.heading("Scheme");
-    egui::ComboBox::from_id_salt("scheme").selected_text(state.scheme_name).show_ui(ui, |ui| {
-        for name in Scheme::NAMES {
-            ui.selectable_value(&mut state.scheme_name, name, name);
+    egui::ComboBox::from_id_salt("scheme").selected_text(state.scheme.name()).show_ui(ui, |ui| {
+        for kind in SchemeKind::ALL {
+            ui.selectable_value(&mut state.scheme, kind, kind.name());
         }
     });
-    let probe = Scheme::from_name(state.scheme_name, &state.params).unwrap_or_default();
-    let uses = probe.parameters();
-    let sa = matches!(probe, Scheme::SaPairwise { .. } | Scheme::SaParticle { .. });
+    let uses = state.scheme.parameters(&state.params);
+    let sa = matches!(state.scheme, SchemeKind::SaPairwise | SchemeKind::SaParticle);
     let mut responses = Vec::new();
     {
         let p = &mut state.params;
@@ -360,13 +359,13 @@ pub fn controls_ui(
             });
             responses.push(ui.add(slider(&mut p.h, 0.01..=1.0, "step h")));
         }
-        if uses.contains(&"kick") || (sa && !p.sa_matches_sgd) {
+        if uses.contains(&Param::Kick) || (sa && !p.sa_matches_sgd) {
             responses.push(ui.add(slider(&mut p.kick, 1e-3..=1.0, "kick eps")));
         }
-        if uses.contains(&"lr") {
+        if uses.contains(&Param::Lr) {
             responses.push(ui.add(slider(&mut p.lr, 1e-3..=1.0, "learning rate")));
         }
-        if uses.contains(&"batch") {
+        if uses.contains(&Param::Batch) {
             responses.push(ui.add(slider(&mut p.batch, 0.01..=1.0, "batch fraction b")));
             if !sa {
                 ui.horizontal_wrapped(|ui| {
@@ -375,7 +374,7 @@ pub fn controls_ui(
                 });
             }
         }
-        if state.scheme_name == "bro-particle" {
+        if state.scheme == SchemeKind::BroParticle {
             ui.checkbox(&mut p.normalized, "normalized kick");
         }
     }
@@ -412,9 +411,10 @@ pub fn controls_ui(
     });
     let current = sim.0.dynamics();
     if let Some(matched) = current.scheme.gradient_match() {
-        let label = if matched.name() == "sgd" { "Match SGD to this BRO" } else { "Match RCD to this particle BRO" };
+        let label =
+            if matched.kind() == SchemeKind::Sgd { "Match SGD to this BRO" } else { "Match RCD to this particle BRO" };
         if ui.button(label).on_hover_text("b = 3/4, lr = 2 eps / 3: the same mean and variance per pair").clicked() {
-            state.scheme_name = matched.name();
+            state.scheme = matched.kind();
             state.params = matched.params(state.params);
         }
     }

@@ -2,7 +2,7 @@
 //! the memory check before it allocates.
 
 use absorb::scene::Scene;
-use absorb::sim::{BatchMode, Potential, Scheme};
+use absorb::sim::{BatchMode, Param, Potential, SchemeKind};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::io::IsTerminal;
@@ -23,7 +23,7 @@ pub struct RunArgs {
     phi: Option<f64>,
     /// Update scheme: bro-pairwise, bro-pairwise-nonreciprocal, bro-particle, sgd, rcd, gd, sa-pairwise, sa-particle.
     #[arg(long, value_name = "NAME")]
-    scheme: Option<String>,
+    scheme: Option<SchemeKind>,
     /// Kick size eps of BRO (and of SA matched to BRO), in diameters.
     #[arg(long = "kick", value_name = "EPS")]
     kick: Option<f64>,
@@ -137,7 +137,7 @@ fn blame(e: absorb::Error, a: &RunArgs, path: &std::path::Path) -> anyhow::Error
     anyhow::anyhow!("{}: {e}", path.display())
 }
 
-/// Flags override the scene; a changed scheme parameter rebuilds the scheme by name.
+/// Flags override the scene; a changed scheme parameter rebuilds the scheme.
 fn apply_overrides(scene: &mut Scene, a: &RunArgs) -> Result<()> {
     scene.dim = a.dim.unwrap_or(scene.dim);
     scene.n = a.n.unwrap_or(scene.n);
@@ -165,13 +165,17 @@ fn apply_overrides(scene: &mut Scene, a: &RunArgs) -> Result<()> {
         if a.fixed_batch {
             params.batch_mode = BatchMode::Fixed;
         }
-        let name = a.scheme.as_deref().unwrap_or(scene.scheme.name());
-        scene.scheme = Scheme::from_name(name, &params).map_err(|e| anyhow::anyhow!("--{e}"))?;
-        let given =
-            [("kick", "kick", a.kick.is_some()), ("lr", "lr", a.lr.is_some()), ("batch", "batch", a.batch.is_some())];
-        for (flag, param, given) in given.into_iter().chain([("fixed-batch", "batch", a.fixed_batch)]) {
+        let kind = a.scheme.unwrap_or(scene.scheme.kind());
+        scene.scheme = kind.build(&params).map_err(|e| anyhow::anyhow!("--{e}"))?;
+        let given = [
+            ("kick", Param::Kick, a.kick.is_some()),
+            ("lr", Param::Lr, a.lr.is_some()),
+            ("batch", Param::Batch, a.batch.is_some()),
+            ("fixed-batch", Param::Batch, a.fixed_batch),
+        ];
+        for (flag, param, given) in given {
             if given && !scene.scheme.parameters().contains(&param) {
-                eprintln!("absorb: note: --{flag} does not apply to {name} and is ignored");
+                eprintln!("absorb: note: --{flag} does not apply to {kind} and is ignored");
             }
         }
     }

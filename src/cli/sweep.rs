@@ -1,7 +1,7 @@
 //! `absorb sweep` and `absorb sweep merge`.
 
 use super::{parse_phis, with_progress};
-use absorb::sim::BatchMode;
+use absorb::sim::{BatchMode, SchemeKind};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -32,9 +32,9 @@ pub enum SweepAction {
 pub struct SweepArgs {
     /// Scene every point starts from (default: the built-in default scene).
     scene: Option<String>,
-    /// Scheme names, comma-separated (default: the scene's).
+    /// Schemes, comma-separated names (default: the scene's).
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
-    scheme: Vec<String>,
+    scheme: Vec<SchemeKind>,
     /// Kick sizes eps, for the schemes that take one (default: the scene's).
     #[arg(long, value_name = "EPS", value_delimiter = ',')]
     kick: Vec<f64>,
@@ -123,11 +123,10 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     if args.threads == Some(0) {
         anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
     }
-    let or_file = |flag: Vec<String>, field: Vec<String>| if flag.is_empty() { field } else { flag };
-    let schemes = or_file(args.scheme, file.schemes);
+    let schemes = if args.scheme.is_empty() { file.schemes } else { args.scheme };
     let ns = if !args.n.is_empty() { args.n } else { file.ns };
     let grid = Grid {
-        schemes: if schemes.is_empty() { vec![scene.scheme.name().to_string()] } else { schemes },
+        schemes: if schemes.is_empty() { vec![scene.scheme.kind()] } else { schemes },
         kicks: pick(args.kick, &file.kicks, params.kick),
         lrs: pick(args.lr, &file.lrs, params.lr),
         batches: pick(args.batch, &file.batches, params.batch),

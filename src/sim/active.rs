@@ -3,7 +3,7 @@
 //! following them is worth it.
 
 use super::scheme::Scheme;
-use super::step::{self, Context, Particle};
+use super::step::{self, Context, Share};
 
 /// Which particles the next iteration must look at. A particle with no
 /// overlap, none of whose neighbours moved, still has no overlap: its share of
@@ -40,12 +40,7 @@ pub(super) struct ActiveSet {
 /// While the particles that touch plus those that moved number at most this
 /// fraction of N (numerator, denominator), an iteration visits only those
 /// and their neighbours; above, finding them costs more than visiting
-/// everyone. Measured on runs to absorption (BRO, 3D, phi = 0.55, one and
-/// two threads, N = 1000 and 20000): an iteration that visits the active
-/// set costs about as much as a full scan when it visits 0.5 to 0.6 N (at
-/// f_a of 0.35 to 0.5), and of the limits 1/4, 1/2, 3/4 and 1 the runs were
-/// fastest with 3/4 or within the noise of it; 1/4 (the limit before) took
-/// 10 to 30 % longer.
+/// everyone (how 3/4 was chosen: docs/design.md, "The active set").
 const ACTIVE_SET_LIMIT: (usize, usize) = (3, 4);
 
 /// More particles touched plus moved (`count`, out of `n`) than the active
@@ -61,6 +56,12 @@ pub(super) fn list_cap(n: usize) -> usize {
 }
 
 impl ActiveSet {
+    /// The next iteration scans every particle: the set is stale, always
+    /// full, or was crowded last time.
+    pub(super) fn visits_everyone(&self) -> bool {
+        self.stale || self.always_full || self.crowded
+    }
+
     /// Chooses the slots the next iteration visits, into `slots`: the
     /// touching, the movers and whatever a mover overlaps now in `ctx`.
     /// Where the movers' shares come with the search for whom they overlap
@@ -75,7 +76,7 @@ impl ActiveSet {
         ctx: &Context<'_, D>,
         scheme: &Scheme,
         n: usize,
-        results: &mut Vec<Particle<D>>,
+        results: &mut Vec<Share<D>>,
     ) -> (usize, i128) {
         // `mark` is all false between iterations; `chosen` lists what is set.
         self.mark.resize(n, false);
@@ -106,14 +107,14 @@ impl ActiveSet {
         &mut self,
         ctx: &Context<'_, D>,
         scheme: &Scheme,
-        results: &mut Vec<Particle<D>>,
+        results: &mut Vec<Share<D>>,
     ) -> (usize, i128) {
         for &i in self.movers.iter().chain(&self.touching) {
             self.mark[i as usize] = true;
         }
         ctx.cells.append_sorted_slots(&self.movers, &mut self.slots);
         let (m, first) = (self.slots.len(), results.len());
-        results.resize(first + m, Particle::ZERO);
+        results.resize(first + m, Share::ZERO);
         let (fresh, energy) = step::compute_movers(ctx, scheme, &self.slots, &self.mark, &mut results[first..]);
         let partners = step::fresh_shares(fresh, &mut self.slots, results);
         for &i in &self.movers {

@@ -75,12 +75,7 @@ pub const LEFT: u32 = 1 << 31;
 
 /// Cells are at least this many times the smallest width that finds every
 /// pair: fewer cells to enter and to sort, a few more candidates in the
-/// same blocks of a sweep. Timed against cells of the smallest width,
-/// taking turns by iteration: active-3d 2 to 3 % faster on one and two
-/// threads (40 cells a side instead of 43 at N = 10^5), active-2d 2.5 %,
-/// N = 10^6 the same; near absorption (tail-3d) 10 % faster, with fewer
-/// strays and fewer cells to sort them into. 1.05 did as well, 1.12 and
-/// 1.16 no better.
+/// same blocks of a sweep (timings in docs/design.md).
 const CELL_WIDENING: f64 = 1.08;
 
 /// Past one stray in this many particles (plus a few), the list is rebuilt.

@@ -136,8 +136,8 @@ impl<const D: usize> Neighbourhood<D> {
     pub(crate) fn sweep(&mut self, cells: &CellList, xi: &[f64; D], ri: f64, bx: PeriodicBox, kernel: Kernel) {
         match kernel {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Kernel::detect` chose it: the processor has AVX2.
-            Kernel::Avx2 => unsafe { self.sweep_avx2(cells, xi, ri, bx) },
+            // SAFETY: the token proves the processor has AVX2.
+            Kernel::Avx2(_) => unsafe { self.sweep_avx2(cells, xi, ri, bx) },
             _ => {
                 let (xs, radii) = (cells.axes::<D>(), cells.sorted_radii());
                 self.sweep_with(bx, |base, separation| block(&xs, radii, base, xi, ri, separation), write_lanes);
@@ -295,17 +295,36 @@ pub(crate) const LANES_OF: [[u8; LANES]; 1 << LANES] = {
 pub(crate) enum Kernel {
     /// Plain Rust, for any processor.
     Portable,
-    /// AVX2 and POPCNT: a block in two registers of four.
+    /// AVX2 and POPCNT: a block in two registers of four. Only
+    /// [`Kernel::detect`] can make its token.
     #[cfg(target_arch = "x86_64")]
-    Avx2,
+    Avx2(cpu::Avx2),
+}
+
+/// Proof that the processor runs an instruction set.
+pub(crate) mod cpu {
+    /// This processor has AVX2 and POPCNT: made only by [`Avx2::detect`],
+    /// so a `Kernel::Avx2` cannot be chosen without the detection.
+    #[cfg(target_arch = "x86_64")]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) struct Avx2(());
+
+    #[cfg(target_arch = "x86_64")]
+    impl Avx2 {
+        /// The token, if this processor has AVX2 and POPCNT.
+        pub(crate) fn detect() -> Option<Self> {
+            let has = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt");
+            has.then_some(Self(()))
+        }
+    }
 }
 
 impl Kernel {
     /// The fastest kernel this processor runs.
     pub(crate) fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt") {
-            return Self::Avx2;
+        if let Some(token) = cpu::Avx2::detect() {
+            return Self::Avx2(token);
         }
         Self::Portable
     }
@@ -452,8 +471,8 @@ mod tests {
     ) -> u32 {
         match kernel {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: the processor has AVX2.
-            Kernel::Avx2 => unsafe { avx2::block(xs, radii, base, xi, ri, separation) },
+            // SAFETY: the token proves the processor has AVX2.
+            Kernel::Avx2(_) => unsafe { avx2::block(xs, radii, base, xi, ri, separation) },
             _ => block(xs, radii, base, xi, ri, separation),
         }
     }
@@ -462,8 +481,8 @@ mod tests {
     fn write_by(kernel: Kernel, out: &mut [u32], first: usize, mask: u32) {
         match kernel {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: the processor has AVX2.
-            Kernel::Avx2 => unsafe { avx2::write_lanes(out, first, mask) },
+            // SAFETY: the token proves the processor has AVX2.
+            Kernel::Avx2(_) => unsafe { avx2::write_lanes(out, first, mask) },
             _ => write_lanes(out, first, mask),
         }
     }

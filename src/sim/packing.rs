@@ -2,12 +2,9 @@
 
 use super::cells::{CellList, overlaps};
 use super::rng::{Purpose, Stream};
-use super::space::{self, PeriodicBox};
+use super::space::{self, DIMENSIONS, PeriodicBox};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
-
-/// Dimensions the core is compiled for.
-pub const DIMENSIONS: std::ops::RangeInclusive<usize> = 2..=4;
 
 /// The packing fraction above which a random start or a rescaling is
 /// refused: past 1 the spheres' volume exceeds the box's.
@@ -16,28 +13,6 @@ pub const MAX_PHI: f64 = 1.0;
 /// The box must be at least this many largest diameters wide: then a pair
 /// overlaps through at most one periodic image and no sphere meets itself.
 pub const MIN_SIDE_IN_DIAMETERS: f64 = 2.0;
-
-/// Runs `$body` with the const `$D` set to a runtime dimension in [`DIMENSIONS`].
-#[macro_export]
-macro_rules! with_dim {
-    ($dim:expr, $D:ident, $body:expr) => {
-        match $dim {
-            2 => {
-                const $D: usize = 2;
-                $body
-            }
-            3 => {
-                const $D: usize = 3;
-                $body
-            }
-            4 => {
-                const $D: usize = 4;
-                $body
-            }
-            d => unreachable!("dimension {d} was validated to lie in 2..=4"),
-        }
-    };
-}
 
 /// How the radii are chosen. Lengths are in diameters of the monodisperse
 /// (or small) sphere: its radius is 1/2.
@@ -183,9 +158,7 @@ impl Packing {
     /// the order of their old numbers within a cell). A full scan finds
     /// each particle's neighbours in this order, so with it the arrays by
     /// particle are read and written nearly in sequence instead of at
-    /// random: on two cores an iteration of active-3d takes 3 to 8 % less
-    /// time (more while the machine's memory is busy). Particles that
-    /// diffuse far from where they started lose some of that.
+    /// random (the time it saves: docs/design.md, "Cell order").
     pub fn in_cell_order(self) -> Self {
         let order =
             crate::with_dim!(self.dim, D, super::cells::cell_order(self.points::<D>(), self.bx, self.max_diameter));

@@ -3,12 +3,14 @@
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 
-/// Kick size used when a scheme is chosen by name without one, in diameters.
+/// Kick size used when a scheme is chosen without one, in diameters.
 pub const DEFAULT_KICK: f64 = 0.05;
-/// Learning rate used when a scheme is chosen by name without one, in diameters.
+/// Learning rate used when a scheme is chosen without one, in diameters.
 pub const DEFAULT_LR: f64 = 0.05;
-/// Batch fraction used when a scheme is chosen by name without one.
+/// Batch fraction used when a scheme is chosen without one.
 pub const DEFAULT_BATCH: f64 = 0.5;
 /// The batch fraction at which SGD (RCD) has the mean and variance of pairwise
 /// (particle) BRO: (1 - b)/b = 1/3.
@@ -61,6 +63,141 @@ impl Noise {
                 check_batch(batch)
             }
         }
+    }
+}
+
+/// A step parameter that schemes share: what a sweep varies and a flag sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Param {
+    /// Kick size eps (BRO, and SA matched to BRO).
+    Kick,
+    /// Learning rate alpha (SGD, RCD, GD, and SA matched to them).
+    Lr,
+    /// Batch fraction b (SGD, RCD, and SA matched to them).
+    Batch,
+}
+
+impl Param {
+    /// Its name in scenes and flags.
+    pub fn name(self) -> &'static str {
+        match self {
+            Param::Kick => "kick",
+            Param::Lr => "lr",
+            Param::Batch => "batch",
+        }
+    }
+}
+
+/// Which scheme, without its parameters: what a menu, a sweep's list and
+/// the command line choose. Its name (MODEL.md's) exists only at the edges:
+/// [`FromStr`] and [`fmt::Display`] on the command line, a string in RON
+/// and CSV files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SchemeKind {
+    /// [`Scheme::BroPairwise`].
+    BroPairwise,
+    /// [`Scheme::BroPairwiseNonreciprocal`].
+    BroPairwiseNonreciprocal,
+    /// [`Scheme::BroParticle`].
+    BroParticle,
+    /// [`Scheme::Sgd`].
+    Sgd,
+    /// [`Scheme::Rcd`].
+    Rcd,
+    /// [`Scheme::Gd`].
+    Gd,
+    /// [`Scheme::SaPairwise`].
+    SaPairwise,
+    /// [`Scheme::SaParticle`].
+    SaParticle,
+}
+
+impl SchemeKind {
+    /// Every scheme, in MODEL.md's order.
+    pub const ALL: [SchemeKind; 8] = [
+        SchemeKind::BroPairwise,
+        SchemeKind::BroPairwiseNonreciprocal,
+        SchemeKind::BroParticle,
+        SchemeKind::Sgd,
+        SchemeKind::Rcd,
+        SchemeKind::Gd,
+        SchemeKind::SaPairwise,
+        SchemeKind::SaParticle,
+    ];
+
+    /// Its name in MODEL.md, on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            SchemeKind::BroPairwise => "bro-pairwise",
+            SchemeKind::BroPairwiseNonreciprocal => "bro-pairwise-nonreciprocal",
+            SchemeKind::BroParticle => "bro-particle",
+            SchemeKind::Sgd => "sgd",
+            SchemeKind::Rcd => "rcd",
+            SchemeKind::Gd => "gd",
+            SchemeKind::SaPairwise => "sa-pairwise",
+            SchemeKind::SaParticle => "sa-particle",
+        }
+    }
+
+    /// This scheme with its parameters taken from `params` (unchecked: see
+    /// [`Self::build`]).
+    pub fn with(self, p: &SchemeParams) -> Scheme {
+        let noise =
+            if p.sa_matches_sgd { Noise::Sgd { lr: p.lr, batch: p.batch } } else { Noise::Bro { kick: p.kick } };
+        match self {
+            SchemeKind::BroPairwise => Scheme::BroPairwise { kick: p.kick },
+            SchemeKind::BroPairwiseNonreciprocal => Scheme::BroPairwiseNonreciprocal { kick: p.kick },
+            SchemeKind::BroParticle => Scheme::BroParticle { kick: p.kick, normalized: p.normalized },
+            SchemeKind::Sgd => Scheme::Sgd { lr: p.lr, batch: p.batch, batch_mode: p.batch_mode },
+            SchemeKind::Rcd => Scheme::Rcd { lr: p.lr, batch: p.batch, batch_mode: p.batch_mode },
+            SchemeKind::Gd => Scheme::Gd { lr: p.lr },
+            SchemeKind::SaPairwise => Scheme::SaPairwise { noise, h: p.h },
+            SchemeKind::SaParticle => Scheme::SaParticle { noise, h: p.h },
+        }
+    }
+
+    /// This scheme with its parameters from `params`, checked; the error
+    /// names the parameter that is out of range.
+    pub fn build(self, params: &SchemeParams) -> Result<Scheme> {
+        let scheme = self.with(params);
+        scheme.validate()?;
+        Ok(scheme)
+    }
+
+    /// The step parameters this scheme uses with `params` (the stochastic
+    /// approximations take those of the scheme they match).
+    pub fn parameters(self, params: &SchemeParams) -> &'static [Param] {
+        self.with(params).parameters()
+    }
+}
+
+impl fmt::Display for SchemeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SchemeKind {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name).ok_or_else(|| {
+            let names: Vec<_> = Self::ALL.iter().map(|kind| kind.name()).collect();
+            Error::invalid("scheme", name, format!("one of {}", names.join(", ")))
+        })
+    }
+}
+
+impl Serialize for SchemeKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for SchemeKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -146,7 +283,7 @@ impl Default for Scheme {
     }
 }
 
-/// The parameters a scheme can be built from by name: what the command line
+/// The parameters any scheme can be built from ([`SchemeKind::with`]): what the command line
 /// and the visualizer's sliders hold while the scheme changes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SchemeParams {
@@ -181,22 +318,10 @@ impl Default for SchemeParams {
 }
 
 impl Scheme {
-    /// Every scheme's name, as MODEL.md and the command line spell it.
-    pub const NAMES: [&'static str; 8] = [
-        "bro-pairwise",
-        "bro-pairwise-nonreciprocal",
-        "bro-particle",
-        "sgd",
-        "rcd",
-        "gd",
-        "sa-pairwise",
-        "sa-particle",
-    ];
-
     /// The largest magnitude, on any axis, of one pair's term in a
     /// particle's sum (forces are at most 1, unit vectors at most 1 on an
     /// axis, uniforms below 1 and Box-Muller normals below 8.6 in
-    /// magnitude): it sets the quantum of the sums (see [`crate::sim::fixed`]).
+    /// magnitude): it sets the quantum of the sums (see [`crate::sim::quanta`]).
     pub fn term_bound(&self) -> f64 {
         match *self {
             // kick xi_ij e_ij, lr f_ij e_ij.
@@ -212,53 +337,36 @@ impl Scheme {
         }
     }
 
-    /// This scheme's name in MODEL.md.
-    pub fn name(&self) -> &'static str {
+    /// Which scheme this is, without its parameters.
+    pub fn kind(&self) -> SchemeKind {
         match self {
-            Scheme::BroPairwise { .. } => "bro-pairwise",
-            Scheme::BroPairwiseNonreciprocal { .. } => "bro-pairwise-nonreciprocal",
-            Scheme::BroParticle { .. } => "bro-particle",
-            Scheme::Sgd { .. } => "sgd",
-            Scheme::Rcd { .. } => "rcd",
-            Scheme::Gd { .. } => "gd",
-            Scheme::SaPairwise { .. } => "sa-pairwise",
-            Scheme::SaParticle { .. } => "sa-particle",
+            Scheme::BroPairwise { .. } => SchemeKind::BroPairwise,
+            Scheme::BroPairwiseNonreciprocal { .. } => SchemeKind::BroPairwiseNonreciprocal,
+            Scheme::BroParticle { .. } => SchemeKind::BroParticle,
+            Scheme::Sgd { .. } => SchemeKind::Sgd,
+            Scheme::Rcd { .. } => SchemeKind::Rcd,
+            Scheme::Gd { .. } => SchemeKind::Gd,
+            Scheme::SaPairwise { .. } => SchemeKind::SaPairwise,
+            Scheme::SaParticle { .. } => SchemeKind::SaParticle,
         }
     }
 
-    /// The scheme called `name` with its parameters taken from `params`.
-    pub fn from_name(name: &str, params: &SchemeParams) -> Result<Self> {
-        let p = params;
-        let noise =
-            if p.sa_matches_sgd { Noise::Sgd { lr: p.lr, batch: p.batch } } else { Noise::Bro { kick: p.kick } };
-        let scheme = match name {
-            "bro-pairwise" => Scheme::BroPairwise { kick: p.kick },
-            "bro-pairwise-nonreciprocal" => Scheme::BroPairwiseNonreciprocal { kick: p.kick },
-            "bro-particle" => Scheme::BroParticle { kick: p.kick, normalized: p.normalized },
-            "sgd" => Scheme::Sgd { lr: p.lr, batch: p.batch, batch_mode: p.batch_mode },
-            "rcd" => Scheme::Rcd { lr: p.lr, batch: p.batch, batch_mode: p.batch_mode },
-            "gd" => Scheme::Gd { lr: p.lr },
-            "sa-pairwise" => Scheme::SaPairwise { noise, h: p.h },
-            "sa-particle" => Scheme::SaParticle { noise, h: p.h },
-            other => {
-                return Err(Error::invalid("scheme", other, format!("one of {}", Self::NAMES.join(", "))));
-            }
-        };
-        scheme.validate()?;
-        Ok(scheme)
+    /// This scheme's name in MODEL.md.
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
     }
 
-    /// Names of the step parameters this scheme uses: `kick`, `lr`, `batch`.
-    pub fn parameters(&self) -> &'static [&'static str] {
+    /// The step parameters this scheme uses.
+    pub fn parameters(&self) -> &'static [Param] {
         match self {
             Scheme::BroPairwise { .. } | Scheme::BroPairwiseNonreciprocal { .. } | Scheme::BroParticle { .. } => {
-                &["kick"]
+                &[Param::Kick]
             }
-            Scheme::Sgd { .. } | Scheme::Rcd { .. } => &["lr", "batch"],
-            Scheme::Gd { .. } => &["lr"],
+            Scheme::Sgd { .. } | Scheme::Rcd { .. } => &[Param::Lr, Param::Batch],
+            Scheme::Gd { .. } => &[Param::Lr],
             Scheme::SaPairwise { noise, .. } | Scheme::SaParticle { noise, .. } => match noise {
-                Noise::Bro { .. } => &["kick"],
-                Noise::Sgd { .. } => &["lr", "batch"],
+                Noise::Bro { .. } => &[Param::Kick],
+                Noise::Sgd { .. } => &[Param::Lr, Param::Batch],
             },
         }
     }

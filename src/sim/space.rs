@@ -1,4 +1,32 @@
-//! The periodic cubic box: minimum image, wrapping, volumes and packing fraction.
+//! The space: its dimension (and the dispatch from a runtime dimension to
+//! the const one the core is compiled for), the periodic cubic box with its
+//! minimum image and wrapping, volumes and packing fraction.
+
+/// Dimensions the core is compiled for.
+pub const DIMENSIONS: std::ops::RangeInclusive<usize> = 2..=4;
+
+/// Runs `$body` with the const `$D` set to a runtime dimension in
+/// [`DIMENSIONS`](crate::sim::space::DIMENSIONS).
+#[macro_export]
+macro_rules! with_dim {
+    ($dim:expr, $D:ident, $body:expr) => {
+        match $dim {
+            2 => {
+                const $D: usize = 2;
+                $body
+            }
+            3 => {
+                const $D: usize = 3;
+                $body
+            }
+            4 => {
+                const $D: usize = 4;
+                $body
+            }
+            d => unreachable!("dimension {d} was validated to lie in 2..=4"),
+        }
+    };
+}
 
 /// Volume of the unit ball in `dim` dimensions, v_d = pi^(d/2) / Gamma(d/2 + 1),
 /// by the recurrence v_d = v_(d-2) 2 pi / d.

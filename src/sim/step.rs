@@ -6,13 +6,13 @@
 //! pair is looked at from both ends: its reciprocal numbers come from the
 //! pair's key and agree, nothing is written by two threads, and the result is
 //! the same at any thread count. The sums are in fixed point
-//! ([`super::fixed`]): the same bits in whatever order the contacts come.
+//! ([`super::quanta`]): the same bits in whatever order the contacts come.
 
 use super::cells::CellList;
-use super::fixed::{Fixed, WideFixed, add};
 use super::neighbourhood::{Kernel, Neighbourhood};
 use super::packing::Packing;
 use super::potential::Potential;
+use super::quanta::{Quantum, WideQuantum, add};
 use super::rng::{self, Purpose, Stream, pair_ids};
 use super::scheme::{BatchMode, Scheme};
 use super::space::PeriodicBox;
@@ -64,7 +64,7 @@ pub(crate) struct Context<'a, const D: usize> {
     /// How neighbour sweeps compute (the same bits whichever).
     pub kernel: Kernel,
     /// The quantum of energy sums.
-    pub energy_fixed: WideFixed,
+    pub energy_quantum: WideQuantum,
 }
 
 /// What an iteration does with each contact: the scheme, its batch, and
@@ -73,14 +73,14 @@ pub(crate) struct Context<'a, const D: usize> {
 pub(crate) struct Rule<'s> {
     pub scheme: &'s Scheme,
     pub batch: Batch,
-    pub fixed: Fixed,
+    pub quantum: Quantum,
 }
 
 impl<'s> Rule<'s> {
     /// The rule of an iteration of `scheme` that visits `visit` (a fixed
     /// batch is drawn from the active pairs or particles among them).
     pub(crate) fn new<const D: usize>(ctx: &Context<'_, D>, scheme: &'s Scheme, visit: Visit<'_>) -> Self {
-        Self { scheme, batch: ctx.batch(scheme, visit), fixed: Fixed::for_scheme(scheme) }
+        Self { scheme, batch: ctx.batch(scheme, visit), quantum: Quantum::for_scheme(scheme) }
     }
 }
 
@@ -122,12 +122,12 @@ pub(crate) struct Scan {
 /// particles as they are visited, so that this is 32 bytes in 3D: one line
 /// of memory however the pass in id order reaches it.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Particle<const D: usize> {
+pub(crate) struct Share<const D: usize> {
     pub sum: [i64; D],
     pub contacts: Contacts,
 }
 
-impl<const D: usize> Particle<D> {
+impl<const D: usize> Share<D> {
     /// No contact: the share of a particle that touches nothing.
     pub(crate) const ZERO: Self = Self { sum: [0; D], contacts: Contacts(0) };
 }
@@ -217,7 +217,7 @@ impl<const D: usize> Context<'_, D> {
             }
             let dist = r2.sqrt();
             touching = true;
-            let quanta = self.energy_fixed.quanta(self.potential.energy(dist, sigma));
+            let quanta = self.energy_quantum.quanta(self.potential.energy(dist, sigma));
             energy += quanta;
             if dist >= sigma * self.active_below {
                 each(t, quanta, None);
@@ -322,11 +322,11 @@ impl<const D: usize> Context<'_, D> {
     /// The share of the particle in slot `s` under `rule` and the energy of
     /// its overlaps (in quanta).
     #[inline(always)]
-    pub(crate) fn particle(&self, nb: &mut Neighbourhood<D>, rule: &Rule<'_>, s: usize) -> (Particle<D>, i128) {
+    pub(crate) fn share(&self, nb: &mut Neighbourhood<D>, rule: &Rule<'_>, s: usize) -> (Share<D>, i128) {
         let i = self.ids[s] as usize;
         let mut sum = [0; D];
         let scan = self.contacts(nb, s, &mut |_| {}, |j, e, f| add(&mut sum, &self.term(rule, i, j, e, f)));
-        (Particle { sum, contacts: Contacts::new(scan.contacts, scan.touching) }, scan.energy)
+        (Share { sum, contacts: Contacts::new(scan.contacts, scan.touching) }, scan.energy)
     }
 
     /// The term of the active contact of particle `i` with particle `j`
@@ -334,45 +334,45 @@ impl<const D: usize> Context<'_, D> {
     /// from j to i, and f = f(r_ij).
     #[inline(always)]
     fn term(&self, rule: &Rule<'_>, i: usize, j: usize, e: &[f64; D], f: f64) -> [i64; D] {
-        let fixed = rule.fixed;
+        let quantum = rule.quantum;
         match *rule.scheme {
-            Scheme::BroPairwise { kick } => self.bro_pairwise_term(fixed, kick, i, j, e),
+            Scheme::BroPairwise { kick } => self.bro_pairwise_term(quantum, kick, i, j, e),
             // Keyed by (mover, other): the two ends draw independently.
             Scheme::BroPairwiseNonreciprocal { kick } => {
-                fixed.term(kick * rng::unit(rng::key_from(self.keys.side_noise, i as u64, j as u64)), e)
+                quantum.term(kick * rng::unit(rng::key_from(self.keys.side_noise, i as u64, j as u64)), e)
             }
             // sum_j e_ij, scaled by `finish`.
-            Scheme::BroParticle { .. } => fixed.term(1.0, e),
+            Scheme::BroParticle { .. } => quantum.term(1.0, e),
             Scheme::Sgd { lr, .. } => self.sgd_term(rule, lr, i, j, e, f),
             // F_i, scaled by `finish`.
-            Scheme::Rcd { .. } | Scheme::Gd { .. } | Scheme::SaParticle { .. } => fixed.term(f, e),
+            Scheme::Rcd { .. } | Scheme::Gd { .. } | Scheme::SaParticle { .. } => quantum.term(f, e),
             Scheme::SaPairwise { noise, h } => {
                 let (mu, sd) = noise.moments();
                 let (mu, sd) = (mu * h, sd * h.sqrt());
-                fixed.term((mu + sd * self.pair_normal(i, j)) * f, e)
+                quantum.term((mu + sd * self.pair_normal(i, j)) * f, e)
             }
         }
     }
 
     /// [`Self::term`] under `bro-pairwise` with kick `kick`.
     #[inline(always)]
-    pub(crate) fn bro_pairwise_term(&self, fixed: Fixed, kick: f64, i: usize, j: usize, e: &[f64; D]) -> [i64; D] {
-        fixed.term(kick * self.pair_uniform(i, j), e)
+    pub(crate) fn bro_pairwise_term(&self, quantum: Quantum, kick: f64, i: usize, j: usize, e: &[f64; D]) -> [i64; D] {
+        quantum.term(kick * self.pair_uniform(i, j), e)
     }
 
     /// [`Self::term`] under `sgd` with learning rate `lr`: the pair's
     /// force if the pair is in the batch.
     #[inline(always)]
     pub(crate) fn sgd_term(&self, rule: &Rule<'_>, lr: f64, i: usize, j: usize, e: &[f64; D], f: f64) -> [i64; D] {
-        if Self::in_batch(rule.batch, self.pair_batch_key(i, j)) { rule.fixed.term(lr * f, e) } else { [0; D] }
+        if Self::in_batch(rule.batch, self.pair_batch_key(i, j)) { rule.quantum.term(lr * f, e) } else { [0; D] }
     }
 
     /// The displacement of particle `i` (an id) under `rule`, from its
     /// share: the sum of its pair terms, scaled where the scheme draws or
     /// chooses per particle.
     #[inline(always)]
-    pub(crate) fn finish(&self, rule: &Rule<'_>, i: usize, share: &Particle<D>) -> [f64; D] {
-        let sum = rule.fixed.value(&share.sum);
+    pub(crate) fn finish(&self, rule: &Rule<'_>, i: usize, share: &Share<D>) -> [f64; D] {
+        let sum = rule.quantum.value(&share.sum);
         let active = share.contacts.active() > 0;
         match *rule.scheme {
             Scheme::BroPairwise { .. }
@@ -508,6 +508,6 @@ pub(crate) fn context_over<'a, const D: usize>(
         iteration,
         keys: Keys::new(seed, iteration),
         kernel: Kernel::detect(),
-        energy_fixed: WideFixed::for_diameter(packing.max_diameter()),
+        energy_quantum: WideQuantum::for_diameter(packing.max_diameter()),
     }
 }

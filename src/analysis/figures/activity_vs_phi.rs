@@ -8,7 +8,7 @@ use crate::analysis::plot::{Figure, Series};
 use crate::analysis::sweep::{Grid, Outcome, Point};
 use crate::error::Result;
 use crate::scene::Scene;
-use crate::sim::{Radii, Scheme};
+use crate::sim::{Radii, Scheme, SchemeKind};
 use std::path::Path;
 
 /// Fig. 3: the steady-state activity f_inf and the relaxation time tau of
@@ -111,7 +111,7 @@ impl ActivityVsPhi {
                 steps: self.steps,
                 ..Scene::default()
             },
-            schemes: vec!["sgd".into()],
+            schemes: vec![SchemeKind::Sgd],
             kicks: vec![],
             lrs: vec![self.lr],
             batches: self.batches.clone(),

@@ -6,7 +6,7 @@ use crate::analysis::plot::{Figure, Series};
 use crate::analysis::sweep::{Grid, Outcome, Point};
 use crate::error::Result;
 use crate::scene::Scene;
-use crate::sim::{Radii, Scheme};
+use crate::sim::{Radii, Scheme, SchemeKind};
 use std::path::Path;
 
 /// Fig. 4b: the flatness <dU> / (N sigma_p^2) of the steady state against the
@@ -57,8 +57,8 @@ impl Default for FlatnessVsBatch {
 /// One point of Fig. 4b.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlatnessPoint {
-    /// `sgd` or `rcd`.
-    pub scheme: String,
+    /// SGD or RCD.
+    pub scheme: SchemeKind,
     /// Batch fraction.
     pub batch: f64,
     /// Packing fraction.
@@ -87,7 +87,7 @@ impl FlatnessVsBatch {
                 steps: self.steps,
                 ..Scene::default()
             },
-            schemes: vec!["sgd".into(), "rcd".into()],
+            schemes: vec![SchemeKind::Sgd, SchemeKind::Rcd],
             kicks: vec![],
             lrs: vec![self.lr],
             batches: self.batches.clone(),
@@ -107,10 +107,10 @@ impl FlatnessVsBatch {
     /// then averages every run of the grid.
     pub fn run(&self, dir: &Path, progress: impl Fn(&Point, &Outcome) + Sync) -> Result<Vec<FlatnessPoint>> {
         let rows = run_grid(&self.grid(), dir, progress)?;
-        let mut groups: std::collections::BTreeMap<(String, u64, u64), Vec<&Row>> = Default::default();
+        let mut groups: std::collections::BTreeMap<(SchemeKind, u64, u64), Vec<&Row>> = Default::default();
         for row in &rows {
             let p = &row.point;
-            groups.entry((p.scheme.clone(), p.batch.unwrap_or(1.0).to_bits(), p.phi.to_bits())).or_default().push(row);
+            groups.entry((p.scheme, p.batch.unwrap_or(1.0).to_bits(), p.phi.to_bits())).or_default().push(row);
         }
         Ok(groups
             .into_iter()
@@ -143,17 +143,20 @@ impl FlatnessVsBatch {
                 y_label: "<dU> / (N sigma_p^2)".into(),
                 log_x: false,
                 log_y: false,
-                series: [("sgd", "SGD (pairs in the batch)"), ("rcd", "RCD (particles in the batch)")]
-                    .iter()
-                    .map(|(name, label)| Series {
-                        label: label.to_string(),
-                        points: points
-                            .iter()
-                            .filter(|p| p.scheme == *name && p.phi == phi)
-                            .filter_map(|p| p.flatness.map(|(f, e)| (p.batch, f, e)))
-                            .collect(),
-                    })
-                    .collect(),
+                series: [
+                    (SchemeKind::Sgd, "SGD (pairs in the batch)"),
+                    (SchemeKind::Rcd, "RCD (particles in the batch)"),
+                ]
+                .iter()
+                .map(|(name, label)| Series {
+                    label: label.to_string(),
+                    points: points
+                        .iter()
+                        .filter(|p| p.scheme == *name && p.phi == phi)
+                        .filter_map(|p| p.flatness.map(|(f, e)| (p.batch, f, e)))
+                        .collect(),
+                })
+                .collect(),
             })
             .collect()
     }

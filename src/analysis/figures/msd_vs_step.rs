@@ -3,7 +3,7 @@
 use crate::analysis::plot::{Figure, Series};
 use crate::error::Result;
 use crate::scene::Scene;
-use crate::sim::{Noise, Radii, Scheme};
+use crate::sim::{Noise, Radii, Scheme, SchemeKind};
 use rayon::prelude::*;
 
 /// Fig. 5a: the mean square displacement after a fixed number of iterations
@@ -47,8 +47,8 @@ impl Default for MsdVsStep {
 /// One point of Fig. 5a: a scheme at one kick size.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MsdPoint {
-    /// The scheme's name.
-    pub scheme: &'static str,
+    /// The scheme.
+    pub scheme: SchemeKind,
     /// The BRO kick size it is matched to.
     pub kick: f64,
     /// Mean MSD over the replicates, in diameters squared.
@@ -105,7 +105,7 @@ impl MsdVsStep {
                 let var =
                     if reps > 1 { m.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (reps - 1) as f64 } else { 0.0 };
                 MsdPoint {
-                    scheme: matched(job[0].1)[job[0].0].name(),
+                    scheme: matched(job[0].1)[job[0].0].kind(),
                     kick: job[0].1,
                     msd: mean,
                     error: (var / reps as f64).sqrt(),
@@ -116,7 +116,7 @@ impl MsdVsStep {
 
     /// The picture of `points`: log-log, one series per scheme.
     pub fn figure(&self, points: &[MsdPoint]) -> Figure {
-        let names = ["bro-pairwise", "sgd", "sa-pairwise"];
+        let kinds = [SchemeKind::BroPairwise, SchemeKind::Sgd, SchemeKind::SaPairwise];
         let labels = ["pairwise BRO, kick eps", "SGD, b = 3/4, alpha = 2 eps/3", "stochastic approximation of BRO"];
         Figure {
             title: format!(
@@ -127,12 +127,12 @@ impl MsdVsStep {
             y_label: "MSD (diameters^2)".into(),
             log_x: true,
             log_y: true,
-            series: names
+            series: kinds
                 .iter()
                 .zip(labels)
-                .map(|(name, label)| Series {
+                .map(|(kind, label)| Series {
                     label: label.to_string(),
-                    points: points.iter().filter(|p| p.scheme == *name).map(|p| (p.kick, p.msd, p.error)).collect(),
+                    points: points.iter().filter(|p| p.scheme == *kind).map(|p| (p.kick, p.msd, p.error)).collect(),
                 })
                 .collect(),
         }

@@ -3,7 +3,7 @@
 use crate::analysis::plot::{Figure, Series};
 use crate::error::Result;
 use crate::scene::Scene;
-use crate::sim::Scheme;
+use crate::sim::{Scheme, SchemeKind};
 use rayon::prelude::*;
 
 /// Fig. 5b: phi_c against the step size (eps for BRO, alpha for SGD and
@@ -55,8 +55,8 @@ impl Default for PhiCVsStep {
 /// One point of Fig. 5b.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PhiCPoint {
-    /// The scheme's name.
-    pub scheme: &'static str,
+    /// The scheme.
+    pub scheme: SchemeKind,
     /// Its step size.
     pub step: f64,
     /// phi_c: the middle of the last bisection interval.
@@ -105,14 +105,14 @@ impl PhiCVsStep {
                         hi = phi;
                     }
                 }
-                Ok(PhiCPoint { scheme: scheme.name(), step: h, phi_c: 0.5 * (lo + hi), error: 0.5 * (hi - lo) })
+                Ok(PhiCPoint { scheme: scheme.kind(), step: h, phi_c: 0.5 * (lo + hi), error: 0.5 * (hi - lo) })
             })
             .collect()
     }
 
     /// The picture of `points`: phi_c against the step size, log x.
     pub fn figure(&self, points: &[PhiCPoint]) -> Figure {
-        let names = ["bro-pairwise", "sgd", "rcd"];
+        let kinds = [SchemeKind::BroPairwise, SchemeKind::Sgd, SchemeKind::Rcd];
         let labels = [
             "pairwise BRO (step = eps)".to_string(),
             format!("SGD (step = alpha, b = {})", self.batch),
@@ -124,12 +124,12 @@ impl PhiCVsStep {
             y_label: "phi_c (half the runs absorbed)".into(),
             log_x: true,
             log_y: false,
-            series: names
+            series: kinds
                 .iter()
                 .zip(labels)
-                .map(|(name, label)| Series {
+                .map(|(kind, label)| Series {
                     label,
-                    points: points.iter().filter(|p| p.scheme == *name).map(|p| (p.step, p.phi_c, p.error)).collect(),
+                    points: points.iter().filter(|p| p.scheme == *kind).map(|p| (p.step, p.phi_c, p.error)).collect(),
                 })
                 .collect(),
         }

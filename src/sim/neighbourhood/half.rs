@@ -69,20 +69,22 @@ impl<const D: usize> Half<D> {
         let (blocks, first_keep) = (&self.blocks[next / LANES..], !0u32 << (next % LANES));
         match (kernel, self.shifted) {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Kernel::detect` chose it: the processor has AVX2;
+            // SAFETY: the token proves the processor has AVX2;
             // every block's slots lie within `readable` (asserted).
-            (Kernel::Avx2, false) => unsafe { avx2::sweep::<D, false>(blocks, first_keep, &xs, radii, xi, ri, found) },
+            (Kernel::Avx2(_), false) => unsafe {
+                avx2::sweep::<D, false>(blocks, first_keep, &xs, radii, xi, ri, found)
+            },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
-            (Kernel::Avx2, true) => unsafe { avx2::sweep::<D, true>(blocks, first_keep, &xs, radii, xi, ri, found) },
+            (Kernel::Avx2(_), true) => unsafe { avx2::sweep::<D, true>(blocks, first_keep, &xs, radii, xi, ri, found) },
             (_, shifted) => sweep_portable(blocks, first_keep, &xs, radii, xi, ri, shifted, found),
         }
     }
 }
 
 /// [`Half::sweep`] by the portable kernel: [`super::block`] at each block's
-/// first slot. Kept out of line: inlined beside the AVX2 loop (which
-/// never runs it), it cost the full scan some 18 instructions a particle.
+/// first slot. Kept out of line, so that it does not lengthen the AVX2
+/// loop that never runs it (docs/design.md).
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn sweep_portable<const D: usize>(

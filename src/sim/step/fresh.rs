@@ -9,9 +9,9 @@
 //! sweep of its own. The fixed-point sums make the order the terms come in
 //! irrelevant, so the shares have the bits of the partners' own visits.
 
-use super::{Context, MIN_PARTICLES_PER_TASK, Particle, Rule, Scheme, Visit, needs_batch_pass};
-use crate::sim::fixed::add;
+use super::{Context, MIN_PARTICLES_PER_TASK, Rule, Scheme, Share, Visit, needs_batch_pass};
 use crate::sim::neighbourhood::Neighbourhood;
+use crate::sim::quanta::add;
 use rayon::prelude::*;
 
 /// One overlap of a mover with a fresh partner, as the partner sees it.
@@ -37,7 +37,7 @@ pub(crate) fn compute_movers<const D: usize>(
     scheme: &Scheme,
     slots: &[u32],
     known: &[bool],
-    results: &mut [Particle<D>],
+    results: &mut [Share<D>],
 ) -> (Vec<Fresh<D>>, i128) {
     debug_assert!(!needs_batch_pass(scheme), "a fixed batch needs every visited particle first");
     assert!(results.len() == slots.len(), "a share for every mover");
@@ -75,12 +75,12 @@ pub(crate) fn compute_movers<const D: usize>(
 pub(crate) fn fresh_shares<const D: usize>(
     mut fresh: Vec<Fresh<D>>,
     slots: &mut Vec<u32>,
-    results: &mut Vec<Particle<D>>,
+    results: &mut Vec<Share<D>>,
 ) -> usize {
     fresh.sort_unstable_by_key(|f| f.slot);
     let before = slots.len();
     for overlaps in fresh.chunk_by(|a, b| a.slot == b.slot) {
-        let mut share = Particle::ZERO;
+        let mut share = Share::ZERO;
         for f in overlaps {
             add(&mut share.sum, &f.term);
             share.contacts.meet(f.active);
@@ -105,7 +105,7 @@ impl<const D: usize> Context<'_, D> {
         known: &[bool],
         fresh: &mut Vec<Fresh<D>>,
         energy: &mut i128,
-    ) -> (Particle<D>, i128) {
+    ) -> (Share<D>, i128) {
         let i = self.ids[s] as usize;
         let mut sum = [0; D];
         let scan = self.contacts_each(nb, s, &mut |_| {}, |t, quanta, contact| {
@@ -124,6 +124,6 @@ impl<const D: usize> Context<'_, D> {
             fresh.push(Fresh { slot: t as u32, active: contact.is_some(), term });
             *energy += quanta;
         });
-        (Particle { sum, contacts: super::Contacts::new(scan.contacts, scan.touching) }, scan.energy)
+        (Share { sum, contacts: super::Contacts::new(scan.contacts, scan.touching) }, scan.energy)
     }
 }

@@ -13,11 +13,11 @@
 //! into itself and into the first layer of the next slab, which no other
 //! task of the same phase touches.
 
-use super::{Contacts, Context, Particle, Rule};
+use super::{Contacts, Context, Rule, Share};
 use crate::sim::cells::CellList;
-use crate::sim::fixed::add;
 use crate::sim::neighbourhood::{Kernel, Neighbourhood};
 use crate::sim::potential::Potential;
+use crate::sim::quanta::add;
 use crate::sim::scheme::Scheme;
 use rayon::prelude::*;
 
@@ -31,11 +31,7 @@ pub(super) fn pairs_apply(cells: &CellList) -> bool {
 /// `results` (N, whatever it held), each pair looked at once; returns the
 /// energy in quanta, each pair counted twice (as [`super::compute`] gives
 /// it).
-pub(super) fn compute_pairs<const D: usize>(
-    ctx: &Context<'_, D>,
-    rule: &Rule<'_>,
-    results: &mut [Particle<D>],
-) -> i128 {
+pub(super) fn compute_pairs<const D: usize>(ctx: &Context<'_, D>, rule: &Rule<'_>, results: &mut [Share<D>]) -> i128 {
     let linear = ctx.potential.is_linear();
     match *rule.scheme {
         Scheme::BroPairwise { kick } if linear => pairs_under(ctx, rule, results, Linear(Bro { kick })),
@@ -47,8 +43,8 @@ pub(super) fn compute_pairs<const D: usize>(
 /// What a pair's energy, force and terms are under an iteration's rule:
 /// looked up at every pair in general ([`AnyLaw`]), known when compiled
 /// for the two schemes most runs use under the linear potential (no match
-/// on the scheme and no test of the exponent on the path of every pair:
-/// some 4 % of a full scan). Each law computes what [`Context::term`] and
+/// on the scheme and no test of the exponent on the path of every pair).
+/// Each law computes what [`Context::term`] and
 /// [`crate::sim::potential::Potential`] do, by the same functions.
 trait Law: Copy + Send + Sync {
     /// The far end's term is the near end's negated.
@@ -143,7 +139,7 @@ struct Bro {
 impl LinearTerm for Bro {
     #[inline(always)]
     fn term<const D: usize>(self, ctx: &Context<'_, D>, rule: &Rule<'_>, i: usize, j: usize, e: &[f64; D]) -> [i64; D] {
-        ctx.bro_pairwise_term(rule.fixed, self.kick, i, j, e)
+        ctx.bro_pairwise_term(rule.quantum, self.kick, i, j, e)
     }
 }
 
@@ -164,7 +160,7 @@ impl LinearTerm for Sgd {
 fn pairs_under<const D: usize, L: Law>(
     ctx: &Context<'_, D>,
     rule: &Rule<'_>,
-    results: &mut [Particle<D>],
+    results: &mut [Share<D>],
     law: L,
 ) -> i128 {
     let cells = ctx.cells;
@@ -211,11 +207,11 @@ fn pairs_under<const D: usize, L: Law>(
             .into_par_iter()
             .with_max_len(1)
             .map(|(numbers, zero, mut window)| {
-                window.shares[zero].fill(Particle::ZERO);
+                window.shares[zero].fill(Share::ZERO);
                 match ctx.kernel {
                     #[cfg(target_arch = "x86_64")]
-                    // SAFETY: `Kernel::detect` chose it: the processor has AVX2.
-                    Kernel::Avx2 => unsafe { slab_avx2(ctx, rule, law, numbers, &mut window) },
+                    // SAFETY: the token proves the processor has AVX2.
+                    Kernel::Avx2(_) => unsafe { slab_avx2(ctx, rule, law, numbers, &mut window) },
                     _ => slab(ctx, rule, law, numbers, &mut window),
                 }
             })
@@ -274,8 +270,8 @@ fn slab_avx2<const D: usize, L: Law>(
 /// and slots `0..wrapped.len()` for the last slab.
 struct Window<'a, const D: usize> {
     lo: usize,
-    shares: &'a mut [Particle<D>],
-    wrapped: &'a mut [Particle<D>],
+    shares: &'a mut [Share<D>],
+    wrapped: &'a mut [Share<D>],
 }
 
 /// Cells ahead of the rows it writes now that a slab asks for the shares of.
@@ -293,7 +289,7 @@ impl<const D: usize> Window<'_, D> {
 
     /// The share of slot `t`.
     #[inline(always)]
-    fn at(&mut self, t: usize) -> &mut Particle<D> {
+    fn at(&mut self, t: usize) -> &mut Share<D> {
         if t >= self.lo { &mut self.shares[t - self.lo] } else { &mut self.wrapped[t] }
     }
 }
@@ -326,7 +322,7 @@ impl<const D: usize> Context<'_, D> {
                 continue;
             }
             let dist = r2.sqrt();
-            energy += self.energy_fixed.quanta(law.energy(self, dist, sigma));
+            energy += self.energy_quantum.quanta(law.energy(self, dist, sigma));
             let active = dist < sigma * self.active_below;
             mine.meet(active);
             let share = window.at(t);
@@ -387,10 +383,10 @@ mod tests {
         let mut found = 0;
         for scheme in &schemes {
             let rule = Rule::new(&ctx, scheme, Visit::All(n));
-            let mut gathered = vec![Particle::ZERO; n];
+            let mut gathered = vec![Share::ZERO; n];
             let gathered_energy = scan::compute_all(&ctx, &rule, n, &mut gathered);
             // What the buffer held before must not matter.
-            let mut paired = vec![Particle { sum: [7; D], contacts: Contacts::new(3, true) }; n];
+            let mut paired = vec![Share { sum: [7; D], contacts: Contacts::new(3, true) }; n];
             let paired_energy = compute_pairs(&ctx, &rule, &mut paired);
             for s in 0..n {
                 assert_eq!(paired[s].sum, gathered[s].sum, "{}, {D}D, slot {s}", scheme.name());

@@ -2,7 +2,7 @@
 //! full scan), or the slots of the active set near absorption; and the
 //! buffers the shares land in.
 
-use super::{Context, MIN_PARTICLES_PER_TASK, Particle, Rule};
+use super::{Context, MIN_PARTICLES_PER_TASK, Rule, Share};
 use crate::sim::neighbourhood::Neighbourhood;
 use rayon::iter::Either;
 use rayon::prelude::*;
@@ -44,14 +44,14 @@ pub(crate) fn compute<const D: usize>(
     ctx: &Context<'_, D>,
     rule: &Rule<'_>,
     visit: Visit<'_>,
-    results: &mut Vec<Particle<D>>,
+    results: &mut Vec<Share<D>>,
 ) -> i128 {
     // Every entry is written below; this only sets the length. A full scan
     // finds the buffer of the last one, already N long (a fill with zeros
     // of N shares, some hundreds of microseconds at 10^5, in no thread's
     // part of the work).
     let first = if matches!(visit, Visit::All(_)) { 0 } else { results.len() };
-    results.resize(first + visit.len(), Particle::ZERO);
+    results.resize(first + visit.len(), Share::ZERO);
     let results = &mut results[first..];
     match visit {
         Visit::All(_) if super::pairs::pairs_apply(ctx.cells) => super::pairs::compute_pairs(ctx, rule, results),
@@ -62,7 +62,7 @@ pub(crate) fn compute<const D: usize>(
             .with_min_len(MIN_PARTICLES_PER_TASK)
             .map_init(Neighbourhood::default, |nb, (s, result)| {
                 let energy;
-                (*result, energy) = ctx.particle(nb, rule, s);
+                (*result, energy) = ctx.share(nb, rule, s);
                 energy
             })
             .sum(),
@@ -79,7 +79,7 @@ pub(super) fn compute_all<const D: usize>(
     ctx: &Context<'_, D>,
     rule: &Rule<'_>,
     n: usize,
-    results: &mut [Particle<D>],
+    results: &mut [Share<D>],
 ) -> i128 {
     let cells = ctx.cells;
     assert!(!cells.has_strays(), "a full scan visits the slots of a cell list without strays");
@@ -113,7 +113,7 @@ pub(super) fn compute_all<const D: usize>(
                 for s in cells.members(number) {
                     let result = out.next().expect("a result for every slot");
                     let mine;
-                    (*result, mine) = ctx.particle(&mut nb, rule, s);
+                    (*result, mine) = ctx.share(&mut nb, rule, s);
                     energy += mine;
                 }
                 cells.next_coords(&mut c);
@@ -159,7 +159,7 @@ pub(crate) fn contacts_and_energy<const D: usize>(ctx: &Context<'_, D>) -> (Vec<
     }
     // Each pair counted at both ends: the sum is even.
     let energy: i128 = by_slot.iter().map(|p| p.0).sum();
-    (contacts, ctx.energy_fixed.value(energy / 2))
+    (contacts, ctx.energy_quantum.value(energy / 2))
 }
 
 /// Reusable per-particle buffers, one per compiled dimension, so an iteration
@@ -172,7 +172,7 @@ pub(crate) struct Scratch {
 }
 
 /// Per-particle results aligned with the visited slots.
-pub(crate) type Buffers<const D: usize> = Vec<Particle<D>>;
+pub(crate) type Buffers<const D: usize> = Vec<Share<D>>;
 
 /// The buffers of dimension `D` in a [`Scratch`].
 pub(crate) trait ScratchOf<const D: usize> {

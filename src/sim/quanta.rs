@@ -17,7 +17,7 @@ use super::scheme::Scheme;
 
 /// Bits below the largest term in a displacement sum.
 const TERM_BITS: i32 = 48;
-/// Bits below the bound in a sum in 128 bits (see [`WideFixed`]).
+/// Bits below the bound in a sum in 128 bits (see [`WideQuantum`]).
 const WIDE_BITS: i32 = 96;
 
 /// 1.5 2^52: a double |x| < 2^51 added to it is rounded to a whole number,
@@ -61,14 +61,14 @@ fn quantum_below(bound: f64, bits: i32) -> (f64, f64) {
 
 /// The quantum of one iteration's displacement sums: a power of two.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Fixed {
+pub struct Quantum {
     /// 1 / quantum.
     per_unit: f64,
     /// The quantum.
     unit: f64,
 }
 
-impl Fixed {
+impl Quantum {
     /// Quanta for terms of magnitude at most `bound` on each axis.
     pub fn for_terms_up_to(bound: f64) -> Self {
         let (per_unit, unit) = quantum_below(bound, TERM_BITS);
@@ -113,7 +113,7 @@ impl Fixed {
 /// both ends) and squared displacements (see [`Self::for_squares`]) are
 /// summed in it.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct WideFixed {
+pub struct WideQuantum {
     per_unit: f64,
     unit: f64,
     /// The largest number a quantity may take ([`Self::quanta_up_to_bound`]).
@@ -124,7 +124,7 @@ pub struct WideFixed {
 /// (2^32: a particle 65536 diameters from its start).
 const SQUARE_BOUND: f64 = 4_294_967_296.0;
 
-impl WideFixed {
+impl WideQuantum {
     /// Quanta for pair energies of a packing whose largest diameter is `max_diameter`.
     pub fn for_diameter(max_diameter: f64) -> Self {
         let (per_unit, unit) = quantum_below(max_diameter, WIDE_BITS);
@@ -192,7 +192,7 @@ mod tests {
     #[test]
     fn the_quantum_is_a_power_of_two_just_above_the_bound() {
         for bound in [0.05, 0.0625, 1.0, 3.0, 1e-9, 1e6] {
-            let f = Fixed::for_terms_up_to(bound);
+            let f = Quantum::for_terms_up_to(bound);
             let top = f.unit * 2f64.powi(TERM_BITS);
             assert!(top >= bound && top < 2.0 * bound, "bound {bound}: 2^48 quanta = {top}");
             assert_eq!(f.unit * f.per_unit, 1.0);
@@ -205,7 +205,7 @@ mod tests {
     /// quantum a term of the plain sum, and a pair's two ends opposite.
     #[test]
     fn sums_do_not_depend_on_the_order_and_pairs_cancel() {
-        let f = Fixed::for_terms_up_to(0.05);
+        let f = Quantum::for_terms_up_to(0.05);
         let mut s = Stream::new(7);
         let terms: Vec<(f64, [f64; 3])> =
             (0..2000).map(|_| (0.05 * s.uniform(), [s.normal(), s.normal(), s.normal()].map(|v| v / 3.0))).collect();
@@ -229,7 +229,7 @@ mod tests {
 
     #[test]
     fn squares_keep_small_displacements_and_stop_at_the_bound() {
-        let f = WideFixed::for_squares();
+        let f = WideQuantum::for_squares();
         assert_eq!(f.unit, 2f64.powi(-64));
         // A displacement of 1e-8 diameters keeps its square to 1e-3 (half
         // a quantum in 1800).
@@ -257,7 +257,7 @@ mod tests {
             assert_eq!(whole_from_bits(y), split_round(y), "{y:e}");
         }
         // Around the switch from one to the other.
-        let f = WideFixed { per_unit: 1.0, unit: 1.0, bound: 1e30 };
+        let f = WideQuantum { per_unit: 1.0, unit: 1.0, bound: 1e30 };
         assert_eq!(f.quanta(WHOLE - 0.5), 1 << 52);
         assert_eq!(f.quanta(WHOLE - 1.5), (1 << 52) - 2);
         assert_eq!(f.quanta(WHOLE), 1 << 52);
@@ -266,7 +266,7 @@ mod tests {
 
     #[test]
     fn energies_keep_tiny_overlaps() {
-        let f = WideFixed::for_diameter(1.4);
+        let f = WideQuantum::for_diameter(1.4);
         // The quantum is below 1e-28 diameters: a harmonic pair 1e-10 of a
         // diameter into each other (energy 5e-21) keeps 7 digits.
         assert!(f.unit < 1e-28, "{}", f.unit);
