@@ -1,6 +1,6 @@
 //! `absorb figure ...`: the paper's figures, each a PNG and the CSV behind it.
 
-use super::{parse_phis, with_progress};
+use super::args::{parse_phis, with_progress};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;

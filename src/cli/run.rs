@@ -66,7 +66,7 @@ impl RunArgs {
 }
 
 pub fn run_headless(args: RunArgs) -> Result<()> {
-    let (mut scene, name, path) = super::load_scene(&args.scene, false)?;
+    let (mut scene, name, path) = super::args::load_scene(&args.scene, false)?;
     check_flags(&args)?;
     apply_overrides(&mut scene, &args)?;
     scene.validate().map_err(|e| blame(e, &args, &path))?;
@@ -98,21 +98,12 @@ fn check_flags(a: &RunArgs) -> Result<()> {
     a.lr.map_or(Ok(()), |x| check_step("lr", x)).map_err(as_flag)?;
     a.batch.map_or(Ok(()), check_batch).map_err(as_flag)?;
     if let Some(t) = a.overlap_tolerance {
-        check_overlap_tolerance(t)?;
+        super::args::check_overlap_tolerance(t)?;
     }
     if a.threads == Some(0) {
         anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
     }
     Ok(())
-}
-
-/// The overlap tolerance's range, named as its flag.
-pub fn check_overlap_tolerance(t: f64) -> Result<()> {
-    if (0.0..1.0).contains(&t) {
-        Ok(())
-    } else {
-        anyhow::bail!("--overlap-tolerance = {t} is not allowed: a fraction of the contact distance in [0, 1)")
-    }
 }
 
 /// An invalid field set by a flag is reported as that flag; any other as a

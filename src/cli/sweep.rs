@@ -1,6 +1,6 @@
 //! `absorb sweep` and `absorb sweep merge`.
 
-use super::{parse_phis, with_progress};
+use super::args::{parse_phis, with_progress};
 use absorb::sim::{BatchMode, SchemeKind};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -97,9 +97,9 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         None => SweepFile::default(),
     };
     let scene_name = args.scene.clone().or(file.scene.clone());
-    let (mut scene, _, _) = super::load_scene(&scene_name, true)?;
+    let (mut scene, _, _) = super::args::load_scene(&scene_name, true)?;
     if let Some(t) = args.overlap_tolerance {
-        super::run::check_overlap_tolerance(t)?;
+        super::args::check_overlap_tolerance(t)?;
         scene.overlap_tolerance = Some(t);
     }
     let params = scene.scheme.params(Default::default());

@@ -37,7 +37,7 @@ pub struct ViewArgs {
 
 #[cfg(feature = "gui")]
 pub fn view(args: ViewArgs) -> Result<()> {
-    let (mut scene, _, path) = super::load_scene(&args.scene, true)?;
+    let (mut scene, _, path) = super::args::load_scene(&args.scene, true)?;
     if let Some(n) = args.n {
         scene.n = n;
         scene.validate().map_err(|e| anyhow::anyhow!("--{e}"))?;

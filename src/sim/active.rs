@@ -66,10 +66,10 @@ impl ActiveSet {
     /// touching, the movers and whatever a mover overlaps now in `ctx`.
     /// Where the movers' shares come with the search for whom they overlap
     /// (see [`step::needs_batch_pass`]), their slots lead `slots`, then
-    /// those of their fresh partners (see [`step::compute_movers`]), and
+    /// those of their fresh partners (see [`step::fresh::compute_movers`]), and
     /// the shares of both are appended to `results`; returns how many they
     /// are (0 otherwise) and the energy of their overlaps (in quanta, as
-    /// [`step::compute`] gives it). The rest of `slots` is ascending and
+    /// [`step::scan::compute`] gives it). The rest of `slots` is ascending and
     /// still to be computed.
     pub(super) fn choose<const D: usize>(
         &mut self,
@@ -86,7 +86,7 @@ impl ActiveSet {
             return self.choose_sweeping_movers(ctx, scheme, results);
         }
         // The touching, the movers and whatever a mover overlaps now.
-        let overlapped = step::overlapping_ids(ctx, &self.movers);
+        let overlapped = step::scan::overlapping_ids(ctx, &self.movers);
         for &i in self.touching.iter().chain(&self.movers).chain(overlapped.iter().flatten()) {
             if !self.mark[i as usize] {
                 self.mark[i as usize] = true;
@@ -115,8 +115,8 @@ impl ActiveSet {
         ctx.cells.append_sorted_slots(&self.movers, &mut self.slots);
         let (m, first) = (self.slots.len(), results.len());
         results.resize(first + m, Share::ZERO);
-        let (fresh, energy) = step::compute_movers(ctx, scheme, &self.slots, &self.mark, &mut results[first..]);
-        let partners = step::fresh_shares(fresh, &mut self.slots, results);
+        let (fresh, energy) = step::fresh::compute_movers(ctx, scheme, &self.slots, &self.mark, &mut results[first..]);
+        let partners = step::fresh::fresh_shares(fresh, &mut self.slots, results);
         for &i in &self.movers {
             self.mark[i as usize] = false;
         }

@@ -14,7 +14,7 @@ pub fn energy(packing: &Packing, potential: Potential) -> f64 {
     crate::with_dim!(packing.dim(), D, {
         let mut cells = CellList::default();
         let ctx = step::context::<D>(packing, &mut cells, potential, 0.0, 0, 0);
-        step::contacts_and_energy(&ctx).1
+        step::scan::contacts_and_energy(&ctx).1
     })
 }
 

@@ -7,11 +7,61 @@ use super::active::{ActiveSet, crowded};
 use super::cells::CellList;
 use super::moves::{self, ById, ScanBits, Tally};
 use super::packing::{self, Packing};
+use super::potential::Potential;
 use super::quanta::WideQuantum;
 use super::scheme::Scheme;
 use super::step::{self, Context, Rule, Share};
-use super::{Dynamics, StepStats};
 use crate::error::{Error, Result};
+
+/// How particles move: the scheme, the pair potential and the overlap
+/// tolerance. Any of it may change between two iterations.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Dynamics {
+    /// The update scheme and its step size.
+    pub scheme: Scheme,
+    /// The pair potential (forces of SGD, RCD, GD and the approximations; the energy).
+    pub potential: Potential,
+    /// A pair counts as active only when its overlap 1 - r/sigma exceeds this
+    /// (0: every overlap counts).
+    pub overlap_tolerance: f64,
+}
+
+impl Dynamics {
+    /// Checks every parameter.
+    pub fn validate(&self) -> Result<()> {
+        self.scheme.validate().map_err(|e| e.within("scheme"))?;
+        let tol = self.overlap_tolerance;
+        if !(0.0..1.0).contains(&tol) {
+            return Err(Error::invalid("overlap_tolerance", tol, "a fraction of the contact distance in [0, 1)"));
+        }
+        Ok(())
+    }
+}
+
+/// The observables of one iteration, measured on the configuration x^k the
+/// iteration started from.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StepStats {
+    /// The iteration k.
+    pub iteration: u64,
+    /// Particles with at least one active contact.
+    pub active_particles: usize,
+    /// Active (overlapping) pairs P.
+    pub active_pairs: usize,
+    /// Activity f_a = active particles / N.
+    pub activity: f64,
+    /// Energy per particle e = U / N.
+    pub energy: f64,
+    /// Mean square displacement since the start, from unwrapped displacements.
+    pub msd: f64,
+    /// Largest displacement applied in this iteration, in diameters.
+    pub max_displacement: f64,
+    /// No active pair: nothing moves again (until a parameter changes).
+    pub absorbed: bool,
+    /// Particles this iteration looked at: N at full activity, about the
+    /// active ones and their neighbours near absorption (work, not physics).
+    pub visited: usize,
+}
 
 /// A run: a packing, its dynamics, a seed and an iteration counter.
 #[derive(Clone, Debug)]
@@ -30,7 +80,7 @@ pub struct Simulation {
     cells: CellList,
     /// The cells no longer bin the current positions and radii.
     cells_stale: bool,
-    scratch: step::Scratch,
+    scratch: step::scan::Scratch,
     /// The work of the next iteration: see [`ActiveSet`].
     active_set: ActiveSet,
     /// Scratch of a full scan.
@@ -58,7 +108,7 @@ impl Simulation {
             last_moves: vec![0.0; n],
             cells: CellList::default(),
             cells_stale: true,
-            scratch: step::Scratch::default(),
+            scratch: step::scan::Scratch::default(),
             active_set: ActiveSet { stale: true, ..ActiveSet::default() },
             scan_bits: ScanBits::default(),
             msd_sum: 0,
@@ -72,14 +122,14 @@ impl Simulation {
 
     fn step_d<const D: usize>(&mut self) -> StepStats
     where
-        step::Scratch: step::ScratchOf<D>,
+        step::scan::Scratch: step::scan::ScratchOf<D>,
     {
         let everyone = self.active_set.visits_everyone();
         self.bin::<D>(everyone);
         let Dynamics { scheme, potential, overlap_tolerance } = self.dynamics;
         let (seed, iteration) = (self.seed, self.iteration);
         let ctx = step::context_over::<D>(&self.packing, &self.cells, potential, overlap_tolerance, seed, iteration);
-        let mut results = std::mem::take(step::ScratchOf::<D>::buffers(&mut self.scratch));
+        let mut results = std::mem::take(step::scan::ScratchOf::<D>::buffers(&mut self.scratch));
         let n = self.packing.len();
         let (rule, energy) = shares(&ctx, &scheme, &mut self.active_set, n, everyone, &mut results);
         let by_id = ById {
@@ -96,7 +146,7 @@ impl Simulation {
         // Each pair counted at both ends: the sum is even.
         let energy = ctx.energy_quantum.value(energy / 2);
         let visited = results.len();
-        *step::ScratchOf::<D>::buffers(&mut self.scratch) = results;
+        *step::scan::ScratchOf::<D>::buffers(&mut self.scratch) = results;
         self.tally(tally, energy, visited, everyone)
     }
 
@@ -161,7 +211,7 @@ impl Simulation {
         crate::with_dim!(self.packing.dim(), D, {
             self.bin::<D>(true);
             let ctx = step::context_over::<D>(&self.packing, &self.cells, potential, overlap_tolerance, self.seed, 0);
-            step::contacts_and_energy(&ctx)
+            step::scan::contacts_and_energy(&ctx)
         })
     }
 
@@ -301,6 +351,6 @@ fn shares<'s, const D: usize>(
     let (movers, mut energy) = if everyone { (0, 0) } else { set.choose(ctx, scheme, n, results) };
     let visit = if everyone { step::Visit::All(n) } else { step::Visit::Slots(&set.slots[movers..]) };
     let rule = Rule::new(ctx, scheme, visit);
-    energy += step::compute(ctx, &rule, visit, results);
+    energy += step::scan::compute(ctx, &rule, visit, results);
     (rule, energy)
 }

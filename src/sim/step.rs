@@ -16,13 +16,12 @@ use super::quanta::{Quantum, WideQuantum, add};
 use super::rng::{self, Purpose, Stream, pair_ids};
 use super::scheme::{BatchMode, Scheme};
 use super::space::PeriodicBox;
+use rayon::iter::Either;
 use rayon::prelude::*;
 
-mod fresh;
+pub(crate) mod fresh;
 mod pairs;
-mod scan;
-pub(crate) use fresh::*;
-pub(crate) use scan::*;
+pub(crate) mod scan;
 
 /// Below this many particles per task rayon's bookkeeping costs more than it saves.
 const MIN_PARTICLES_PER_TASK: usize = 256;
@@ -40,6 +39,33 @@ pub(crate) enum Batch {
     UpTo(BatchKey),
     /// None of them (a fixed batch of size 0).
     Empty,
+}
+
+/// The slots an iteration visits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Visit<'a> {
+    /// Every slot, 0..N (a full scan; no list of N slots is kept).
+    All(usize),
+    /// These slots, ascending.
+    Slots(&'a [u32]),
+}
+
+impl<'a> Visit<'a> {
+    /// Number of slots visited.
+    pub(crate) fn len(self) -> usize {
+        match self {
+            Visit::All(n) => n,
+            Visit::Slots(slots) => slots.len(),
+        }
+    }
+
+    /// The slots, in order, in parallel.
+    pub(crate) fn par_iter(self) -> impl IndexedParallelIterator<Item = usize> + 'a {
+        match self {
+            Visit::All(n) => Either::Left((0..n).into_par_iter()),
+            Visit::Slots(slots) => Either::Right(slots.par_iter().map(|&s| s as usize)),
+        }
+    }
 }
 
 /// What stays the same while one iteration's displacements are computed.

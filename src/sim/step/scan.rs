@@ -2,37 +2,9 @@
 //! full scan), or the slots of the active set near absorption; and the
 //! buffers the shares land in.
 
-use super::{Context, MIN_PARTICLES_PER_TASK, Rule, Share};
+use super::{Context, MIN_PARTICLES_PER_TASK, Rule, Share, Visit};
 use crate::sim::neighbourhood::Neighbourhood;
-use rayon::iter::Either;
 use rayon::prelude::*;
-
-/// The slots an iteration visits.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Visit<'a> {
-    /// Every slot, 0..N (a full scan; no list of N slots is kept).
-    All(usize),
-    /// These slots, ascending.
-    Slots(&'a [u32]),
-}
-
-impl<'a> Visit<'a> {
-    /// Number of slots visited.
-    pub(crate) fn len(self) -> usize {
-        match self {
-            Visit::All(n) => n,
-            Visit::Slots(slots) => slots.len(),
-        }
-    }
-
-    /// The slots, in order, in parallel.
-    pub(super) fn par_iter(self) -> impl IndexedParallelIterator<Item = usize> + 'a {
-        match self {
-            Visit::All(n) => Either::Left((0..n).into_par_iter()),
-            Visit::Slots(slots) => Either::Right(slots.par_iter().map(|&s| s as usize)),
-        }
-    }
-}
 
 /// Computes the share of one iteration of the particles `visit` names and
 /// appends them to `results` (aligned with its slots, after what it held;
