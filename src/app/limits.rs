@@ -13,10 +13,10 @@ use bevy::prelude::*;
 #[derive(Resource, Clone, Debug, Default)]
 pub struct DrawLimit(pub Option<Drawable>);
 
-/// Bytes of the largest per-instance record the renderer keeps on the
-/// device for each sphere entity (Bevy's mesh uniform and its input).
+/// Bytes a sphere takes in the largest buffer the picture makes on the
+/// device (the impostors' quads).
 pub fn device_bytes_per_sphere() -> u64 {
-    std::mem::size_of::<bevy::pbr::MeshUniform>().max(std::mem::size_of::<bevy::pbr::MeshInputUniform>()) as u64
+    super::impostor::LARGEST_BUFFER_BYTES_PER_SPHERE
 }
 
 /// Memory the window holds per sphere besides the run: the entity, its
@@ -86,9 +86,10 @@ mod tests {
         let device = Drawable::new(mib128, "llvmpipe", None);
         assert_eq!(device.max as u64, mib128 / device_bytes_per_sphere());
         assert!(device.check(device.max).is_ok());
-        let refused = device.check(1_000_000).unwrap_err().to_string();
-        assert!(refused.contains("N = 1000000") && refused.contains(&device.max.to_string()), "{refused}");
-        assert!(refused.contains("absorb run --n 1000000"), "{refused}");
+        let over = device.max + 1;
+        let refused = device.check(over).unwrap_err().to_string();
+        assert!(refused.contains(&format!("N = {over}")) && refused.contains(&device.max.to_string()), "{refused}");
+        assert!(refused.contains(&format!("absorb run --n {over}")), "{refused}");
 
         let tight = MemoryLimit { bytes: 2 << 30, source: LimitSource::Available };
         let memory = Drawable::new(16 << 30, "a large GPU", Some(tight));

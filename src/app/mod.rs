@@ -3,6 +3,7 @@
 
 pub mod camera;
 pub mod history;
+pub mod impostor;
 pub mod limits;
 pub mod panel_state;
 pub mod picture;

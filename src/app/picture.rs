@@ -1,53 +1,25 @@
-//! The picture: one sphere entity per particle, sharing one mesh and a few
-//! materials so they batch, coloured by activity, overlaps or displacement;
-//! the periodic box as an outline. Entities are pictures of particles, never
-//! the particles.
+//! The picture: every sphere in one draw, a ray-cast impostor each
+//! (src/app/impostor.rs), coloured by activity, overlaps or displacement;
+//! the periodic box as an outline. What is drawn is filled from the run's
+//! positions and readouts; nothing in the picture is a particle.
 
+use super::impostor::{self, ImpostorMaterial};
 use super::limits::{DrawLimit, Drawable};
 use super::simulation::{Setup, Sim};
 use crate::budget::MemoryLimit;
 use crate::scene::Rgb;
-use bevy::pbr::{Material, MaterialPlugin};
+use crate::sim::Simulation;
+use bevy::camera::visibility::NoFrustumCulling;
+use bevy::pbr::MaterialPlugin;
 use bevy::prelude::*;
-use bevy::render::render_resource::AsBindGroup;
 use bevy::render::renderer::{RenderAdapterInfo, RenderDevice};
-use bevy::shader::ShaderRef;
+use bevy::render::storage::ShaderBuffer;
+use rayon::prelude::*;
 
-/// A flat colour shaded by a headlight: a few operations per pixel instead
-/// of the full PBR model, which software renderers cannot afford for 10^4
-/// spheres (src/app/sphere.wgsl).
-#[derive(Asset, TypePath, AsBindGroup, Clone, Debug)]
-pub struct SphereMaterial {
-    /// Linear RGB colour.
-    #[uniform(0)]
-    pub color: LinearRgba,
-}
-
-impl Material for SphereMaterial {
-    fn fragment_shader() -> ShaderRef {
-        "embedded://absorb/app/sphere.wgsl".into()
-    }
-}
-
-/// Icosphere subdivisions for a number of spheres: few spheres are large on
-/// screen and get 320 triangles each; 10^4 and more are small, and 20
-/// triangles with smooth normals keep software rendering near 10 frames per
-/// second.
-fn sphere_subdivisions(n: usize) -> u32 {
-    match n {
-        0..=3000 => 2,
-        3001..=8000 => 1,
-        _ => 0,
-    }
-}
 /// Overlap counts shown apart: 0, 1, ..., OVERLAP_LEVELS - 1 or more.
 pub const OVERLAP_LEVELS: usize = 7;
 /// Bins of the recent-displacement colouring.
 pub const MOVE_LEVELS: usize = 8;
-
-/// The picture of particle i.
-#[derive(Component, Clone, Copy, Debug)]
-pub struct Particle(pub usize);
 
 /// What the sphere colours show.
 #[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -139,20 +111,19 @@ fn to_color(c: Rgb) -> Color {
     Color::srgb(c[0], c[1], c[2])
 }
 
-/// The shared mesh and materials.
+/// What is drawn: the quads of `n` spheres and their buffers.
 #[derive(Resource)]
-struct SphereAssets {
-    mesh: Handle<Mesh>,
-    subdivisions: u32,
-    activity: [Handle<SphereMaterial>; 2],
-    overlaps: Vec<Handle<SphereMaterial>>,
-    displacement: Vec<Handle<SphereMaterial>>,
+struct Drawn {
+    entity: Entity,
+    n: usize,
+    spheres: Handle<ShaderBuffer>,
+    colours: Handle<ShaderBuffer>,
 }
 
 /// System sets of the picture.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PictureSystems {
-    /// Sphere entities follow the particles.
+    /// The spheres' buffers follow the run.
     Sync,
 }
 
@@ -161,153 +132,143 @@ pub struct PicturePlugin;
 
 impl Plugin for PicturePlugin {
     fn build(&self, app: &mut App) {
-        bevy::asset::embedded_asset!(app, "sphere.wgsl");
-        app.add_plugins(MaterialPlugin::<SphereMaterial>::default())
+        bevy::asset::embedded_asset!(app, "impostor.wgsl");
+        app.add_plugins(MaterialPlugin::<ImpostorMaterial>::default())
             .init_resource::<ColorMode>()
-            .add_systems(Startup, setup_assets)
+            .add_systems(Startup, setup_legend)
             .add_systems(
                 Update,
-                (learn_draw_limit, restyle, sync_particles, draw_box).chain().in_set(PictureSystems::Sync),
+                (learn_draw_limit, restyle, sync_spheres, draw_box).chain().in_set(PictureSystems::Sync),
             );
     }
 }
 
-fn material(materials: &mut Assets<SphereMaterial>, c: Rgb) -> Handle<SphereMaterial> {
-    materials.add(SphereMaterial { color: to_color(c).to_linear() })
-}
-
-fn sphere_mesh(n: usize) -> Mesh {
-    let sphere = Sphere::new(0.5);
-    sphere.mesh().ico(sphere_subdivisions(n)).unwrap_or_else(|_| sphere.mesh().uv(24, 12))
-}
-
-fn setup_assets(
-    mut commands: Commands,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<SphereMaterial>>,
-    setup: Res<Setup>,
-    sim: Res<Sim>,
-) {
+fn setup_legend(mut commands: Commands, setup: Res<Setup>) {
     let view = &setup.scene.view;
-    let legend = Legend::new(view.resting_color, view.active_color);
-    commands.insert_resource(SphereAssets {
-        mesh: meshes.add(sphere_mesh(sim.0.packing().len())),
-        subdivisions: sphere_subdivisions(sim.0.packing().len()),
-        activity: legend.activity.map(|c| material(&mut materials, c)),
-        overlaps: legend.overlaps.iter().map(|&c| material(&mut materials, c)).collect(),
-        displacement: legend.displacement.iter().map(|&c| material(&mut materials, c)).collect(),
-    });
-    commands.insert_resource(legend);
+    commands.insert_resource(Legend::new(view.resting_color, view.active_color));
     commands.insert_resource(ClearColor(to_color(view.background)));
 }
 
 /// A loaded scene brings its own colours.
-fn restyle(
-    setup: Res<Setup>,
-    assets: Option<Res<SphereAssets>>,
-    mut materials: ResMut<Assets<SphereMaterial>>,
-    mut legend: Option<ResMut<Legend>>,
-    mut clear: ResMut<ClearColor>,
-) {
-    let (Some(assets), Some(legend)) = (assets, legend.as_mut()) else { return };
+fn restyle(setup: Res<Setup>, legend: Option<ResMut<Legend>>, mut clear: ResMut<ClearColor>) {
+    let Some(mut legend) = legend else { return };
     if !setup.is_changed() {
         return;
     }
     let view = &setup.scene.view;
-    **legend = Legend::new(view.resting_color, view.active_color);
-    let pairs = assets
-        .activity
-        .iter()
-        .zip(&legend.activity)
-        .chain(assets.overlaps.iter().zip(&legend.overlaps))
-        .chain(assets.displacement.iter().zip(&legend.displacement));
-    for (handle, &c) in pairs {
-        if let Some(mut m) = materials.get_mut(handle) {
-            m.color = to_color(c).to_linear();
-        }
+    let fresh = Legend::new(view.resting_color, view.active_color);
+    if fresh.activity != legend.activity {
+        *legend = fresh;
     }
     clear.0 = to_color(view.background);
 }
 
-/// Where particle i is drawn: the box centred on the origin; 2D in the z = 0 plane.
-fn place(sim: &crate::sim::Simulation, i: usize) -> Vec3 {
-    let p = sim.packing();
-    let x = p.position(i);
-    let half = 0.5 * p.side();
-    let z = if p.dim() >= 3 { x[2] - half } else { 0.0 };
-    Vec3::new((x[0] - half) as f32, (x[1] - half) as f32, z as f32)
-}
+/// Spheres filled per task when the buffers are filled in parallel.
+const FILL_CHUNK: usize = 8192;
 
-fn sync_particles(
+/// The spheres' quads and buffers follow the run: made anew when N changes,
+/// refilled when the run, the colouring or the legend changed.
+fn sync_spheres(
     mut commands: Commands,
     sim: Res<Sim>,
     limit: Res<DrawLimit>,
     mode: Res<ColorMode>,
-    assets: Option<ResMut<SphereAssets>>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut spheres: Query<(Entity, &Particle, &mut Transform, &mut MeshMaterial3d<SphereMaterial>)>,
+    legend: Option<Res<Legend>>,
+    drawn: Option<ResMut<Drawn>>,
+    mut assets: SphereAssets,
 ) {
-    let Some(mut assets) = assets else { return };
+    let Some(legend) = legend else { return };
+    let n = sim.0.packing().len();
     // Nothing is drawn before the device's limit is known, nor over it.
-    if limit.0.as_ref().is_none_or(|l| l.check(sim.0.packing().len()).is_err()) {
+    if limit.0.as_ref().is_none_or(|l| l.check(n).is_err()) {
         return;
     }
-    let changed = sim.is_changed() || mode.is_changed();
-    let sim = &sim.0;
-    let n = sim.packing().len();
-    let count = spheres.iter().count();
-    if count != n {
-        if assets.subdivisions != sphere_subdivisions(n) {
-            assets.subdivisions = sphere_subdivisions(n);
-            assets.mesh = meshes.add(sphere_mesh(n));
-        }
-        for (e, ..) in &spheres {
-            commands.entity(e).despawn();
-        }
-        for i in 0..n {
-            commands.spawn((
-                Particle(i),
-                Mesh3d(assets.mesh.clone()),
-                MeshMaterial3d(pick(&assets, *mode, sim, i, 1.0).clone()),
-                Transform::from_translation(place(sim, i))
-                    .with_scale(Vec3::splat(2.0 * sim.packing().radii()[i] as f32)),
-            ));
+    let fresh = drawn.as_ref().is_none_or(|d| d.n != n);
+    if !(fresh || sim.is_changed() || mode.is_changed() || legend.is_changed()) {
+        return;
+    }
+    let spheres = sphere_bytes(&sim.0);
+    let colours = colour_bytes(&sim.0, *mode, &legend);
+    if let Some(drawn) = drawn.as_ref().filter(|_| !fresh) {
+        for (handle, bytes) in [(&drawn.spheres, spheres), (&drawn.colours, colours)] {
+            if let Some(mut buffer) = assets.buffers.get_mut(handle) {
+                buffer.data = Some(bytes);
+            }
         }
         return;
     }
-    if !changed {
-        return;
+    if let Some(old) = drawn {
+        commands.entity(old.entity).despawn();
     }
-    let largest = sim.last_moves().iter().cloned().fold(0.0, f32::max);
-    for (_, particle, mut transform, mut mat) in &mut spheres {
-        let i = particle.0;
-        let scale = Vec3::splat(2.0 * sim.packing().radii()[i] as f32);
-        let at = place(sim, i);
-        if transform.translation != at || transform.scale != scale {
-            transform.translation = at;
-            transform.scale = scale;
-        }
-        let want = pick(&assets, *mode, sim, i, largest);
-        if mat.0 != *want {
-            mat.0 = want.clone();
-        }
-    }
+    let spheres = assets.buffers.add(impostor::buffer(spheres));
+    let colours = assets.buffers.add(impostor::buffer(colours));
+    let material = assets.materials.add(ImpostorMaterial { spheres: spheres.clone(), colours: colours.clone() });
+    let entity = commands
+        .spawn((Mesh3d(assets.meshes.add(impostor::quads(n))), MeshMaterial3d(material), NoFrustumCulling))
+        .id();
+    commands.insert_resource(Drawn { entity, n, spheres, colours });
 }
 
-fn pick<'a>(
-    assets: &'a SphereAssets,
-    mode: ColorMode,
-    sim: &crate::sim::Simulation,
-    i: usize,
-    largest_move: f32,
-) -> &'a Handle<SphereMaterial> {
-    let contacts = sim.last_contacts()[i] as usize;
+/// The assets the spheres are drawn from.
+#[derive(bevy::ecs::system::SystemParam)]
+struct SphereAssets<'w> {
+    meshes: ResMut<'w, Assets<Mesh>>,
+    materials: ResMut<'w, Assets<ImpostorMaterial>>,
+    buffers: ResMut<'w, Assets<ShaderBuffer>>,
+}
+
+/// `[x, y, z, r]` of every sphere as the shader reads them: the box centred
+/// on the origin, 2D in the z = 0 plane.
+fn sphere_bytes(sim: &Simulation) -> Vec<u8> {
+    let p = sim.packing();
+    let (dim, half) = (p.dim(), 0.5 * p.side());
+    let (positions, radii) = (p.positions(), p.radii());
+    let mut bytes = vec![0u8; 16 * p.len()];
+    bytes.par_chunks_mut(16 * FILL_CHUNK).enumerate().for_each(|(chunk, out)| {
+        for (k, record) in out.chunks_exact_mut(16).enumerate() {
+            let i = chunk * FILL_CHUNK + k;
+            let x = &positions[i * dim..(i + 1) * dim];
+            let z = if dim >= 3 { x[2] - half } else { 0.0 };
+            let values = [(x[0] - half) as f32, (x[1] - half) as f32, z as f32, radii[i] as f32];
+            for (slot, v) in record.chunks_exact_mut(4).zip(values) {
+                slot.copy_from_slice(&v.to_le_bytes());
+            }
+        }
+    });
+    bytes
+}
+
+/// The packed colour of every sphere under `mode`.
+fn colour_bytes(sim: &Simulation, mode: ColorMode, legend: &Legend) -> Vec<u8> {
+    let largest = sim.last_moves().iter().cloned().fold(0.0, f32::max);
+    let palette: Vec<u32> = match mode {
+        ColorMode::Activity => legend.activity.iter(),
+        ColorMode::Overlaps => legend.overlaps.iter(),
+        ColorMode::Displacement => legend.displacement.iter(),
+    }
+    .map(|&c| impostor::pack(c))
+    .collect();
+    let (contacts, moves) = (sim.last_contacts(), sim.last_moves());
+    let mut bytes = vec![0u8; 4 * contacts.len()];
+    bytes.par_chunks_mut(4 * FILL_CHUNK).enumerate().for_each(|(chunk, out)| {
+        for (k, slot) in out.chunks_exact_mut(4).enumerate() {
+            let i = chunk * FILL_CHUNK + k;
+            let level = colour_level(mode, contacts[i], moves[i], largest);
+            slot.copy_from_slice(&palette[level].to_le_bytes());
+        }
+    });
+    bytes
+}
+
+/// Which of the legend's colours a sphere with `contacts` overlaps that
+/// moved by `moved` (the largest move `largest`) takes under `mode`.
+fn colour_level(mode: ColorMode, contacts: u16, moved: f32, largest: f32) -> usize {
     match mode {
-        ColorMode::Activity => &assets.activity[usize::from(contacts > 0)],
-        ColorMode::Overlaps => &assets.overlaps[contacts.min(OVERLAP_LEVELS - 1)],
+        ColorMode::Activity => usize::from(contacts > 0),
+        ColorMode::Overlaps => (contacts as usize).min(OVERLAP_LEVELS - 1),
         ColorMode::Displacement => {
-            let t = if largest_move > 0.0 { sim.last_moves()[i] / largest_move } else { 0.0 };
-            &assets.displacement[((t * MOVE_LEVELS as f32) as usize).min(MOVE_LEVELS - 1)]
+            let t = if largest > 0.0 { moved / largest } else { 0.0 };
+            ((t * MOVE_LEVELS as f32) as usize).min(MOVE_LEVELS - 1)
         }
     }
 }
