@@ -1,0 +1,174 @@
+//! The spheres are drawn where they are, round, and in depth: an offscreen
+//! picture of a known configuration, read back pixel by pixel. Resting and
+//! overlapping spheres take their colours, a sphere in front hides the one
+//! behind it, and two spheres that overlap meet along their intersection
+//! (each one's true depth is written, not the depth of its quad).
+#![cfg(feature = "gui")]
+
+use absorb::app::picture::{ColorMode, PicturePlugin};
+use absorb::app::simulation::{Setup, Sim, SimSettings, SimulationPlugin};
+use absorb::scene::Scene;
+use absorb::sim::{Dynamics, Packing, Simulation};
+use bevy::camera::RenderTarget;
+use bevy::prelude::*;
+use bevy::render::render_resource::TextureFormat;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::window::ExitCondition;
+use std::sync::{Arc, Mutex};
+
+const SIDE: f64 = 10.0;
+const SIZE: (u32, u32) = (320, 240);
+const CAMERA: Vec3 = Vec3::new(0.0, 0.0, 9.0);
+
+/// World position (the box centred on the origin) as a position in the box.
+fn in_box(world: Vec3) -> [f64; 3] {
+    [world.x as f64 + 0.5 * SIDE, world.y as f64 + 0.5 * SIDE, world.z as f64 + 0.5 * SIDE]
+}
+
+/// The spheres, diameter 1, in world coordinates. A and B overlap at the
+/// origin; B overlaps four more (so under "number of overlaps" A shows one
+/// and B five); the resting R sits in front of the overlapping pair E, F,
+/// on the camera's line of sight through R.
+struct Layout {
+    a: Vec3,
+    b: Vec3,
+    resting: Vec3,
+    spheres: Vec<Vec3>,
+}
+
+fn layout() -> Layout {
+    let a = Vec3::new(-0.4, 0.0, 0.0);
+    let b = Vec3::new(0.4, 0.0, 0.0);
+    let around_b = [Vec3::X, Vec3::Y, -Vec3::Y, -Vec3::Z].map(|d| b + 0.8 * d);
+    let resting = Vec3::new(-2.6, -1.8, 1.5);
+    let behind = resting + (resting - CAMERA).normalize() * 2.5;
+    let partner = behind + Vec3::new(0.0, 0.0, -0.8);
+    let mut spheres = vec![a, b, resting, behind, partner];
+    spheres.extend(around_b);
+    Layout { a, b, resting, spheres }
+}
+
+fn render_app(layout: &Layout, mode: ColorMode) -> (App, Handle<Image>) {
+    let positions = layout.spheres.iter().flat_map(|&p| in_box(p)).collect();
+    let packing = Packing::new(3, SIDE, vec![0.5; layout.spheres.len()], positions).unwrap();
+    let sim = Simulation::new(packing, Dynamics::default(), 1).unwrap();
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
+            .disable::<bevy::winit::WinitPlugin>(),
+    );
+    let scene = Scene { n: layout.spheres.len(), ..Scene::default() };
+    app.insert_resource(Sim(sim));
+    app.add_plugins((SimulationPlugin::new(Setup::new(scene, None)), PicturePlugin));
+    app.world_mut().resource_mut::<SimSettings>().playing = false;
+    app.insert_resource(mode);
+    // What App::run does first: wait for the renderer, then finish the plugins.
+    while app.plugins_state() == bevy::app::PluginsState::Adding {
+        bevy::tasks::tick_global_task_pools_on_main_thread();
+    }
+    app.finish();
+    app.cleanup();
+    let target = Image::new_target_texture(SIZE.0, SIZE.1, TextureFormat::Rgba8UnormSrgb, None);
+    let image = app.world_mut().resource_mut::<Assets<Image>>().add(target);
+    app.world_mut().spawn((
+        Camera3d::default(),
+        RenderTarget::Image(image.clone().into()),
+        Msaa::Off,
+        Transform::from_translation(CAMERA).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
+    (app, image)
+}
+
+/// Renders until a picture with spheres in it comes back (pipelines compile
+/// in the background: the first frames are empty, or hold the grey box alone).
+fn picture(app: &mut App, image: &Handle<Image>) -> Image {
+    for _ in 0..60 {
+        let shot: Arc<Mutex<Option<Image>>> = Arc::default();
+        let slot = shot.clone();
+        app.world_mut().spawn(Screenshot::image(image.clone())).observe(move |captured: On<ScreenshotCaptured>| {
+            *slot.lock().unwrap() = Some(captured.image.clone());
+        });
+        for _ in 0..5 {
+            app.update();
+        }
+        if let Some(picture) = shot.lock().unwrap().take() {
+            let drawn =
+                (0..SIZE.0).step_by(4).flat_map(|x| (0..SIZE.1).step_by(4).map(move |y| (x, y))).any(|(x, y)| {
+                    picture.get_color_at(x, y).is_ok_and(|c| (c.to_srgba().red - c.to_srgba().blue).abs() > 0.2)
+                });
+            if drawn {
+                return picture;
+            }
+        }
+    }
+    panic!("no spheres drawn after 300 frames");
+}
+
+/// With ABSORB_KEEP_PICTURES set, saves the picture in the temporary
+/// folder to be looked at.
+fn keep(picture: &Image, name: &str) {
+    if std::env::var_os("ABSORB_KEEP_PICTURES").is_some() {
+        let path = std::env::temp_dir().join(format!("absorb-impostor-{name}.png"));
+        absorb::app::screenshot::save_png(picture, &path).unwrap();
+        println!("saved {}", path.display());
+    }
+}
+
+fn distance(a: Srgba, b: Srgba) -> f32 {
+    ((a.red - b.red).powi(2) + (a.green - b.green).powi(2) + (a.blue - b.blue).powi(2)).sqrt()
+}
+
+/// Where `world` lands in the picture, in pixels.
+fn pixel(app: &mut App, world: Vec3) -> UVec2 {
+    let mut cameras = app.world_mut().query::<(&Camera, &GlobalTransform)>();
+    let (camera, at) = cameras.single(app.world()).unwrap();
+    let p = camera.world_to_viewport(at, world).unwrap();
+    UVec2::new(p.x.round() as u32, p.y.round() as u32)
+}
+
+fn colour(picture: &Image, p: UVec2) -> Srgba {
+    picture.get_color_at(p.x, p.y).unwrap().to_srgba()
+}
+
+#[test]
+fn spheres_are_drawn_in_depth_and_overlaps_meet_along_their_intersection() {
+    let layout = layout();
+    let (mut app, image) = render_app(&layout, ColorMode::Activity);
+    let shot = picture(&mut app, &image);
+    keep(&shot, "activity");
+    let background = app.world().resource::<ClearColor>().0.to_srgba();
+
+    // Overlapping spheres are warm (the default overlapping colour is orange),
+    // the resting one cool (blue), the corners of the picture empty.
+    let (a, b) = (colour(&shot, pixel(&mut app, layout.a)), colour(&shot, pixel(&mut app, layout.b)));
+    for (name, c) in [("A", a), ("B", b)] {
+        assert!(c.red > c.blue + 0.2, "{name} overlaps, drawn {c:?}");
+    }
+    // R is in front of E on the same line of sight: R's colour wins.
+    let r = colour(&shot, pixel(&mut app, layout.resting));
+    assert!(r.blue > r.red + 0.2, "the resting sphere in front, drawn {r:?}");
+    assert!(distance(colour(&shot, UVec2::new(2, 2)), background) < 0.02, "a corner is background");
+
+    // A sphere is round: just inside its silhouette it is drawn, just
+    // outside (the quad's corner region) it is not.
+    let centre = pixel(&mut app, layout.resting);
+    let edge = pixel(&mut app, layout.resting + Vec3::new(0.0, 0.5, 0.0));
+    let radius = centre.y.abs_diff(edge.y) as f32;
+    let corner = centre.as_vec2() + Vec2::splat(0.85 * radius);
+    assert!(distance(colour(&shot, corner.as_uvec2()), background) < 0.02, "the quad's corner is cut away");
+
+    // Under "number of overlaps" A (one) is lighter than B (five). Where they
+    // meet, left of the plane of their intersection A is nearer the eye and
+    // right of it B: with the quads' flat depth one would cover both sides.
+    let (mut app, image) = render_app(&layout, ColorMode::Overlaps);
+    let shot = picture(&mut app, &image);
+    keep(&shot, "overlaps");
+    let lightness = |c: Srgba| c.green / c.red.max(1e-3);
+    let left = colour(&shot, pixel(&mut app, Vec3::new(-0.08, 0.0, 0.3)));
+    let right = colour(&shot, pixel(&mut app, Vec3::new(0.08, 0.0, 0.3)));
+    let (far_a, far_b) = (colour(&shot, pixel(&mut app, layout.a)), colour(&shot, pixel(&mut app, layout.b)));
+    assert!(lightness(far_a) > lightness(far_b) + 0.05, "A {far_a:?} lighter than B {far_b:?}");
+    assert!((lightness(left) - lightness(far_a)).abs() < 0.03, "left of the junction is A: {left:?} vs {far_a:?}");
+    assert!((lightness(right) - lightness(far_b)).abs() < 0.03, "right of the junction is B: {right:?} vs {far_b:?}");
+}
