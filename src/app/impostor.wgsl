@@ -4,6 +4,7 @@
 // true depth (overlapping spheres cut each other along their intersection)
 // and shades with a headlight plus a constant ambient term.
 #import bevy_pbr::mesh_view_bindings::view
+#import bevy_pbr::mesh_bindings::mesh
 
 // Centre (world) and radius of each sphere; radius 0 hides it.
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<storage, read> spheres: array<vec4<f32>>;
@@ -13,6 +14,7 @@
 const AMBIENT: f32 = 0.28;
 
 struct Vertex {
+    @builtin(instance_index) instance: u32,
     @builtin(vertex_index) index: u32,
     // The quad's corner, (+-1, +-1, 0).
     @location(0) corner: vec3<f32>,
@@ -43,13 +45,15 @@ fn orthographic() -> bool {
 
 @vertex
 fn vertex(v: Vertex) -> VertexOutput {
-    let sphere = spheres[v.index / 4u];
+    // The mesh may lie anywhere in Bevy's vertex buffers: count from its first vertex.
+    let k = (v.index - mesh[v.instance].first_vertex_index) / 4u;
+    let sphere = spheres[k];
     let centre = (view.view_from_world * vec4<f32>(sphere.xyz, 1.0)).xyz;
     let r = sphere.w;
     var out: VertexOutput;
     out.centre = centre;
     out.radius = r;
-    out.colour = unpack_colour(colours[v.index / 4u]);
+    out.colour = unpack_colour(colours[k]);
     var point: vec3<f32>;
     if orthographic() {
         // Rays are parallel to -z: the silhouette is the disk of radius r.
@@ -86,27 +90,33 @@ struct FragmentOutput {
 
 @fragment
 fn fragment(in: VertexOutput) -> FragmentOutput {
-    var origin = vec3<f32>(0.0);
-    var dir: vec3<f32>;
-    if orthographic() {
-        origin = vec3<f32>(in.point.xy, 0.0);
-        dir = vec3<f32>(0.0, 0.0, -1.0);
-    } else {
-        dir = normalize(in.point);
+    // The ray from the origin o along d (not normalized): the eye and the
+    // point under perspective, the point moved back along -z orthographically.
+    var o = vec3<f32>(0.0);
+    var d = in.point;
+    let ortho = orthographic();
+    if ortho {
+        o = vec3<f32>(in.point.xy, 0.0);
+        d = vec3<f32>(0.0, 0.0, -1.0);
     }
-    let oc = origin - in.centre;
-    let b = dot(oc, dir);
-    let c = dot(oc, oc) - in.radius * in.radius;
-    let disc = b * b - c;
+    // |o + t d - c|^2 = r^2, nearer root.
+    let oc = o - in.centre;
+    let a = dot(d, d);
+    let b = dot(oc, d);
+    let disc = b * b - a * (dot(oc, oc) - in.radius * in.radius);
     if disc < 0.0 {
         discard;
     }
-    let hit = origin + (-b - sqrt(disc)) * dir;
+    let t = (-b - sqrt(disc)) / a;
+    let hit = o + t * d;
     let n = (hit - in.centre) / in.radius;
-    let diffuse = max(dot(n, -dir), 0.0);
-    let clip = view.clip_from_view * vec4<f32>(hit, 1.0);
+    // The headlight along the ray, towards the eye.
+    let diffuse = max(-dot(n, d) * inverseSqrt(a), 0.0);
     var out: FragmentOutput;
     out.colour = vec4<f32>(in.colour * (AMBIENT + (1.0 - AMBIENT) * diffuse), 1.0);
-    out.depth = clip.z / clip.w;
+    // Depth as the projection gives it, from the hit's view z alone.
+    let p = view.clip_from_view;
+    let w = select(-hit.z, 1.0, ortho);
+    out.depth = (p[2][2] * hit.z + p[3][2]) / w;
     return out;
 }

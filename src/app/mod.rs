@@ -8,8 +8,10 @@ pub mod limits;
 pub mod panel_state;
 pub mod picture;
 pub mod plots;
+mod probe;
 pub mod record;
 pub mod screenshot;
+pub mod show;
 pub mod simulation;
 pub mod ui;
 
@@ -95,7 +97,7 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
         app.insert_resource(SmokeTest { shot, frame: 0, tries: 0 }).add_systems(Last, smoke_test);
     }
     if let Some(seconds) = options.measure_fps {
-        app.insert_resource(FpsProbe { seconds, started: None, fps: Vec::new() }).add_systems(Last, measure_fps);
+        app.add_plugins(probe::ProbePlugin { seconds });
     }
     Ok(app.run())
 }
@@ -154,52 +156,6 @@ fn keep_freed_memory() {
         libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
         libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
     }
-}
-
-/// Frames before the frame rate is sampled: pipelines compile first.
-const FPS_WARMUP_FRAMES: u32 = 20;
-
-#[derive(Resource)]
-struct FpsProbe {
-    seconds: f64,
-    started: Option<std::time::Instant>,
-    fps: Vec<f64>,
-}
-
-/// Samples Bevy's frames-per-second diagnostic after a warm-up, then prints
-/// the median and exits.
-fn measure_fps(
-    mut probe: ResMut<FpsProbe>,
-    diagnostics: Res<bevy::diagnostic::DiagnosticsStore>,
-    frames: Res<bevy::diagnostic::FrameCount>,
-    sim: Res<simulation::Sim>,
-    adapter: Option<Res<bevy::render::renderer::RenderAdapterInfo>>,
-    mut exit: MessageWriter<AppExit>,
-) {
-    if frames.0 < FPS_WARMUP_FRAMES {
-        return;
-    }
-    let started = *probe.started.get_or_insert_with(std::time::Instant::now);
-    if let Some(fps) = diagnostics.get(&FrameTimeDiagnosticsPlugin::FPS).and_then(|d| d.value()) {
-        probe.fps.push(fps);
-    }
-    if started.elapsed().as_secs_f64() < probe.seconds {
-        return;
-    }
-    let mut fps = probe.fps.clone();
-    fps.sort_by(f64::total_cmp);
-    let median = fps.get(fps.len() / 2).copied().unwrap_or(0.0);
-    let p = sim.0.packing();
-    let device = adapter.map_or("unknown device".to_string(), |a| format!("{} ({:?})", a.name, a.device_type));
-    println!(
-        "{{\"fps_median\": {median:.2}, \"frames\": {}, \"seconds\": {:.1}, \"n\": {}, \"dim\": {}, \"iterations\": {}, \"device\": \"{device}\"}}",
-        fps.len(),
-        started.elapsed().as_secs_f64(),
-        p.len(),
-        p.dim(),
-        sim.0.iteration()
-    );
-    exit.write(AppExit::Success);
 }
 
 /// Every plugin of the front end, in the order they depend on each other.

@@ -5,6 +5,7 @@
 
 use super::impostor::{self, ImpostorMaterial};
 use super::limits::{DrawLimit, Drawable};
+use super::show;
 use super::simulation::{Setup, Sim};
 use crate::budget::MemoryLimit;
 use crate::scene::Rgb;
@@ -111,11 +112,13 @@ fn to_color(c: Rgb) -> Color {
     Color::srgb(c[0], c[1], c[2])
 }
 
-/// What is drawn: the quads of `n` spheres and their buffers.
+/// What is drawn: `quads` quads (the spheres in sight, then hidden ones) and their buffers.
 #[derive(Resource)]
 struct Drawn {
     entity: Entity,
-    n: usize,
+    quads: usize,
+    /// The eye the spheres in sight were chosen for.
+    eye: Option<Vec3>,
     spheres: Handle<ShaderBuffer>,
     colours: Handle<ShaderBuffer>,
 }
@@ -166,30 +169,52 @@ fn restyle(setup: Res<Setup>, legend: Option<ResMut<Legend>>, mut clear: ResMut<
 /// Spheres filled per task when the buffers are filled in parallel.
 const FILL_CHUNK: usize = 8192;
 
-/// The spheres' quads and buffers follow the run: made anew when N changes,
-/// refilled when the run, the colouring or the legend changed.
+/// The fewest quads the picture makes.
+const MIN_QUADS: usize = 64;
+
+/// Quads for `shown` spheres, given `now` quads: a power of two at least
+/// `shown`, kept while `shown` stays above a quarter of it (a turning
+/// camera changes how many are in sight without remaking the mesh).
+fn quads_for(shown: usize, now: usize) -> usize {
+    if now >= shown.max(MIN_QUADS) && shown >= now / 4 { now } else { shown.next_power_of_two().max(MIN_QUADS) }
+}
+
+/// Where the eye is, for a perspective view of a 3D run (None: draw all).
+fn eye(sim: &Simulation, cameras: &Query<(&GlobalTransform, &Projection), With<Camera3d>>) -> Option<Vec3> {
+    let (at, projection) = cameras.iter().next()?;
+    (sim.packing().dim() >= 3 && matches!(projection, Projection::Perspective(_))).then(|| at.translation())
+}
+
+/// The spheres' quads and buffers follow the run: refilled when the run,
+/// the colouring, the legend or (in 3D) the eye changed, with the spheres
+/// in sight (src/app/show.rs); made anew when their number needs other quads.
 fn sync_spheres(
     mut commands: Commands,
     sim: Res<Sim>,
     limit: Res<DrawLimit>,
-    mode: Res<ColorMode>,
-    legend: Option<Res<Legend>>,
-    drawn: Option<ResMut<Drawn>>,
+    look: Look,
+    mut drawn: Option<ResMut<Drawn>>,
+    cameras: Query<(&GlobalTransform, &Projection), With<Camera3d>>,
     mut assets: SphereAssets,
 ) {
-    let Some(legend) = legend else { return };
-    let n = sim.0.packing().len();
+    let (mode, Some(legend)) = (&look.mode, &look.legend) else { return };
+    let run = &sim.0;
+    let n = run.packing().len();
     // Nothing is drawn before the device's limit is known, nor over it.
     if limit.0.as_ref().is_none_or(|l| l.check(n).is_err()) {
         return;
     }
-    let fresh = drawn.as_ref().is_none_or(|d| d.n != n);
-    if !(fresh || sim.is_changed() || mode.is_changed() || legend.is_changed()) {
+    let eye = eye(run, &cameras);
+    let moved = drawn.as_ref().is_some_and(|d| d.eye != eye);
+    if drawn.is_some() && !(sim.is_changed() || mode.is_changed() || legend.is_changed() || moved) {
         return;
     }
-    let spheres = sphere_bytes(&sim.0);
-    let colours = colour_bytes(&sim.0, *mode, &legend);
-    if let Some(drawn) = drawn.as_ref().filter(|_| !fresh) {
+    let shown = in_sight(run, eye);
+    let quads = quads_for(shown.len(), drawn.as_ref().map_or(0, |d| d.quads));
+    let spheres = sphere_bytes(run, &shown, quads);
+    let colours = colour_bytes(run, **mode, legend, &shown, quads);
+    if let Some(drawn) = drawn.as_mut().filter(|d| d.quads == quads) {
+        drawn.eye = eye;
         for (handle, bytes) in [(&drawn.spheres, spheres), (&drawn.colours, colours)] {
             if let Some(mut buffer) = assets.buffers.get_mut(handle) {
                 buffer.data = Some(bytes);
@@ -197,16 +222,23 @@ fn sync_spheres(
         }
         return;
     }
-    if let Some(old) = drawn {
+    if let Some(old) = drawn.as_ref() {
         commands.entity(old.entity).despawn();
     }
     let spheres = assets.buffers.add(impostor::buffer(spheres));
     let colours = assets.buffers.add(impostor::buffer(colours));
     let material = assets.materials.add(ImpostorMaterial { spheres: spheres.clone(), colours: colours.clone() });
     let entity = commands
-        .spawn((Mesh3d(assets.meshes.add(impostor::quads(n))), MeshMaterial3d(material), NoFrustumCulling))
+        .spawn((Mesh3d(assets.meshes.add(impostor::quads(quads))), MeshMaterial3d(material), NoFrustumCulling))
         .id();
-    commands.insert_resource(Drawn { entity, n, spheres, colours });
+    commands.insert_resource(Drawn { entity, quads, spheres, colours, eye });
+}
+
+/// How the spheres are coloured.
+#[derive(bevy::ecs::system::SystemParam)]
+struct Look<'w> {
+    mode: Res<'w, ColorMode>,
+    legend: Option<Res<'w, Legend>>,
 }
 
 /// The assets the spheres are drawn from.
@@ -217,29 +249,45 @@ struct SphereAssets<'w> {
     buffers: ResMut<'w, Assets<ShaderBuffer>>,
 }
 
-/// `[x, y, z, r]` of every sphere as the shader reads them: the box centred
-/// on the origin, 2D in the z = 0 plane.
-fn sphere_bytes(sim: &Simulation) -> Vec<u8> {
+/// Where sphere `i` is drawn: the box centred on the origin, 2D in the z = 0 plane.
+fn centre(positions: &[f64], dim: usize, half: f64, i: usize) -> [f32; 3] {
+    let x = &positions[i * dim..(i + 1) * dim];
+    let z = if dim >= 3 { x[2] - half } else { 0.0 };
+    [(x[0] - half) as f32, (x[1] - half) as f32, z as f32]
+}
+
+/// The ids of the spheres the eye can see (all, without an eye).
+fn in_sight(sim: &Simulation, eye: Option<Vec3>) -> Vec<u32> {
+    let p = sim.packing();
+    let (dim, half) = (p.dim(), 0.5 * p.side());
+    let volume = p.side().powi(dim as i32);
+    let depth = show::HIDDEN_BEYOND_PATHS * show::mean_free_path(p.radii(), volume) + p.max_diameter();
+    let centres = (0..p.len()).map(|i| Vec3::from_array(centre(p.positions(), dim, half, i)));
+    show::in_sight(centres, eye, half as f32, depth as f32)
+}
+
+/// `[x, y, z, r]` of the spheres `shown` as the shader reads them, then
+/// radius 0 up to `quads`.
+fn sphere_bytes(sim: &Simulation, shown: &[u32], quads: usize) -> Vec<u8> {
     let p = sim.packing();
     let (dim, half) = (p.dim(), 0.5 * p.side());
     let (positions, radii) = (p.positions(), p.radii());
-    let mut bytes = vec![0u8; 16 * p.len()];
-    bytes.par_chunks_mut(16 * FILL_CHUNK).enumerate().for_each(|(chunk, out)| {
-        for (k, record) in out.chunks_exact_mut(16).enumerate() {
-            let i = chunk * FILL_CHUNK + k;
-            let x = &positions[i * dim..(i + 1) * dim];
-            let z = if dim >= 3 { x[2] - half } else { 0.0 };
-            let values = [(x[0] - half) as f32, (x[1] - half) as f32, z as f32, radii[i] as f32];
-            for (slot, v) in record.chunks_exact_mut(4).zip(values) {
-                slot.copy_from_slice(&v.to_le_bytes());
+    let mut bytes = vec![0u8; 16 * quads];
+    bytes[..16 * shown.len()].par_chunks_mut(16 * FILL_CHUNK).zip(shown.par_chunks(FILL_CHUNK)).for_each(
+        |(out, ids)| {
+            for (record, &i) in out.chunks_exact_mut(16).zip(ids) {
+                let [x, y, z] = centre(positions, dim, half, i as usize);
+                for (slot, v) in record.chunks_exact_mut(4).zip([x, y, z, radii[i as usize] as f32]) {
+                    slot.copy_from_slice(&v.to_le_bytes());
+                }
             }
-        }
-    });
+        },
+    );
     bytes
 }
 
-/// The packed colour of every sphere under `mode`.
-fn colour_bytes(sim: &Simulation, mode: ColorMode, legend: &Legend) -> Vec<u8> {
+/// The packed colour under `mode` of the spheres `shown`, then zeros up to `quads`.
+fn colour_bytes(sim: &Simulation, mode: ColorMode, legend: &Legend, shown: &[u32], quads: usize) -> Vec<u8> {
     let largest = sim.last_moves().iter().cloned().fold(0.0, f32::max);
     let palette: Vec<u32> = match mode {
         ColorMode::Activity => legend.activity.iter(),
@@ -249,10 +297,10 @@ fn colour_bytes(sim: &Simulation, mode: ColorMode, legend: &Legend) -> Vec<u8> {
     .map(|&c| impostor::pack(c))
     .collect();
     let (contacts, moves) = (sim.last_contacts(), sim.last_moves());
-    let mut bytes = vec![0u8; 4 * contacts.len()];
-    bytes.par_chunks_mut(4 * FILL_CHUNK).enumerate().for_each(|(chunk, out)| {
-        for (k, slot) in out.chunks_exact_mut(4).enumerate() {
-            let i = chunk * FILL_CHUNK + k;
+    let mut bytes = vec![0u8; 4 * quads];
+    bytes[..4 * shown.len()].par_chunks_mut(4 * FILL_CHUNK).zip(shown.par_chunks(FILL_CHUNK)).for_each(|(out, ids)| {
+        for (slot, &i) in out.chunks_exact_mut(4).zip(ids) {
+            let i = i as usize;
             let level = colour_level(mode, contacts[i], moves[i], largest);
             slot.copy_from_slice(&palette[level].to_le_bytes());
         }

@@ -1,0 +1,125 @@
+//! `absorb view --measure-fps`: the frame rate, and where a frame's time
+//! goes (the main world's schedules, the simulation and the picture within
+//! them, and each render pass on the processor and on the device).
+
+use super::picture::PictureSystems;
+use super::simulation::{Sim, SimSystems};
+use bevy::diagnostic::{DiagnosticsStore, FrameCount, FrameTimeDiagnosticsPlugin};
+use bevy::prelude::*;
+use bevy::render::diagnostic::RenderDiagnosticsPlugin;
+use bevy::render::renderer::RenderAdapterInfo;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Frames before the frame rate is sampled: pipelines compile first.
+const WARMUP_FRAMES: u32 = 20;
+
+/// Measures for `seconds` after the warm-up, prints one JSON line and exits.
+pub struct ProbePlugin {
+    /// How long to measure.
+    pub seconds: f64,
+}
+
+impl Plugin for ProbePlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(RenderDiagnosticsPlugin)
+            .insert_resource(Probe { seconds: self.seconds, ..Probe::default() })
+            .add_systems(First, start_frame)
+            .add_systems(RunFixedMainLoop, start_span::<0>.before(SimSystems::Commands))
+            .add_systems(RunFixedMainLoop, end_span::<0>.after(RunFixedMainLoopSystems::AfterFixedMainLoop))
+            .add_systems(Update, start_span::<1>.before(PictureSystems::Sync))
+            .add_systems(Update, end_span::<1>.after(PictureSystems::Sync))
+            .add_systems(Last, measure);
+    }
+}
+
+/// What the frames measured.
+#[derive(Resource, Default)]
+struct Probe {
+    seconds: f64,
+    started: Option<Instant>,
+    frame_start: Option<Instant>,
+    span_start: [Option<Instant>; 2],
+    /// Frames per second, from Bevy's frame-time diagnostic.
+    fps: Vec<f64>,
+    /// Milliseconds of each frame's main-world schedules (First to Last).
+    main: Vec<f64>,
+    /// Milliseconds of the simulation (commands and fixed steps) and of the picture's systems.
+    spans: [Vec<f64>; 2],
+}
+
+fn start_frame(mut probe: ResMut<Probe>) {
+    probe.frame_start = Some(Instant::now());
+}
+
+fn start_span<const K: usize>(mut probe: ResMut<Probe>) {
+    probe.span_start[K] = Some(Instant::now());
+}
+
+fn end_span<const K: usize>(mut probe: ResMut<Probe>, frames: Res<FrameCount>) {
+    if let Some(start) = probe.span_start[K].take()
+        && frames.0 >= WARMUP_FRAMES
+    {
+        probe.spans[K].push(1e3 * start.elapsed().as_secs_f64());
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Samples after the warm-up, then prints the medians and exits.
+fn measure(
+    mut probe: ResMut<Probe>,
+    diagnostics: Res<DiagnosticsStore>,
+    frames: Res<FrameCount>,
+    sim: Res<Sim>,
+    adapter: Option<Res<RenderAdapterInfo>>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    if frames.0 < WARMUP_FRAMES {
+        return;
+    }
+    let started = *probe.started.get_or_insert_with(Instant::now);
+    if let Some(fps) = diagnostics.get(&FrameTimeDiagnosticsPlugin::FPS).and_then(|d| d.value()) {
+        probe.fps.push(fps);
+    }
+    if let Some(start) = probe.frame_start {
+        probe.main.push(1e3 * start.elapsed().as_secs_f64());
+    }
+    if started.elapsed().as_secs_f64() < probe.seconds {
+        return;
+    }
+    // Each render pass's time on the processor and on the device, in ms
+    // (averages over Bevy's recent history of the diagnostic).
+    let mut passes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for d in diagnostics.iter() {
+        let path = d.path().as_str();
+        let Some(rest) = path.strip_prefix("render/") else { continue };
+        let Some((pass, what)) = rest.rsplit_once('/') else { continue };
+        if let (Some(side), Some(ms)) = (what.strip_prefix("elapsed_"), d.average()) {
+            passes.entry(pass.to_string()).or_default().push(format!("\"{side}\": {ms:.2}"));
+        }
+    }
+    let passes: Vec<String> = passes.iter().map(|(pass, t)| format!("\"{pass}\": {{{}}}", t.join(", "))).collect();
+    let p = sim.0.packing();
+    let device = adapter.map_or("unknown device".to_string(), |a| format!("{} ({:?})", a.name, a.device_type));
+    println!(
+        "{{\"fps_median\": {:.2}, \"frames\": {}, \"seconds\": {:.1}, \"n\": {}, \"dim\": {}, \"iterations\": {}, \
+         \"main_world_ms\": {:.2}, \"simulation_ms\": {:.2}, \"picture_ms\": {:.2}, \"passes_ms\": {{{}}}, \
+         \"device\": \"{device}\"}}",
+        median(&probe.fps),
+        probe.fps.len(),
+        started.elapsed().as_secs_f64(),
+        p.len(),
+        p.dim(),
+        sim.0.iteration(),
+        median(&probe.main),
+        median(&probe.spans[0]),
+        median(&probe.spans[1]),
+        passes.join(", ")
+    );
+    exit.write(AppExit::Success);
+}
