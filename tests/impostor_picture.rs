@@ -2,10 +2,13 @@
 //! picture of a known configuration, read back pixel by pixel. Resting and
 //! overlapping spheres take their colours, a sphere in front hides the one
 //! behind it, and two spheres that overlap meet along their intersection
-//! (each one's true depth is written, not the depth of its quad).
+//! (each one's true depth is written, not the depth of its quad). What is
+//! shown is what the mode says: no resting sphere under "overlapping only",
+//! no sphere outside the slab.
 #![cfg(feature = "gui")]
 
 use absorb::app::picture::{ColorMode, PicturePlugin};
+use absorb::app::show::{Show, ShowMode};
 use absorb::app::simulation::{Setup, Sim, SimSettings, SimulationPlugin};
 use absorb::scene::Scene;
 use absorb::sim::{Dynamics, Packing, Simulation};
@@ -48,7 +51,7 @@ fn layout() -> Layout {
     Layout { a, b, resting, spheres }
 }
 
-fn render_app(layout: &Layout, mode: ColorMode) -> (App, Handle<Image>) {
+fn render_app(layout: &Layout, mode: ColorMode, show: Show) -> (App, Handle<Image>) {
     let positions = layout.spheres.iter().flat_map(|&p| in_box(p)).collect();
     let packing = Packing::new(3, SIDE, vec![0.5; layout.spheres.len()], positions).unwrap();
     let sim = Simulation::new(packing, Dynamics::default(), 1).unwrap();
@@ -62,7 +65,7 @@ fn render_app(layout: &Layout, mode: ColorMode) -> (App, Handle<Image>) {
     app.insert_resource(Sim(sim));
     app.add_plugins((SimulationPlugin::new(Setup::new(scene, None)), PicturePlugin));
     app.world_mut().resource_mut::<SimSettings>().playing = false;
-    app.insert_resource(mode);
+    app.insert_resource(mode).insert_resource(show);
     // What App::run does first: wait for the renderer, then finish the plugins.
     while app.plugins_state() == bevy::app::PluginsState::Adding {
         bevy::tasks::tick_global_task_pools_on_main_thread();
@@ -134,7 +137,7 @@ fn colour(picture: &Image, p: UVec2) -> Srgba {
 #[test]
 fn spheres_are_drawn_in_depth_and_overlaps_meet_along_their_intersection() {
     let layout = layout();
-    let (mut app, image) = render_app(&layout, ColorMode::Activity);
+    let (mut app, image) = render_app(&layout, ColorMode::Activity, Show::default());
     let shot = picture(&mut app, &image);
     keep(&shot, "activity");
     let background = app.world().resource::<ClearColor>().0.to_srgba();
@@ -161,7 +164,7 @@ fn spheres_are_drawn_in_depth_and_overlaps_meet_along_their_intersection() {
     // Under "number of overlaps" A (one) is lighter than B (five). Where they
     // meet, left of the plane of their intersection A is nearer the eye and
     // right of it B: with the quads' flat depth one would cover both sides.
-    let (mut app, image) = render_app(&layout, ColorMode::Overlaps);
+    let (mut app, image) = render_app(&layout, ColorMode::Overlaps, Show::default());
     let shot = picture(&mut app, &image);
     keep(&shot, "overlaps");
     let lightness = |c: Srgba| c.green / c.red.max(1e-3);
@@ -171,4 +174,28 @@ fn spheres_are_drawn_in_depth_and_overlaps_meet_along_their_intersection() {
     assert!(lightness(far_a) > lightness(far_b) + 0.05, "A {far_a:?} lighter than B {far_b:?}");
     assert!((lightness(left) - lightness(far_a)).abs() < 0.03, "left of the junction is A: {left:?} vs {far_a:?}");
     assert!((lightness(right) - lightness(far_b)).abs() < 0.03, "right of the junction is B: {right:?} vs {far_b:?}");
+}
+
+#[test]
+fn the_show_modes_leave_out_what_they_say() {
+    let layout = layout();
+    // Overlapping only: the resting sphere in front is gone, and the
+    // overlapping one it hid shows through.
+    let (mut app, image) =
+        render_app(&layout, ColorMode::Activity, Show { mode: ShowMode::Overlapping, ..Show::default() });
+    let shot = picture(&mut app, &image);
+    keep(&shot, "overlapping-only");
+    let r = colour(&shot, pixel(&mut app, layout.resting));
+    assert!(r.red > r.blue + 0.2, "behind the absent resting sphere, an overlapping one: {r:?}");
+    // A slab across z through the middle, 1.2 diameters thick: the pair at
+    // z = 0 is in it, the resting sphere at z = 1.5 and the spheres behind it are not.
+    let slab = Show { mode: ShowMode::Slab, axis: 2, at: 0.5, thickness: 1.2 };
+    let (mut app, image) = render_app(&layout, ColorMode::Activity, slab);
+    let shot = picture(&mut app, &image);
+    keep(&shot, "slab");
+    let background = app.world().resource::<ClearColor>().0.to_srgba();
+    let a = colour(&shot, pixel(&mut app, layout.a));
+    assert!(a.red > a.blue + 0.2, "A lies in the slab: {a:?}");
+    let r = colour(&shot, pixel(&mut app, layout.resting));
+    assert!(distance(r, background) < 0.05, "outside the slab nothing is drawn: {r:?}");
 }

@@ -5,7 +5,7 @@
 
 use super::impostor::{self, ImpostorMaterial};
 use super::limits::{DrawLimit, Drawable};
-use super::show;
+use super::show::{self, Show, ShowMode, Shown};
 use super::simulation::{Setup, Sim};
 use crate::budget::MemoryLimit;
 use crate::scene::Rgb;
@@ -138,6 +138,7 @@ impl Plugin for PicturePlugin {
         bevy::asset::embedded_asset!(app, "impostor.wgsl");
         app.add_plugins(MaterialPlugin::<ImpostorMaterial>::default())
             .init_resource::<ColorMode>()
+            .init_resource::<Show>()
             .add_systems(Startup, setup_legend)
             .add_systems(
                 Update,
@@ -206,13 +207,16 @@ fn sync_spheres(
     }
     let eye = eye(run, &cameras);
     let moved = drawn.as_ref().is_some_and(|d| d.eye != eye);
-    if drawn.is_some() && !(sim.is_changed() || mode.is_changed() || legend.is_changed() || moved) {
+    let restyled = mode.is_changed() || legend.is_changed() || look.show.is_changed() || look.clear.is_changed();
+    if drawn.is_some() && !(sim.is_changed() || restyled || moved) {
         return;
     }
-    let shown = in_sight(run, eye);
-    let quads = quads_for(shown.len(), drawn.as_ref().map_or(0, |d| d.quads));
+    let shown = show::choose(run, &look.show, eye);
+    let quads = quads_for(shown.ids.len(), drawn.as_ref().map_or(0, |d| d.quads));
     let spheres = sphere_bytes(run, &shown, quads);
-    let colours = colour_bytes(run, **mode, legend, &shown, quads);
+    let background = look.clear.0.to_srgba();
+    let faded = [background.red, background.green, background.blue];
+    let colours = colour_bytes(run, **mode, legend, &shown, faded, quads);
     if let Some(drawn) = drawn.as_mut().filter(|d| d.quads == quads) {
         drawn.eye = eye;
         for (handle, bytes) in [(&drawn.spheres, spheres), (&drawn.colours, colours)] {
@@ -239,6 +243,8 @@ fn sync_spheres(
 struct Look<'w> {
     mode: Res<'w, ColorMode>,
     legend: Option<Res<'w, Legend>>,
+    show: Res<'w, Show>,
+    clear: Res<'w, ClearColor>,
 }
 
 /// The assets the spheres are drawn from.
@@ -249,59 +255,52 @@ struct SphereAssets<'w> {
     buffers: ResMut<'w, Assets<ShaderBuffer>>,
 }
 
-/// Where sphere `i` is drawn: the box centred on the origin, 2D in the z = 0 plane.
-fn centre(positions: &[f64], dim: usize, half: f64, i: usize) -> [f32; 3] {
-    let x = &positions[i * dim..(i + 1) * dim];
-    let z = if dim >= 3 { x[2] - half } else { 0.0 };
-    [(x[0] - half) as f32, (x[1] - half) as f32, z as f32]
-}
-
-/// The ids of the spheres the eye can see (all, without an eye).
-fn in_sight(sim: &Simulation, eye: Option<Vec3>) -> Vec<u32> {
-    let p = sim.packing();
-    let (dim, half) = (p.dim(), 0.5 * p.side());
-    let volume = p.side().powi(dim as i32);
-    let depth = show::HIDDEN_BEYOND_PATHS * show::mean_free_path(p.radii(), volume) + p.max_diameter();
-    let centres = (0..p.len()).map(|i| Vec3::from_array(centre(p.positions(), dim, half, i)));
-    show::in_sight(centres, eye, half as f32, depth as f32)
-}
-
-/// `[x, y, z, r]` of the spheres `shown` as the shader reads them, then
-/// radius 0 up to `quads`.
-fn sphere_bytes(sim: &Simulation, shown: &[u32], quads: usize) -> Vec<u8> {
+/// `[x, y, z, r]` of the spheres `shown` as the shader reads them (faint
+/// points smaller), then radius 0 up to `quads`.
+fn sphere_bytes(sim: &Simulation, shown: &Shown, quads: usize) -> Vec<u8> {
     let p = sim.packing();
     let (dim, half) = (p.dim(), 0.5 * p.side());
     let (positions, radii) = (p.positions(), p.radii());
     let mut bytes = vec![0u8; 16 * quads];
-    bytes[..16 * shown.len()].par_chunks_mut(16 * FILL_CHUNK).zip(shown.par_chunks(FILL_CHUNK)).for_each(
-        |(out, ids)| {
-            for (record, &i) in out.chunks_exact_mut(16).zip(ids) {
-                let [x, y, z] = centre(positions, dim, half, i as usize);
-                for (slot, v) in record.chunks_exact_mut(4).zip([x, y, z, radii[i as usize] as f32]) {
-                    slot.copy_from_slice(&v.to_le_bytes());
-                }
+    let records = bytes[..16 * shown.ids.len()].par_chunks_mut(16 * FILL_CHUNK);
+    records.zip(shown.ids.par_chunks(FILL_CHUNK)).enumerate().for_each(|(chunk, (out, ids))| {
+        for (k, (record, &i)) in out.chunks_exact_mut(16).zip(ids).enumerate() {
+            let [x, y, z] = show::centre(positions, dim, half, i as usize);
+            let scale = if chunk * FILL_CHUNK + k >= shown.faint_from { show::FAINT_RADIUS } else { 1.0 };
+            for (slot, v) in record.chunks_exact_mut(4).zip([x, y, z, (scale * radii[i as usize]) as f32]) {
+                slot.copy_from_slice(&v.to_le_bytes());
             }
-        },
-    );
+        }
+    });
     bytes
 }
 
-/// The packed colour under `mode` of the spheres `shown`, then zeros up to `quads`.
-fn colour_bytes(sim: &Simulation, mode: ColorMode, legend: &Legend, shown: &[u32], quads: usize) -> Vec<u8> {
+/// The packed colour under `mode` of the spheres `shown` (faint points
+/// faded towards `background`), then zeros up to `quads`.
+fn colour_bytes(
+    sim: &Simulation,
+    mode: ColorMode,
+    legend: &Legend,
+    shown: &Shown,
+    background: Rgb,
+    quads: usize,
+) -> Vec<u8> {
     let largest = sim.last_moves().iter().cloned().fold(0.0, f32::max);
-    let palette: Vec<u32> = match mode {
-        ColorMode::Activity => legend.activity.iter(),
-        ColorMode::Overlaps => legend.overlaps.iter(),
-        ColorMode::Displacement => legend.displacement.iter(),
-    }
-    .map(|&c| impostor::pack(c))
-    .collect();
+    let palette: Vec<Rgb> = match mode {
+        ColorMode::Activity => legend.activity.to_vec(),
+        ColorMode::Overlaps => legend.overlaps.clone(),
+        ColorMode::Displacement => legend.displacement.clone(),
+    };
+    let solid: Vec<u32> = palette.iter().map(|&c| impostor::pack(c)).collect();
+    let faint: Vec<u32> = palette.iter().map(|&c| impostor::pack(mix(c, background, show::FAINT_FADE))).collect();
     let (contacts, moves) = (sim.last_contacts(), sim.last_moves());
     let mut bytes = vec![0u8; 4 * quads];
-    bytes[..4 * shown.len()].par_chunks_mut(4 * FILL_CHUNK).zip(shown.par_chunks(FILL_CHUNK)).for_each(|(out, ids)| {
-        for (slot, &i) in out.chunks_exact_mut(4).zip(ids) {
+    let slots = bytes[..4 * shown.ids.len()].par_chunks_mut(4 * FILL_CHUNK);
+    slots.zip(shown.ids.par_chunks(FILL_CHUNK)).enumerate().for_each(|(chunk, (out, ids))| {
+        for (k, (slot, &i)) in out.chunks_exact_mut(4).zip(ids).enumerate() {
             let i = i as usize;
             let level = colour_level(mode, contacts[i], moves[i], largest);
+            let palette = if chunk * FILL_CHUNK + k >= shown.faint_from { &faint } else { &solid };
             slot.copy_from_slice(&palette[level].to_le_bytes());
         }
     });
@@ -321,14 +320,28 @@ fn colour_level(mode: ColorMode, contacts: u16, moved: f32, largest: f32) -> usi
     }
 }
 
-fn draw_box(sim: Res<Sim>, mut gizmos: Gizmos) {
+fn draw_box(sim: Res<Sim>, show: Res<Show>, mut gizmos: Gizmos) {
     let p = sim.0.packing();
     let side = p.side() as f32;
     let color = Color::srgb(0.75, 0.75, 0.8);
-    if p.dim() >= 3 {
-        gizmos.cube(Transform::from_scale(Vec3::splat(side)), color);
-    } else {
+    if p.dim() < 3 {
         gizmos.rect(Isometry3d::IDENTITY, Vec2::splat(side), color);
+        return;
+    }
+    gizmos.cube(Transform::from_scale(Vec3::splat(side)), color);
+    if show.mode == ShowMode::Slab {
+        // The slab's two faces, square to its axis.
+        let (lo, hi) = show.slab(p.side(), p.max_diameter());
+        let turn = match show.axis {
+            0 => Quat::from_rotation_y(std::f32::consts::FRAC_PI_2),
+            1 => Quat::from_rotation_x(std::f32::consts::FRAC_PI_2),
+            _ => Quat::IDENTITY,
+        };
+        for at in [lo, hi] {
+            let mut centre = Vec3::ZERO;
+            centre[show.axis] = at as f32 - 0.5 * side;
+            gizmos.rect(Isometry3d::new(centre, turn), Vec2::splat(side), Color::srgb(0.95, 0.85, 0.3));
+        }
     }
 }
 

@@ -1,75 +1,196 @@
-//! Which spheres are worth drawing. In a dense 3D packing seen from outside,
-//! a line of sight enters the box and meets a sphere within a mean free path
-//! or so: spheres deeper than several of them behind the faces the eye looks
-//! through are hidden, and drawing them only costs time (most of a frame
-//! under a software renderer). 2D draws every disk.
+//! Which spheres are drawn, and how. The lecturer chooses what is shown in
+//! 3D (every sphere, the overlapping ones alone, the overlapping ones with
+//! the resting ones as faint points, or a slab through the box); and of
+//! those, the ones the eye cannot see are left out: in a dense packing seen
+//! from outside, a line of sight meets a sphere within a mean free path or
+//! so, and drawing spheres deeper than several of them behind the faces the
+//! eye looks through only costs time (most of a frame under a software
+//! renderer). 2D draws every disk.
 
+use crate::sim::Simulation;
 use bevy::math::Vec3;
+use bevy::prelude::Resource;
 
-/// Mean free paths of a line of sight among the spheres beyond which a
-/// sphere counts as hidden: the chance that a line gets this deep without
-/// meeting a sphere is e^-7, under 0.1 %.
+/// Mean free paths of a line of sight among the drawn spheres beyond which
+/// a sphere counts as hidden: the chance that a line gets this deep without
+/// meeting one is e^-7, under 0.1 %.
 pub const HIDDEN_BEYOND_PATHS: f64 = 7.0;
 
+/// The radius of a resting sphere drawn as a faint point, relative to its own.
+pub const FAINT_RADIUS: f64 = 0.2;
+
+/// How far a faint point's colour is taken towards the background.
+pub const FAINT_FADE: f32 = 0.65;
+
+/// What the picture shows of a 3D run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ShowMode {
+    /// Every sphere.
+    #[default]
+    All,
+    /// The overlapping spheres alone.
+    Overlapping,
+    /// The overlapping spheres, and the resting ones as faint points.
+    OverlappingWithPoints,
+    /// The spheres whose centres lie in a slab across the box.
+    Slab,
+}
+
+impl ShowMode {
+    /// Every mode, in the order the S key steps through them.
+    pub const ALL: [ShowMode; 4] =
+        [ShowMode::All, ShowMode::Overlapping, ShowMode::OverlappingWithPoints, ShowMode::Slab];
+
+    /// Its name in the panel.
+    pub fn label(self) -> &'static str {
+        match self {
+            ShowMode::All => "all spheres",
+            ShowMode::Overlapping => "overlapping only",
+            ShowMode::OverlappingWithPoints => "overlapping, resting as points",
+            ShowMode::Slab => "a slab",
+        }
+    }
+
+    /// The next mode (the S key).
+    pub fn next(self) -> Self {
+        let k = Self::ALL.iter().position(|&m| m == self).unwrap_or(0);
+        Self::ALL[(k + 1) % Self::ALL.len()]
+    }
+}
+
+/// What is shown, with the slab's place.
+#[derive(Resource, Clone, Copy, Debug, PartialEq)]
+pub struct Show {
+    /// The mode.
+    pub mode: ShowMode,
+    /// The axis the slab is across: 0, 1, 2 for x, y, z.
+    pub axis: usize,
+    /// The slab's middle, as a fraction of the box side in [0, 1].
+    pub at: f64,
+    /// The slab's thickness, in diameters of the largest sphere.
+    pub thickness: f64,
+}
+
+impl Default for Show {
+    fn default() -> Self {
+        Self { mode: ShowMode::All, axis: 2, at: 0.5, thickness: 3.0 }
+    }
+}
+
+impl Show {
+    /// The slab's bounds along its axis, in box coordinates [0, side), for
+    /// spheres whose largest diameter is `diameter`.
+    pub fn slab(&self, side: f64, diameter: f64) -> (f64, f64) {
+        let half = 0.5 * (self.thickness * diameter).min(side);
+        let middle = (self.at * side).clamp(half, side - half);
+        (middle - half, middle + half)
+    }
+
+    /// Moves the slab by `steps` of a quarter of its thickness (the [ and ] keys).
+    pub fn move_slab(&mut self, steps: f64, side: f64, diameter: f64) {
+        self.at = (self.at + steps * 0.25 * self.thickness * diameter / side).clamp(0.0, 1.0);
+    }
+}
+
+/// The spheres to draw: their ids, solid ones first, then faint points.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Shown {
+    /// Ids, solid spheres first.
+    pub ids: Vec<u32>,
+    /// Where the faint points begin in `ids`.
+    pub faint_from: usize,
+}
+
 /// The mean free path of a straight line among spheres of radii `radii` in a
-/// box of volume `volume`: the volume over the spheres' summed cross-sections.
-pub fn mean_free_path(radii: &[f64], volume: f64) -> f64 {
-    let cross_sections: f64 = radii.iter().map(|r| std::f64::consts::PI * r * r).sum();
+/// volume `volume`: the volume over the spheres' summed cross-sections.
+pub fn mean_free_path(radii: impl Iterator<Item = f64>, volume: f64) -> f64 {
+    let cross_sections: f64 = radii.map(|r| std::f64::consts::PI * r * r).sum();
     if cross_sections > 0.0 { volume / cross_sections } else { f64::INFINITY }
 }
 
 /// How far `centre` lies behind the point where the line from `eye` to it
-/// enters the cube [-half, half]^3 (0 for an eye inside the cube).
-pub fn depth_behind_entry(eye: Vec3, centre: Vec3, half: f32) -> f32 {
+/// enters the box [lo, hi] (0 for an eye inside the box).
+pub fn depth_behind_entry(eye: Vec3, centre: Vec3, lo: Vec3, hi: Vec3) -> f32 {
     let along = centre - eye;
     let mut enter = 0.0f32;
     for k in 0..3 {
         if along[k] != 0.0 {
-            let (a, b) = ((-half - eye[k]) / along[k], (half - eye[k]) / along[k]);
+            let (a, b) = ((lo[k] - eye[k]) / along[k], (hi[k] - eye[k]) / along[k]);
             enter = enter.max(a.min(b));
         }
     }
     (1.0 - enter.clamp(0.0, 1.0)) * along.length()
 }
 
-/// The ids of the spheres to draw, of `centres` (world, the box centred on
-/// the origin, side `2 half`), seen from `eye` under perspective (None: an
-/// orthographic view, which draws all): those within `depth` of where the
-/// eye's line of sight enters the box.
-pub fn in_sight(centres: impl Iterator<Item = Vec3>, eye: Option<Vec3>, half: f32, depth: f32) -> Vec<u32> {
-    match eye {
-        None => centres.enumerate().map(|(i, _)| i as u32).collect(),
-        Some(eye) => centres
-            .enumerate()
-            .filter(|&(_, c)| depth_behind_entry(eye, c, half) <= depth)
-            .map(|(i, _)| i as u32)
-            .collect(),
+/// Where sphere `i` is drawn: the box centred on the origin, 2D in the z = 0 plane.
+pub fn centre(positions: &[f64], dim: usize, half: f64, i: usize) -> [f32; 3] {
+    let x = &positions[i * dim..(i + 1) * dim];
+    let z = if dim >= 3 { x[2] - half } else { 0.0 };
+    [(x[0] - half) as f32, (x[1] - half) as f32, z as f32]
+}
+
+/// The spheres of `sim` to draw under `show`, seen from `eye` under
+/// perspective (None: orthographic, or 2D, which draw every chosen sphere).
+pub fn choose(sim: &Simulation, show: &Show, eye: Option<Vec3>) -> Shown {
+    let p = sim.packing();
+    let (dim, side, n) = (p.dim(), p.side(), p.len());
+    let half = 0.5 * side;
+    let contacts = sim.last_contacts();
+    let mode = if dim >= 3 { show.mode } else { ShowMode::All };
+    // The region drawn: the box, or the slab across it.
+    let (mut lo, mut hi) = ([0.0; 3], [side; 3]);
+    if dim < 3 {
+        (lo[2], hi[2]) = (half, half);
     }
+    if mode == ShowMode::Slab {
+        (lo[show.axis], hi[show.axis]) = show.slab(side, p.max_diameter());
+    }
+    let inside = |i: usize| (0..dim.min(3)).all(|k| (lo[k]..=hi[k]).contains(&p.position(i)[k]));
+    let (solid, faint): (Vec<u32>, Vec<u32>) = match mode {
+        ShowMode::All => ((0..n as u32).collect(), Vec::new()),
+        ShowMode::Overlapping => ((0..n as u32).filter(|&i| contacts[i as usize] > 0).collect(), Vec::new()),
+        ShowMode::OverlappingWithPoints => (0..n as u32).partition(|&i| contacts[i as usize] > 0),
+        ShowMode::Slab => ((0..n as u32).filter(|&i| inside(i as usize)).collect(), Vec::new()),
+    };
+    let Some(eye) = eye.filter(|_| dim >= 3) else {
+        let faint_from = solid.len();
+        return Shown { ids: [solid, faint].concat(), faint_from };
+    };
+    // Hidden: deeper than several mean free paths among the solid spheres
+    // behind where the line of sight enters the region.
+    let volume: f64 = (0..3).map(|k| hi[k] - lo[k]).product();
+    let radii = p.radii();
+    let path = mean_free_path(solid.iter().map(|&i| radii[i as usize]), volume);
+    let depth = (HIDDEN_BEYOND_PATHS * path + p.max_diameter()) as f32;
+    let to_world = |v: [f64; 3]| Vec3::new((v[0] - half) as f32, (v[1] - half) as f32, (v[2] - half) as f32);
+    let (lo, hi) = (to_world(lo), to_world(hi));
+    let positions = p.positions();
+    let in_sight = |&i: &u32| {
+        let c = Vec3::from_array(centre(positions, dim, half, i as usize));
+        depth_behind_entry(eye, c, lo, hi) <= depth
+    };
+    let mut ids: Vec<u32> = solid.into_iter().filter(in_sight).collect();
+    let faint_from = ids.len();
+    ids.extend(faint.into_iter().filter(in_sight));
+    Shown { ids, faint_from }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::{Dynamics, Packing};
 
     #[test]
     fn a_line_of_sight_enters_at_the_face_it_crosses() {
+        let (lo, hi) = (Vec3::splat(-5.0), Vec3::splat(5.0));
         let eye = Vec3::new(0.0, 0.0, 20.0);
         // Entering the face z = 5 and going 3 deeper.
-        assert!((depth_behind_entry(eye, Vec3::new(0.0, 0.0, 2.0), 5.0) - 3.0).abs() < 1e-5);
+        assert!((depth_behind_entry(eye, Vec3::new(0.0, 0.0, 2.0), lo, hi) - 3.0).abs() < 1e-5);
         // Obliquely: the entry is on the face x = 5 after all.
-        let d = depth_behind_entry(Vec3::new(20.0, 0.0, 20.0), Vec3::new(0.0, 0.0, 0.0), 5.0);
+        let d = depth_behind_entry(Vec3::new(20.0, 0.0, 20.0), Vec3::ZERO, lo, hi);
         assert!((d - 5.0 * 2f32.sqrt()).abs() < 1e-4, "{d}");
         // An eye inside the box sees from where it is.
-        assert!((depth_behind_entry(Vec3::ZERO, Vec3::new(3.0, 4.0, 0.0), 5.0) - 5.0).abs() < 1e-5);
-    }
-
-    #[test]
-    fn deep_spheres_are_left_out_and_2d_keeps_all() {
-        let centres = [Vec3::new(0.0, 0.0, 4.5), Vec3::new(0.0, 0.0, -4.5), Vec3::new(4.5, 4.5, -4.5)];
-        let eye = Some(Vec3::new(0.0, 0.0, 30.0));
-        assert_eq!(in_sight(centres.into_iter(), eye, 5.0, 3.0), vec![0]);
-        // The far corner sphere is near the face x = 5 but the eye looks through z = 5.
-        assert_eq!(in_sight(centres.into_iter(), None, 5.0, 3.0), vec![0, 1, 2]);
+        assert!((depth_behind_entry(Vec3::ZERO, Vec3::new(3.0, 4.0, 0.0), lo, hi) - 5.0).abs() < 1e-5);
     }
 
     #[test]
@@ -77,7 +198,46 @@ mod tests {
         // phi = 0.59 with diameter 1: number density 1.127, cross-section pi / 4.
         let n = 1000;
         let volume = n as f64 * std::f64::consts::PI / 6.0 / 0.59;
-        let lambda = mean_free_path(&vec![0.5; n], volume);
+        let lambda = mean_free_path(std::iter::repeat_n(0.5, n), volume);
         assert!((lambda - 1.13).abs() < 0.01, "{lambda}");
+    }
+
+    /// Spheres of diameter 1 in a box of side 10: 0 and 1 overlap near the
+    /// middle, 2 rests near the front face (z high), 3 rests deep at the back.
+    fn run() -> Simulation {
+        let positions = vec![5.0, 5.0, 5.0, 5.6, 5.0, 5.0, 2.0, 2.0, 9.5, 8.0, 8.0, 0.5];
+        let packing = Packing::new(3, 10.0, vec![0.5; 4], positions).unwrap();
+        let mut sim = Simulation::new(packing, Dynamics::default(), 1).unwrap();
+        sim.observe();
+        sim
+    }
+
+    #[test]
+    fn each_mode_chooses_its_spheres() {
+        let sim = run();
+        let choose = |mode, eye| choose(&sim, &Show { mode, ..Show::default() }, eye);
+        assert_eq!(choose(ShowMode::All, None).ids, vec![0, 1, 2, 3]);
+        assert_eq!(choose(ShowMode::Overlapping, None).ids, vec![0, 1], "resting spheres are absent");
+        let points = choose(ShowMode::OverlappingWithPoints, None);
+        assert_eq!((points.ids, points.faint_from), (vec![0, 1, 2, 3], 2));
+        // The slab across z, 3 diameters thick about the middle, holds the pair.
+        assert_eq!(choose(ShowMode::Slab, None).ids, vec![0, 1], "spheres outside the slab are absent");
+    }
+
+    #[test]
+    fn spheres_deep_behind_dense_faces_are_hidden_and_sparse_ones_are_not() {
+        // A dense packing: the eye far in front of the face z = 10.
+        let radii = vec![0.5; 4000];
+        let packing = Packing::random(3, radii, 0.6, 3).unwrap();
+        let side = packing.side();
+        let mut sim = Simulation::new(packing, Dynamics::default(), 1).unwrap();
+        sim.observe();
+        let eye = Some(Vec3::new(0.0, 0.0, 10.0 * side as f32));
+        let all = choose(&sim, &Show::default(), eye);
+        let back = |ids: &[u32]| ids.iter().filter(|&&i| sim.packing().position(i as usize)[2] < 0.3 * side).count();
+        assert!(all.ids.len() < 4000 && back(&all.ids) == 0, "{} shown, {} at the back", all.ids.len(), back(&all.ids));
+        // Four spheres alone in a box hide nothing.
+        let sparse = choose(&run(), &Show::default(), Some(Vec3::new(0.0, 0.0, 100.0)));
+        assert_eq!(sparse.ids.len(), 4);
     }
 }

@@ -11,6 +11,7 @@ use super::picture::{ColorMode, Legend};
 use super::plots::plots_ui;
 use super::record::Recorder;
 use super::screenshot::CaptureRequest;
+use super::show::{Show, ShowMode};
 use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
 use crate::scene::{MAX_PARTICLES, Rgb};
 use crate::sim::packing::Radii;
@@ -21,7 +22,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use std::path::PathBuf;
 
 /// Every key the window answers to, for the help overlay.
-pub const KEYS: [(&str, &str); 9] = [
+pub const KEYS: [(&str, &str); 11] = [
     ("Space", "play / pause"),
     ("Right arrow", "one iteration"),
     ("Up / Down", "phi + / - 0.001 (with Shift: 0.01)"),
@@ -29,6 +30,8 @@ pub const KEYS: [(&str, &str); 9] = [
     ("P", "save a screenshot"),
     ("H", "panels, then the status bar alone, then nothing"),
     ("C", "fit the box in the view"),
+    ("S", "show all, overlapping only, overlapping + points, a slab (3D)"),
+    ("[ / ]", "move the slab"),
     ("F1", "this help"),
     ("drag / scroll", "rotate / zoom (3D)"),
 ];
@@ -49,10 +52,11 @@ fn keys(
     mut contexts: EguiContexts,
     mut settings: ResMut<SimSettings>,
     mut ui: ResMut<UiState>,
-    mut commands: MessageWriter<SimCommand>,
-    mut view: MessageWriter<ResetView>,
+    mut out: KeyOutputs,
     mut capture: ResMut<CaptureRequest>,
+    sim: Res<Sim>,
 ) {
+    let (commands, view, show) = (&mut out.commands, &mut out.view, &mut out.show);
     if let Ok(ctx) = contexts.ctx_mut()
         && ctx.egui_wants_keyboard_input()
     {
@@ -88,6 +92,23 @@ fn keys(
     if input.just_pressed(KeyCode::KeyC) {
         view.write(ResetView);
     }
+    let p = sim.0.packing();
+    if p.dim() >= 3 && input.just_pressed(KeyCode::KeyS) {
+        show.mode = show.mode.next();
+    }
+    for (key, steps) in [(KeyCode::BracketLeft, -1.0), (KeyCode::BracketRight, 1.0)] {
+        if input.just_pressed(key) && show.mode == ShowMode::Slab {
+            show.move_slab(steps, p.side(), p.max_diameter());
+        }
+    }
+}
+
+/// What the keys send or change besides the panel state.
+#[derive(bevy::ecs::system::SystemParam)]
+struct KeyOutputs<'w> {
+    commands: MessageWriter<'w, SimCommand>,
+    view: MessageWriter<'w, ResetView>,
+    show: ResMut<'w, Show>,
 }
 
 /// Everything the panels read and write, gathered in one place.
@@ -100,6 +121,7 @@ struct PanelParams<'w> {
     history: Res<'w, PlotHistory>,
     status: Res<'w, StatusLine>,
     mode: ResMut<'w, ColorMode>,
+    show: ResMut<'w, Show>,
     legend: Option<Res<'w, Legend>>,
     camera: ResMut<'w, CameraOptions>,
     insets: ResMut<'w, PanelInsets>,
@@ -194,7 +216,7 @@ fn panels(
                         ui.editing = false;
                         controls_ui(col, &mut ui, &p.sim, &mut p.settings, now, &mut out);
                         col.separator();
-                        picture_ui(col, &mut p.mode, p.legend.as_deref(), &p.sim, &mut p.camera);
+                        picture_ui(col, &mut p.mode, &mut p.show, p.legend.as_deref(), &p.sim, &mut p.camera);
                         col.separator();
                         setup_ui(col, &mut ui, &p.setup, p.limit.0.as_ref(), &mut out);
                         col.separator();
@@ -469,24 +491,45 @@ pub fn controls_ui(
     }
 }
 
-/// Colouring, its legend, and picture quality.
+/// Colouring, what is shown, the legend of what is shown, and picture quality.
 pub fn picture_ui(
     ui: &mut egui::Ui,
     mode: &mut ColorMode,
+    show: &mut Show,
     legend: Option<&Legend>,
     sim: &Sim,
     camera: &mut CameraOptions,
 ) {
     ui.heading("Picture");
+    let p = sim.0.packing();
+    if p.dim() >= 3 {
+        egui::ComboBox::from_label("show").selected_text(show.mode.label()).show_ui(ui, |ui| {
+            for m in ShowMode::ALL {
+                ui.selectable_value(&mut show.mode, m, m.label());
+            }
+        });
+        if show.mode == ShowMode::Slab {
+            ui.horizontal_wrapped(|ui| {
+                ui.label("across");
+                for (k, name) in ["x", "y", "z"].iter().enumerate() {
+                    ui.radio_value(&mut show.axis, k, *name);
+                }
+            });
+            ui.add(egui::Slider::new(&mut show.at, 0.0..=1.0).text("position"));
+            ui.add(egui::Slider::new(&mut show.thickness, 1.0..=20.0).text("thickness (d)"));
+        }
+    }
     egui::ComboBox::from_label("colour by").selected_text(mode.label()).show_ui(ui, |ui| {
         for m in ColorMode::ALL {
             ui.selectable_value(mode, m, m.label());
         }
     });
     if let Some(legend) = legend {
-        let entries: Vec<(String, Rgb)> = match mode {
+        let points = show.mode == ShowMode::OverlappingWithPoints && p.dim() >= 3;
+        let resting = if points { "resting (points)" } else { "resting" };
+        let mut entries: Vec<(String, Rgb)> = match mode {
             ColorMode::Activity => {
-                vec![("resting".into(), legend.activity[0]), ("overlapping".into(), legend.activity[1])]
+                vec![(resting.into(), legend.activity[0]), ("overlapping".into(), legend.activity[1])]
             }
             ColorMode::Overlaps => legend
                 .overlaps
@@ -514,6 +557,10 @@ pub fn picture_ui(
                     .collect()
             }
         };
+        if show.mode == ShowMode::Overlapping && p.dim() >= 3 && *mode != ColorMode::Displacement {
+            // Resting spheres (no overlap) are not drawn: nor is their colour.
+            entries.remove(0);
+        }
         ui.horizontal_wrapped(|ui| {
             for (label, c) in entries {
                 let color = egui::Color32::from_rgb((c[0] * 255.0) as u8, (c[1] * 255.0) as u8, (c[2] * 255.0) as u8);
