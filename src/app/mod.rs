@@ -6,6 +6,7 @@ pub mod history;
 pub mod impostor;
 pub mod limits;
 pub mod panel_state;
+pub mod pick;
 pub mod picture;
 pub mod plots;
 mod probe;
@@ -170,6 +171,7 @@ impl Plugin for AbsorbPlugins {
             record::RecordPlugin,
             screenshot::ScreenshotPlugin,
             picture::PicturePlugin,
+            pick::PickPlugin,
             camera::CameraPlugin,
             ui::UiPlugin,
         ));

@@ -5,6 +5,7 @@
 
 use super::impostor::{self, ImpostorMaterial};
 use super::limits::{DrawLimit, Drawable};
+use super::pick::Selected;
 use super::show::{self, Show, ShowMode, Shown};
 use super::simulation::{Setup, Sim};
 use crate::budget::MemoryLimit;
@@ -16,6 +17,11 @@ use bevy::prelude::*;
 use bevy::render::renderer::{RenderAdapterInfo, RenderDevice};
 use bevy::render::storage::ShaderBuffer;
 use rayon::prelude::*;
+
+/// The selected sphere's colour, and its partners' (sRGB).
+pub const SELECTED: Rgb = [1.0, 0.95, 0.35];
+/// The colour of the spheres the selected one overlaps.
+pub const PARTNER: Rgb = [0.95, 0.95, 0.95];
 
 /// Overlap counts shown apart: 0, 1, ..., OVERLAP_LEVELS - 1 or more.
 pub const OVERLAP_LEVELS: usize = 7;
@@ -207,7 +213,11 @@ fn sync_spheres(
     }
     let eye = eye(run, &cameras);
     let moved = drawn.as_ref().is_some_and(|d| d.eye != eye);
-    let restyled = mode.is_changed() || legend.is_changed() || look.show.is_changed() || look.clear.is_changed();
+    let restyled = mode.is_changed()
+        || legend.is_changed()
+        || look.show.is_changed()
+        || look.clear.is_changed()
+        || look.selected.is_changed();
     if drawn.is_some() && !(sim.is_changed() || restyled || moved) {
         return;
     }
@@ -216,7 +226,8 @@ fn sync_spheres(
     let spheres = sphere_bytes(run, &shown, quads);
     let background = look.clear.0.to_srgba();
     let faded = [background.red, background.green, background.blue];
-    let colours = colour_bytes(run, **mode, legend, &shown, faded, quads);
+    let mut colours = colour_bytes(run, **mode, legend, &shown, faded, quads);
+    highlight(&mut colours, &shown, &look.selected);
     if let Some(drawn) = drawn.as_mut().filter(|d| d.quads == quads) {
         drawn.eye = eye;
         for (handle, bytes) in [(&drawn.spheres, spheres), (&drawn.colours, colours)] {
@@ -245,6 +256,7 @@ struct Look<'w> {
     legend: Option<Res<'w, Legend>>,
     show: Res<'w, Show>,
     clear: Res<'w, ClearColor>,
+    selected: Res<'w, Selected>,
 }
 
 /// The assets the spheres are drawn from.
@@ -305,6 +317,20 @@ fn colour_bytes(
         }
     });
     bytes
+}
+
+/// The selected sphere in the highlight colour, the spheres it overlaps halfway to it.
+fn highlight(colours: &mut [u8], shown: &Shown, selected: &Selected) {
+    let Some(reading) = &selected.reading else { return };
+    let mut paint = |id: usize, c: Rgb| {
+        if let Some(k) = shown.ids.iter().position(|&i| i as usize == id) {
+            colours[4 * k..4 * k + 4].copy_from_slice(&impostor::pack(c).to_le_bytes());
+        }
+    };
+    paint(reading.id, SELECTED);
+    for &j in &reading.partners {
+        paint(j, PARTNER);
+    }
 }
 
 /// Which of the legend's colours a sphere with `contacts` overlaps that

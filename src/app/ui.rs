@@ -7,6 +7,7 @@ use super::limits::{DrawLimit, Drawable};
 use super::panel_state::{
     PHI_FINE_HALF_RANGE, PHI_RANGE, PanelStatePlugin, PanelsShown, UiState, UiSystems, catalog, status_text,
 };
+use super::pick::{Reading, Selected};
 use super::picture::{ColorMode, Legend};
 use super::plots::plots_ui;
 use super::record::Recorder;
@@ -22,7 +23,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use std::path::PathBuf;
 
 /// Every key the window answers to, for the help overlay.
-pub const KEYS: [(&str, &str); 11] = [
+pub const KEYS: [(&str, &str); 12] = [
     ("Space", "play / pause"),
     ("Right arrow", "one iteration"),
     ("Up / Down", "phi + / - 0.001 (with Shift: 0.01)"),
@@ -32,6 +33,7 @@ pub const KEYS: [(&str, &str); 11] = [
     ("C", "fit the box in the view"),
     ("S", "show all, overlapping only, overlapping + points, a slab (3D)"),
     ("[ / ]", "move the slab"),
+    ("click / Esc", "select a sphere / clear the selection"),
     ("F1", "this help"),
     ("drag / scroll", "rotate / zoom (3D)"),
 ];
@@ -122,6 +124,7 @@ struct PanelParams<'w> {
     status: Res<'w, StatusLine>,
     mode: ResMut<'w, ColorMode>,
     show: ResMut<'w, Show>,
+    selected: Res<'w, Selected>,
     legend: Option<Res<'w, Legend>>,
     camera: ResMut<'w, CameraOptions>,
     insets: ResMut<'w, PanelInsets>,
@@ -217,6 +220,9 @@ fn panels(
                         controls_ui(col, &mut ui, &p.sim, &mut p.settings, now, &mut out);
                         col.separator();
                         picture_ui(col, &mut p.mode, &mut p.show, p.legend.as_deref(), &p.sim, &mut p.camera);
+                        if let Some(reading) = &p.selected.reading {
+                            selected_ui(col, reading);
+                        }
                         col.separator();
                         setup_ui(col, &mut ui, &p.setup, p.limit.0.as_ref(), &mut out);
                         col.separator();
@@ -489,6 +495,19 @@ pub fn controls_ui(
         out.push(SimCommand::SetDynamics(d));
         state.sent = Some(d);
     }
+}
+
+/// What the selected sphere reads now.
+pub fn selected_ui(ui: &mut egui::Ui, r: &Reading) {
+    ui.label(egui::RichText::new(format!("Sphere {} (Esc clears)", r.id)).strong());
+    ui.label(format!(
+        "radius {:.3} d, overlaps {} ({} active)\nenergy share {:.3e}, last move {:.4} d",
+        r.radius,
+        r.partners.len(),
+        r.active,
+        r.energy,
+        r.moved
+    ));
 }
 
 /// Colouring, what is shown, the legend of what is shown, and picture quality.

@@ -1,0 +1,193 @@
+//! Pointing at a sphere: a click on a drawn sphere selects it (a click on
+//! nothing, or Escape, clears it). The picture lights it and the spheres it
+//! overlaps; the panel reads its id, radius, overlaps, share of the energy
+//! and last displacement while the run goes on.
+
+use super::camera::PanelInsets;
+use super::show::{self, Show};
+use super::simulation::Sim;
+use crate::sim::Simulation;
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::EguiContexts;
+
+/// Pointer travel between press and release, in logical pixels, below which
+/// it is a click (more is a drag that turns the view).
+const CLICK_SLOP: f32 = 4.0;
+
+/// The selected sphere and the spheres it overlaps now.
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct Selected {
+    /// The selected sphere's id.
+    pub id: Option<usize>,
+    /// What it reads in the present configuration.
+    pub reading: Option<Reading>,
+}
+
+/// What the panel shows of a sphere.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reading {
+    /// Its id.
+    pub id: usize,
+    /// Its radius, in diameters.
+    pub radius: f64,
+    /// The spheres it overlaps (geometrically, active or within the tolerance).
+    pub partners: Vec<usize>,
+    /// Its active contacts as the last iteration measured them.
+    pub active: u16,
+    /// Its share of the energy: half of each of its pairs' energies.
+    pub energy: f64,
+    /// How far it moved in the last iteration, in diameters.
+    pub moved: f32,
+}
+
+/// What sphere `i` of `sim` reads now: its overlaps found against every
+/// other sphere (minimum image), its half of their energies.
+pub fn reading(sim: &Simulation, i: usize) -> Reading {
+    let p = sim.packing();
+    let (bx, dim, radii) = (p.periodic_box(), p.dim(), p.radii());
+    let potential = sim.dynamics().potential;
+    let xi = p.position(i);
+    let mut partners = Vec::new();
+    let mut energy = 0.0;
+    for j in (0..p.len()).filter(|&j| j != i) {
+        let xj = p.position(j);
+        let r2: f64 = (0..dim).map(|k| bx.image1(xi[k] - xj[k]).powi(2)).sum();
+        let sigma = radii[i] + radii[j];
+        if r2 < sigma * sigma {
+            partners.push(j);
+            energy += 0.5 * potential.energy(r2.sqrt(), sigma);
+        }
+    }
+    Reading { id: i, radius: radii[i], partners, active: sim.last_contacts()[i], energy, moved: sim.last_moves()[i] }
+}
+
+/// The nearest of `spheres` (id, centre, radius) that `ray` meets.
+pub fn hit(ray: Ray3d, spheres: impl Iterator<Item = (u32, Vec3, f32)>) -> Option<u32> {
+    let d = *ray.direction;
+    spheres
+        .filter_map(|(id, c, r)| {
+            let oc = ray.origin - c;
+            let b = oc.dot(d);
+            let disc = b * b - (oc.length_squared() - r * r);
+            (disc >= 0.0).then(|| (id, -b - disc.sqrt())).filter(|&(_, t)| t >= 0.0)
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(id, _)| id)
+}
+
+/// Selecting and following the selected sphere.
+pub struct PickPlugin;
+
+impl Plugin for PickPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<Selected>().add_systems(Update, (click, follow).chain());
+    }
+}
+
+/// Where the pointer went down on the picture, if it did.
+#[derive(Default)]
+struct Press(Option<Vec2>);
+
+/// The pointer: its buttons, and its position over the picture (None over the panels).
+#[derive(bevy::ecs::system::SystemParam)]
+struct Pointer<'w, 's> {
+    buttons: Res<'w, ButtonInput<MouseButton>>,
+    windows: Query<'w, 's, &'static Window, With<PrimaryWindow>>,
+    insets: Res<'w, PanelInsets>,
+    contexts: EguiContexts<'w, 's>,
+}
+
+impl Pointer<'_, '_> {
+    fn over_picture(&mut self) -> Option<Vec2> {
+        if self.contexts.ctx_mut().is_ok_and(|ctx| ctx.egui_wants_pointer_input()) {
+            return None;
+        }
+        let w = self.windows.single().ok()?;
+        let c = w.cursor_position()?;
+        let i = &self.insets;
+        let inside = c.x >= i.left && c.x <= w.width() - i.right && c.y >= i.top && c.y <= w.height() - i.bottom;
+        inside.then_some(c)
+    }
+}
+
+/// A click on the picture selects the sphere under it; Escape clears.
+fn click(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut pointer: Pointer,
+    cameras: Query<(&Camera, &GlobalTransform, &Projection), With<Camera3d>>,
+    sim: Res<Sim>,
+    show: Res<Show>,
+    mut selected: ResMut<Selected>,
+    mut press: Local<Press>,
+) {
+    if keys.just_pressed(KeyCode::Escape) && selected.id.is_some() {
+        *selected = Selected::default();
+    }
+    if pointer.buttons.just_pressed(MouseButton::Left) {
+        press.0 = pointer.over_picture();
+    }
+    if !pointer.buttons.just_released(MouseButton::Left) {
+        return;
+    }
+    let (Some(down), Some(up)) = (press.0.take(), pointer.over_picture()) else { return };
+    if down.distance(up) > CLICK_SLOP {
+        return;
+    }
+    let Some((camera, at, projection)) = cameras.iter().next() else { return };
+    let Ok(ray) = camera.viewport_to_world(at, up) else { return };
+    let run = &sim.0;
+    let eye = matches!(projection, Projection::Perspective(_)).then(|| at.translation());
+    let shown = show::choose(run, &show, eye);
+    let p = run.packing();
+    let (dim, half, radii) = (p.dim(), 0.5 * p.side(), p.radii());
+    let spheres = shown.ids[..shown.faint_from].iter().map(|&i| {
+        let c = Vec3::from_array(show::centre(p.positions(), dim, half, i as usize));
+        (i, c, radii[i as usize] as f32)
+    });
+    let id = hit(ray, spheres).map(|i| i as usize);
+    *selected = Selected { id, reading: id.map(|i| reading(run, i)) };
+}
+
+/// The selected sphere's reading follows the run.
+fn follow(sim: Res<Sim>, mut selected: ResMut<Selected>) {
+    let Some(i) = selected.id else { return };
+    if !sim.is_changed() {
+        return;
+    }
+    if i >= sim.0.packing().len() {
+        *selected = Selected::default();
+        return;
+    }
+    selected.reading = Some(reading(&sim.0, i));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Dynamics, Packing};
+
+    #[test]
+    fn the_nearest_sphere_on_the_ray_is_hit() {
+        let ray = Ray3d::new(Vec3::new(0.0, 0.0, 10.0), Dir3::NEG_Z);
+        let spheres = [(0, Vec3::ZERO, 0.5), (1, Vec3::new(0.0, 0.0, 3.0), 0.5), (2, Vec3::new(2.0, 0.0, 5.0), 0.5)];
+        assert_eq!(hit(ray, spheres.into_iter()), Some(1));
+        assert_eq!(hit(ray, spheres[2..].iter().copied()), None, "a sphere beside the ray is missed");
+    }
+
+    #[test]
+    fn a_reading_finds_overlaps_across_the_boundary_and_halves_their_energy() {
+        // Sphere 0 at x = 0.2 overlaps sphere 1 at x = 9.6 through the
+        // boundary (distance 0.6), and sphere 2 at x = 0.9 (distance 0.7).
+        let positions = vec![0.2, 5.0, 5.0, 9.6, 5.0, 5.0, 0.9, 5.0, 5.0, 5.0, 5.0, 5.0];
+        let packing = Packing::new(3, 10.0, vec![0.5; 4], positions).unwrap();
+        let mut sim = Simulation::new(packing, Dynamics::default(), 1).unwrap();
+        sim.observe();
+        let r = reading(&sim, 0);
+        assert_eq!(r.partners, vec![1, 2]);
+        assert_eq!(r.active, 2);
+        // Linear potential: V = (1 - r / sigma), halved: (0.4 + 0.3) / 2.
+        assert!((r.energy - 0.35).abs() < 1e-12, "{}", r.energy);
+        assert!(reading(&sim, 3).partners.is_empty());
+    }
+}
