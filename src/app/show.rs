@@ -10,6 +10,7 @@
 use crate::sim::Simulation;
 use bevy::math::Vec3;
 use bevy::prelude::Resource;
+use rayon::prelude::*;
 
 /// Mean free paths of a line of sight among the drawn spheres beyond which
 /// a sphere counts as hidden: the chance that a line gets this deep without
@@ -146,11 +147,12 @@ pub fn choose(sim: &Simulation, show: &Show, eye: Option<Vec3>) -> Shown {
         (lo[show.axis], hi[show.axis]) = show.slab(side, p.max_diameter());
     }
     let inside = |i: usize| (0..dim.min(3)).all(|k| (lo[k]..=hi[k]).contains(&p.position(i)[k]));
+    let ids = || (0..n as u32).into_par_iter();
     let (solid, faint): (Vec<u32>, Vec<u32>) = match mode {
-        ShowMode::All => ((0..n as u32).collect(), Vec::new()),
-        ShowMode::Overlapping => ((0..n as u32).filter(|&i| contacts[i as usize] > 0).collect(), Vec::new()),
-        ShowMode::OverlappingWithPoints => (0..n as u32).partition(|&i| contacts[i as usize] > 0),
-        ShowMode::Slab => ((0..n as u32).filter(|&i| inside(i as usize)).collect(), Vec::new()),
+        ShowMode::All => (ids().collect(), Vec::new()),
+        ShowMode::Overlapping => (ids().filter(|&i| contacts[i as usize] > 0).collect(), Vec::new()),
+        ShowMode::OverlappingWithPoints => ids().partition(|&i| contacts[i as usize] > 0),
+        ShowMode::Slab => (ids().filter(|&i| inside(i as usize)).collect(), Vec::new()),
     };
     let Some(eye) = eye.filter(|_| dim >= 3) else {
         let faint_from = solid.len();
@@ -169,9 +171,9 @@ pub fn choose(sim: &Simulation, show: &Show, eye: Option<Vec3>) -> Shown {
         let c = Vec3::from_array(centre(positions, dim, half, i as usize));
         depth_behind_entry(eye, c, lo, hi) <= depth
     };
-    let mut ids: Vec<u32> = solid.into_iter().filter(in_sight).collect();
+    let mut ids: Vec<u32> = solid.into_par_iter().filter(in_sight).collect();
     let faint_from = ids.len();
-    ids.extend(faint.into_iter().filter(in_sight));
+    ids.par_extend(faint.into_par_iter().filter(in_sight));
     Shown { ids, faint_from }
 }
 
