@@ -84,7 +84,7 @@ fn render_app(layout: &Layout, mode: ColorMode, show: Show) -> (App, Handle<Imag
 }
 
 /// Renders until a picture with spheres in it comes back (pipelines compile
-/// in the background: the first frames are empty, or hold the grey box alone).
+/// in the background: the first frames are empty, or hold the outlines alone).
 fn picture(app: &mut App, image: &Handle<Image>) -> Image {
     for _ in 0..60 {
         let shot: Arc<Mutex<Option<Image>>> = Arc::default();
@@ -96,16 +96,21 @@ fn picture(app: &mut App, image: &Handle<Image>) -> Image {
             app.update();
         }
         if let Some(picture) = shot.lock().unwrap().take() {
-            let drawn =
-                (0..SIZE.0).step_by(4).flat_map(|x| (0..SIZE.1).step_by(4).map(move |y| (x, y))).any(|(x, y)| {
-                    picture.get_color_at(x, y).is_ok_and(|c| (c.to_srgba().red - c.to_srgba().blue).abs() > 0.2)
-                });
+            let drawn = (0..SIZE.0)
+                .step_by(4)
+                .flat_map(|x| (0..SIZE.1).step_by(4).map(move |y| (x, y)))
+                .any(|(x, y)| picture.get_color_at(x, y).is_ok_and(|c| sphere_coloured(c.to_srgba())));
             if drawn {
                 return picture;
             }
         }
     }
     panic!("no spheres drawn after 300 frames");
+}
+
+/// A sphere's colour (orange or blue), not the grey box or the yellow slab.
+fn sphere_coloured(c: Srgba) -> bool {
+    (c.red - c.blue).abs() > 0.2 && c.green < c.red.max(c.blue) - 0.2
 }
 
 /// With ABSORB_KEEP_PICTURES set, saves the picture in the temporary

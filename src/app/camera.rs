@@ -188,6 +188,9 @@ fn orbit(distance: f32, view: &crate::scene::View) -> PanOrbitCamera {
         target_yaw: yaw,
         target_pitch: pitch,
         target_radius: distance,
+        // Half the default step a wheel notch: three notches in, then out,
+        // keep the class oriented.
+        zoom_sensitivity: 0.5,
         ..default()
     }
 }

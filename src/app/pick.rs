@@ -11,8 +11,8 @@ use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::EguiContexts;
 
-/// Pointer travel between press and release, in logical pixels, below which
-/// it is a click (more is a drag that turns the view).
+/// Pointer travel between press and release, in pixels, up to which it is
+/// a click (more is a drag that turns the view).
 const CLICK_SLOP: f32 = 4.0;
 
 /// The selected sphere and the spheres it overlaps now.
@@ -85,14 +85,23 @@ impl Plugin for PickPlugin {
     }
 }
 
-/// Where the pointer went down on the picture, if it did.
+/// A press of the left button that began on the picture, and how far the
+/// pointer has travelled since (a fast drag can press, move and release
+/// within one frame: its travel is counted from the motion, not from where
+/// the pointer was at the press and at the release).
 #[derive(Default)]
-struct Press(Option<Vec2>);
+struct Press {
+    on_picture: bool,
+    travel: f32,
+    /// Where the pointer was last seen moving, in pixels.
+    last: Option<Vec2>,
+}
 
 /// The pointer: its buttons, and its position over the picture (None over the panels).
 #[derive(bevy::ecs::system::SystemParam)]
 struct Pointer<'w, 's> {
     buttons: Res<'w, ButtonInput<MouseButton>>,
+    moves: MessageReader<'w, 's, CursorMoved>,
     windows: Query<'w, 's, &'static Window, With<PrimaryWindow>>,
     insets: Res<'w, PanelInsets>,
     contexts: EguiContexts<'w, 's>,
@@ -124,16 +133,30 @@ fn click(
     if keys.just_pressed(KeyCode::Escape) && selected.id.is_some() {
         *selected = Selected::default();
     }
-    if pointer.buttons.just_pressed(MouseButton::Left) {
-        press.0 = pointer.over_picture();
+    let left = MouseButton::Left;
+    if pointer.buttons.just_pressed(left) {
+        *press = Press { on_picture: pointer.over_picture().is_some(), travel: 0.0, last: press.last };
+    }
+    // Every position the pointer passed this frame (a press, a move and a
+    // release can all fall in one frame).
+    let held = pointer.buttons.pressed(left) || pointer.buttons.just_released(left);
+    for moved in pointer.moves.read() {
+        if let Some(last) = press.last
+            && held
+        {
+            press.travel += last.distance(moved.position);
+        }
+        press.last = Some(moved.position);
     }
     if !pointer.buttons.just_released(MouseButton::Left) {
         return;
     }
-    let (Some(down), Some(up)) = (press.0.take(), pointer.over_picture()) else { return };
-    if down.distance(up) > CLICK_SLOP {
+    let Press { on_picture, travel, last } = std::mem::take(&mut *press);
+    press.last = last;
+    if !on_picture || travel > CLICK_SLOP {
         return;
     }
+    let Some(up) = pointer.over_picture() else { return };
     let Some((camera, at, projection)) = cameras.iter().next() else { return };
     let Ok(ray) = camera.viewport_to_world(at, up) else { return };
     let run = &sim.0;

@@ -22,6 +22,8 @@ use rayon::prelude::*;
 pub const SELECTED: Rgb = [1.0, 0.95, 0.35];
 /// The colour of the spheres the selected one overlaps.
 pub const PARTNER: Rgb = [0.95, 0.95, 0.95];
+/// How far the other spheres fade towards the background while one is selected.
+pub const SELECTION_FADE: f32 = 0.5;
 
 /// Overlap counts shown apart: 0, 1, ..., OVERLAP_LEVELS - 1 or more.
 pub const OVERLAP_LEVELS: usize = 7;
@@ -145,6 +147,7 @@ impl Plugin for PicturePlugin {
         app.add_plugins(MaterialPlugin::<ImpostorMaterial>::default())
             .init_resource::<ColorMode>()
             .init_resource::<Show>()
+            .init_resource::<Selected>()
             .add_systems(Startup, setup_legend)
             .add_systems(
                 Update,
@@ -227,7 +230,7 @@ fn sync_spheres(
     let background = look.clear.0.to_srgba();
     let faded = [background.red, background.green, background.blue];
     let mut colours = colour_bytes(run, **mode, legend, &shown, faded, quads);
-    highlight(&mut colours, &shown, &look.selected);
+    highlight(&mut colours, &shown, &look.selected, faded);
     if let Some(drawn) = drawn.as_mut().filter(|d| d.quads == quads) {
         drawn.eye = eye;
         for (handle, bytes) in [(&drawn.spheres, spheres), (&drawn.colours, colours)] {
@@ -319,9 +322,15 @@ fn colour_bytes(
     bytes
 }
 
-/// The selected sphere in the highlight colour, the spheres it overlaps halfway to it.
-fn highlight(colours: &mut [u8], shown: &Shown, selected: &Selected) {
+/// The selected sphere in the highlight colour, the spheres it overlaps in
+/// the partners' colour, and every other sphere faded halfway to the
+/// `background`, so that the selection reads even where others cover it.
+fn highlight(colours: &mut [u8], shown: &Shown, selected: &Selected, background: Rgb) {
     let Some(reading) = &selected.reading else { return };
+    for slot in colours[..4 * shown.ids.len()].chunks_exact_mut(4) {
+        let c = unpack(u32::from_le_bytes([slot[0], slot[1], slot[2], slot[3]]));
+        slot.copy_from_slice(&impostor::pack(mix(c, background, SELECTION_FADE)).to_le_bytes());
+    }
     let mut paint = |id: usize, c: Rgb| {
         if let Some(k) = shown.ids.iter().position(|&i| i as usize == id) {
             colours[4 * k..4 * k + 4].copy_from_slice(&impostor::pack(c).to_le_bytes());
@@ -331,6 +340,11 @@ fn highlight(colours: &mut [u8], shown: &Shown, selected: &Selected) {
     for &j in &reading.partners {
         paint(j, PARTNER);
     }
+}
+
+/// A packed colour as three channels in [0, 1].
+fn unpack(c: u32) -> Rgb {
+    [(c & 0xff) as f32 / 255.0, ((c >> 8) & 0xff) as f32 / 255.0, ((c >> 16) & 0xff) as f32 / 255.0]
 }
 
 /// Which of the legend's colours a sphere with `contacts` overlaps that

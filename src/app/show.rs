@@ -17,11 +17,13 @@ use rayon::prelude::*;
 /// meeting one is e^-7, under 0.1 %.
 pub const HIDDEN_BEYOND_PATHS: f64 = 7.0;
 
-/// The radius of a resting sphere drawn as a faint point, relative to its own.
-pub const FAINT_RADIUS: f64 = 0.2;
+/// The radius of a resting sphere drawn as a point, relative to its own:
+/// large enough to read on a projector, small enough to see past.
+pub const FAINT_RADIUS: f64 = 0.3;
 
-/// How far a faint point's colour is taken towards the background.
-pub const FAINT_FADE: f32 = 0.65;
+/// How far a point's colour is taken towards the background (none: points
+/// keep the legend's colour, which reads on a projector).
+pub const FAINT_FADE: f32 = 0.0;
 
 /// What the picture shows of a 3D run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

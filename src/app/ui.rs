@@ -500,12 +500,11 @@ pub fn controls_ui(
 /// What the selected sphere reads now.
 pub fn selected_ui(ui: &mut egui::Ui, r: &Reading) {
     ui.label(egui::RichText::new(format!("Sphere {} (Esc clears)", r.id)).strong());
+    let energy = if r.energy == 0.0 { "0".to_string() } else { format!("{:.3e}", r.energy) };
     ui.label(format!(
-        "radius {:.3} d, overlaps {} ({} active)\nenergy share {:.3e}, last move {:.4} d",
+        "radius {:.3} d, overlaps {} now\nenergy share {energy}, last move {:.4} d",
         r.radius,
         r.partners.len(),
-        r.active,
-        r.energy,
         r.moved
     ));
 }
