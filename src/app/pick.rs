@@ -39,6 +39,9 @@ pub struct Reading {
     pub energy: f64,
     /// How far it moved in the last iteration, in diameters.
     pub moved: f32,
+    /// The picture draws it under the present "show" (it may still be hidden
+    /// behind others).
+    pub drawn: bool,
 }
 
 /// What sphere `i` of `sim` reads now: its overlaps found against every
@@ -59,7 +62,15 @@ pub fn reading(sim: &Simulation, i: usize) -> Reading {
             energy += 0.5 * potential.energy(r2.sqrt(), sigma);
         }
     }
-    Reading { id: i, radius: radii[i], partners, active: sim.last_contacts()[i], energy, moved: sim.last_moves()[i] }
+    Reading {
+        id: i,
+        radius: radii[i],
+        partners,
+        active: sim.last_contacts()[i],
+        energy,
+        moved: sim.last_moves()[i],
+        drawn: true,
+    }
 }
 
 /// The nearest of `spheres` (id, centre, radius) that `ray` meets.
@@ -172,17 +183,22 @@ fn click(
     *selected = Selected { id, reading: id.map(|i| reading(run, i)) };
 }
 
-/// The selected sphere's reading follows the run.
-fn follow(sim: Res<Sim>, mut selected: ResMut<Selected>) {
+/// The reading of sphere `i` under `show`.
+fn read(sim: &Simulation, show: &Show, i: usize) -> Reading {
+    Reading { drawn: show::draws(sim, show, i), ..reading(sim, i) }
+}
+
+/// The selected sphere's reading follows the run and what is shown.
+fn follow(sim: Res<Sim>, show: Res<Show>, mut selected: ResMut<Selected>) {
     let Some(i) = selected.id else { return };
-    if !sim.is_changed() {
+    if !(sim.is_changed() || show.is_changed()) {
         return;
     }
     if i >= sim.0.packing().len() {
         *selected = Selected::default();
         return;
     }
-    selected.reading = Some(reading(&sim.0, i));
+    selected.reading = Some(read(&sim.0, &show, i));
 }
 
 #[cfg(test)]

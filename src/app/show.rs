@@ -132,30 +132,62 @@ pub fn centre(positions: &[f64], dim: usize, half: f64, i: usize) -> [f32; 3] {
     [(x[0] - half) as f32, (x[1] - half) as f32, z as f32]
 }
 
+/// How a sphere is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Whole.
+    Solid,
+    /// As a faint point.
+    Point,
+}
+
+/// The box, or the slab across it, in box coordinates (lowest, highest
+/// corner): what `show` draws of `sim`.
+fn region(sim: &Simulation, show: &Show) -> ([f64; 3], [f64; 3]) {
+    let p = sim.packing();
+    let (dim, side) = (p.dim(), p.side());
+    let (mut lo, mut hi) = ([0.0; 3], [side; 3]);
+    if dim < 3 {
+        (lo[2], hi[2]) = (0.5 * side, 0.5 * side);
+    } else if show.mode == ShowMode::Slab {
+        (lo[show.axis], hi[show.axis]) = show.slab(side, p.max_diameter());
+    }
+    (lo, hi)
+}
+
+/// How `show` draws sphere `i` of `sim` in the region `(lo, hi)`, if at all
+/// (leaving aside spheres hidden from the eye).
+fn role(sim: &Simulation, show: &Show, (lo, hi): ([f64; 3], [f64; 3]), i: usize) -> Option<Role> {
+    let p = sim.packing();
+    let dim = p.dim();
+    let touching = sim.last_contacts()[i] > 0;
+    match if dim >= 3 { show.mode } else { ShowMode::All } {
+        ShowMode::All => Some(Role::Solid),
+        ShowMode::Overlapping => touching.then_some(Role::Solid),
+        ShowMode::OverlappingWithPoints => Some(if touching { Role::Solid } else { Role::Point }),
+        ShowMode::Slab => {
+            let x = p.position(i);
+            (0..dim.min(3)).all(|k| (lo[k]..=hi[k]).contains(&x[k])).then_some(Role::Solid)
+        }
+    }
+}
+
+/// Whether `show` draws sphere `i` of `sim` (leaving aside spheres hidden from the eye).
+pub fn draws(sim: &Simulation, show: &Show, i: usize) -> bool {
+    role(sim, show, region(sim, show), i).is_some()
+}
+
 /// The spheres of `sim` to draw under `show`, seen from `eye` under
 /// perspective (None: orthographic, or 2D, which draw every chosen sphere).
 pub fn choose(sim: &Simulation, show: &Show, eye: Option<Vec3>) -> Shown {
     let p = sim.packing();
     let (dim, side, n) = (p.dim(), p.side(), p.len());
     let half = 0.5 * side;
-    let contacts = sim.last_contacts();
-    let mode = if dim >= 3 { show.mode } else { ShowMode::All };
-    // The region drawn: the box, or the slab across it.
-    let (mut lo, mut hi) = ([0.0; 3], [side; 3]);
-    if dim < 3 {
-        (lo[2], hi[2]) = (half, half);
-    }
-    if mode == ShowMode::Slab {
-        (lo[show.axis], hi[show.axis]) = show.slab(side, p.max_diameter());
-    }
-    let inside = |i: usize| (0..dim.min(3)).all(|k| (lo[k]..=hi[k]).contains(&p.position(i)[k]));
-    let ids = || (0..n as u32).into_par_iter();
-    let (solid, faint): (Vec<u32>, Vec<u32>) = match mode {
-        ShowMode::All => (ids().collect(), Vec::new()),
-        ShowMode::Overlapping => (ids().filter(|&i| contacts[i as usize] > 0).collect(), Vec::new()),
-        ShowMode::OverlappingWithPoints => ids().partition(|&i| contacts[i as usize] > 0),
-        ShowMode::Slab => (ids().filter(|&i| inside(i as usize)).collect(), Vec::new()),
-    };
+    let (lo, hi) = region(sim, show);
+    let roles: Vec<(u32, Role)> =
+        (0..n as u32).into_par_iter().filter_map(|i| role(sim, show, (lo, hi), i as usize).map(|r| (i, r))).collect();
+    let solid: Vec<u32> = roles.iter().filter(|&&(_, r)| r == Role::Solid).map(|&(i, _)| i).collect();
+    let faint: Vec<u32> = roles.iter().filter(|&&(_, r)| r == Role::Point).map(|&(i, _)| i).collect();
     let Some(eye) = eye.filter(|_| dim >= 3) else {
         let faint_from = solid.len();
         return Shown { ids: [solid, faint].concat(), faint_from };
@@ -226,6 +258,8 @@ mod tests {
         assert_eq!((points.ids, points.faint_from), (vec![0, 1, 2, 3], 2));
         // The slab across z, 3 diameters thick about the middle, holds the pair.
         assert_eq!(choose(ShowMode::Slab, None).ids, vec![0, 1], "spheres outside the slab are absent");
+        let slab = Show { mode: ShowMode::Slab, ..Show::default() };
+        assert!(draws(&sim, &slab, 0) && !draws(&sim, &slab, 2), "the panel can say a selection is not drawn");
     }
 
     #[test]

@@ -290,7 +290,8 @@ pub fn readouts_ui(
             None => ui.label("active"),
         };
         ui.separator();
-        ui.label(format!("{:.0} it/s", last.rate));
+        // No rate while paused: the last one would read as if it still ran.
+        ui.label(format!("{:.0} it/s", if settings.playing { last.rate } else { 0.0 }));
         ui.label(format!("{fps:.0} fps"));
         if !settings.playing {
             ui.label("(paused)");
@@ -499,7 +500,8 @@ pub fn controls_ui(
 
 /// What the selected sphere reads now.
 pub fn selected_ui(ui: &mut egui::Ui, r: &Reading) {
-    ui.label(egui::RichText::new(format!("Sphere {} (Esc clears)", r.id)).strong());
+    let hidden = if r.drawn { "" } else { ", not drawn in this view" };
+    ui.label(egui::RichText::new(format!("Sphere {} (Esc clears{hidden})", r.id)).strong());
     let energy = if r.energy == 0.0 { "0".to_string() } else { format!("{:.3e}", r.energy) };
     ui.label(format!(
         "radius {:.3} d, overlaps {} now\nenergy share {energy}, last move {:.4} d",
