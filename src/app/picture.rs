@@ -151,7 +151,7 @@ impl Plugin for PicturePlugin {
             .add_systems(Startup, setup_legend)
             .add_systems(
                 Update,
-                (learn_draw_limit, restyle, sync_spheres, draw_box).chain().in_set(PictureSystems::Sync),
+                (learn_draw_limit, restyle, sync_spheres, scale_lines, draw_box).chain().in_set(PictureSystems::Sync),
             );
     }
 }
@@ -359,6 +359,22 @@ fn colour_level(mode: ColorMode, contacts: u16, moved: f32, largest: f32) -> usi
         }
     }
 }
+
+/// Outlines 2 px wide in a 720 px tall window, wider in proportion in
+/// taller ones: a picture for a slide looks the same at any size.
+fn scale_lines(windows: Query<&Window, With<bevy::window::PrimaryWindow>>, mut store: ResMut<GizmoConfigStore>) {
+    let height = windows.single().map_or(720.0, |w| w.resolution.physical_height() as f32);
+    let width = LINE_WIDTH * (height / LINE_WIDTH_AT_HEIGHT).max(1.0);
+    let (config, _) = store.config_mut::<DefaultGizmoConfigGroup>();
+    if config.line.width != width {
+        config.line.width = width;
+    }
+}
+
+/// The outlines' width in pixels in a window [`LINE_WIDTH_AT_HEIGHT`] tall.
+const LINE_WIDTH: f32 = 2.0;
+/// The window height, in pixels, at which outlines are [`LINE_WIDTH`] wide.
+const LINE_WIDTH_AT_HEIGHT: f32 = 720.0;
 
 fn draw_box(sim: Res<Sim>, show: Res<Show>, mut gizmos: Gizmos) {
     let p = sim.0.packing();

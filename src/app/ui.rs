@@ -152,8 +152,12 @@ const PANELS_MAX_SHARE: f32 = 0.5;
 /// The zoom of the panels for a window `height` logical pixels tall, times
 /// the "panel size" setting.
 pub fn panel_zoom(height: f32, setting: f32) -> f32 {
-    (height / HEIGHT_AT_UNIT_ZOOM).clamp(1.0, 2.5) * setting
+    (height / HEIGHT_AT_UNIT_ZOOM).clamp(1.0, MAX_PANEL_ZOOM) * setting
 }
+
+/// The largest automatic zoom of the panels: an 8K picture (4320 px tall)
+/// keeps the panels' share of it, as a slide's picture should.
+const MAX_PANEL_ZOOM: f32 = 6.0;
 
 /// egui's small text (9 points) would read 12 px at 1080: small labels
 /// here are a little below the body text (13 points) instead.
@@ -788,5 +792,14 @@ mod tests {
         assert!(note.contains("lowered to 762600") && note.contains("`absorb run --n 10000000`"), "{note}");
         // Before the device is known only the scene's own bound applies.
         assert_eq!(clamp_n(10_000_000, None), (10_000_000, None));
+    }
+
+    #[test]
+    fn the_panels_keep_their_share_of_a_picture_up_to_8k() {
+        assert_eq!(panel_zoom(720.0, 1.0), 1.0);
+        for height in [1080.0, 2160.0, 4320.0] {
+            let share = panel_zoom(height, 1.0) / height;
+            assert!((share - 1.0 / HEIGHT_AT_UNIT_ZOOM).abs() < 1e-6, "{height}: {share}");
+        }
     }
 }
