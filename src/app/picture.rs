@@ -6,6 +6,7 @@
 use super::impostor::{self, ImpostorMaterial};
 use super::limits::{DrawLimit, Drawable};
 use super::pick::Selected;
+use super::screenshot::CaptureRequest;
 use super::show::{self, Show, ShowMode, Shown};
 use super::simulation::{Setup, Sim};
 use crate::budget::MemoryLimit;
@@ -362,8 +363,16 @@ fn colour_level(mode: ColorMode, contacts: u16, moved: f32, largest: f32) -> usi
 
 /// Outlines 2 px wide in a 720 px tall window, wider in proportion in
 /// taller ones: a picture for a slide looks the same at any size.
-fn scale_lines(windows: Query<&Window, With<bevy::window::PrimaryWindow>>, mut store: ResMut<GizmoConfigStore>) {
-    let height = windows.single().map_or(720.0, |w| w.resolution.physical_height() as f32);
+fn scale_lines(
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    capture: Option<Res<CaptureRequest>>,
+    mut store: ResMut<GizmoConfigStore>,
+) {
+    // While a larger screenshot renders, its height sets the width (the
+    // window shows the thicker lines for those few frames).
+    let large = capture.and_then(|c| c.large_height()).map(|h| h as f32);
+    let window = windows.single().map_or(720.0, |w| w.resolution.physical_height() as f32);
+    let height = large.unwrap_or(window);
     let width = LINE_WIDTH * (height / LINE_WIDTH_AT_HEIGHT).max(1.0);
     let (config, _) = store.config_mut::<DefaultGizmoConfigGroup>();
     if config.line.width != width {

@@ -2,9 +2,14 @@
 //! named by the iteration they show; and the check that a picture has
 //! content (the smoke test's).
 
+use super::camera::WorldCamera;
 use super::simulation::Sim;
 use crate::io::{self, absolute};
+use bevy::camera::RenderTarget;
+use bevy::light::cluster::ClusterConfig;
 use bevy::prelude::*;
+use bevy::render::render_resource::TextureFormat;
+use bevy::render::view::Msaa;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use std::path::{Path, PathBuf};
 
@@ -16,7 +21,39 @@ pub struct CaptureRequest {
     pub folder: PathBuf,
     /// What happened to the last one.
     pub message: Option<String>,
+    /// Size of the next screenshot, in times the window's: 1 takes the
+    /// window (with or without the panels), 2 and 4 render the picture alone
+    /// at that size (a slide at a projector's resolution or more).
+    pub scale: u32,
+    /// A larger picture being rendered.
+    large: Option<Large>,
 }
+
+/// A picture rendered at a multiple of the window's size by a camera of its own.
+#[derive(Clone, Debug)]
+struct Large {
+    camera: Entity,
+    image: Handle<Image>,
+    /// Its height in pixels (the outlines scale with it).
+    height: u32,
+    /// Frames to wait before the next capture (pipelines compile first).
+    frames_left: u8,
+    /// Captures tried that came back empty.
+    tries: u8,
+    /// A capture is on its way.
+    waiting: bool,
+}
+
+/// The camera of a larger screenshot.
+#[derive(Component)]
+struct LargeCamera;
+
+/// The largest picture a screenshot renders, in pixels: 8K.
+const LARGEST: UVec2 = UVec2::new(7680, 4320);
+/// Frames before a larger picture is first captured.
+const LARGE_WARMUP: u8 = 10;
+/// Empty captures of a larger picture before giving up.
+const LARGE_TRIES: u8 = 20;
 
 #[derive(Clone, Copy, Debug)]
 struct Pending {
@@ -26,14 +63,20 @@ struct Pending {
 
 impl Default for CaptureRequest {
     fn default() -> Self {
-        Self { pending: None, folder: PathBuf::from("screenshots"), message: None }
+        Self { pending: None, folder: PathBuf::from("screenshots"), message: None, scale: 1, large: None }
     }
 }
 
 impl CaptureRequest {
-    /// Asks for a screenshot at the end of the next frame.
+    /// Asks for a screenshot at the end of the next frame (at the window's
+    /// size; larger ones once their camera has rendered).
     pub fn ask(&mut self, with_panels: bool) {
         self.pending = Some(Pending { with_panels, frames_left: 1 });
+    }
+
+    /// The height in pixels of a larger picture being rendered, if one is.
+    pub fn large_height(&self) -> Option<u32> {
+        self.large.as_ref().map(|l| l.height)
     }
 
     /// The panels are hidden for the frame being captured.
@@ -47,17 +90,49 @@ pub struct ScreenshotPlugin;
 
 impl Plugin for ScreenshotPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<CaptureRequest>().add_systems(Last, take_screenshot);
+        app.init_resource::<CaptureRequest>().add_systems(Last, (take_screenshot, take_large).chain());
     }
 }
 
-fn take_screenshot(mut commands: Commands, mut request: ResMut<CaptureRequest>, sim: Res<Sim>) {
+fn take_screenshot(
+    mut commands: Commands,
+    mut request: ResMut<CaptureRequest>,
+    sim: Res<Sim>,
+    cameras: Query<(&GlobalTransform, &Projection), With<WorldCamera>>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    mut images: ResMut<Assets<Image>>,
+) {
     let Some(pending) = request.pending.as_mut() else { return };
     if pending.frames_left > 0 {
         pending.frames_left -= 1;
         return;
     }
     request.pending = None;
+    if request.scale > 1 && request.large.is_none() {
+        // The picture alone at a multiple of the window's size, from a
+        // camera of its own where the world camera is.
+        let (Ok(window), Some((at, projection))) = (windows.single(), cameras.iter().next()) else { return };
+        let wanted = UVec2::new(window.physical_width(), window.physical_height()) * request.scale;
+        let fit = (LARGEST.as_vec2() / wanted.as_vec2()).min_element().min(1.0);
+        let size = (wanted.as_vec2() * fit).as_uvec2().max(UVec2::ONE);
+        let target = Image::new_target_texture(size.x, size.y, TextureFormat::Rgba8UnormSrgb, None);
+        let image = images.add(target);
+        let camera = commands
+            .spawn((
+                LargeCamera,
+                Camera3d::default(),
+                Camera { order: -1, ..default() },
+                RenderTarget::Image(image.clone().into()),
+                Msaa::Off,
+                ClusterConfig::Single,
+                Transform::from(*at),
+                projection.clone(),
+            ))
+            .id();
+        request.large =
+            Some(Large { camera, image, height: size.y, frames_left: LARGE_WARMUP, tries: 0, waiting: false });
+        return;
+    }
     if let Err(e) = std::fs::create_dir_all(&request.folder) {
         request.message = Some(format!("cannot save screenshots in {}: {e}", request.folder.display()));
         return;
@@ -65,6 +140,53 @@ fn take_screenshot(mut commands: Commands, mut request: ResMut<CaptureRequest>, 
     let path = next_free(&request.folder, &format!("absorb-{:06}", sim.0.iteration()));
     commands.spawn(Screenshot::primary_window()).observe(
         move |shot: On<ScreenshotCaptured>, mut req: ResMut<CaptureRequest>| {
+            req.message = Some(match save_png(&shot.image, &path) {
+                Ok(()) => format!("saved {}", absolute(&path).display()),
+                Err(e) => format!("screenshot not saved: {e}"),
+            });
+        },
+    );
+}
+
+/// Captures the larger picture once its camera has rendered; retries while
+/// it comes back empty; then saves it and removes the camera.
+fn take_large(mut commands: Commands, mut request: ResMut<CaptureRequest>, sim: Res<Sim>, clear: Res<ClearColor>) {
+    let (folder, scale) = (request.folder.clone(), request.scale);
+    let Some(large) = request.large.as_mut() else { return };
+    if large.waiting {
+        return;
+    }
+    if large.frames_left > 0 {
+        large.frames_left -= 1;
+        return;
+    }
+    if large.tries >= LARGE_TRIES {
+        commands.entity(large.camera).despawn();
+        request.large = None;
+        request.message = Some("the larger screenshot stayed empty: not saved".into());
+        return;
+    }
+    large.waiting = true;
+    if let Err(e) = std::fs::create_dir_all(&folder) {
+        commands.entity(large.camera).despawn();
+        request.large = None;
+        request.message = Some(format!("cannot save screenshots in {}: {e}", folder.display()));
+        return;
+    }
+    let path = next_free(&folder, &format!("absorb-{:06}-{scale}x", sim.0.iteration()));
+    let c = clear.0.to_srgba();
+    let background = [c.red, c.green, c.blue].map(|v| (v * 255.0).round() as u8);
+    commands.spawn(Screenshot::image(large.image.clone())).observe(
+        move |shot: On<ScreenshotCaptured>, mut req: ResMut<CaptureRequest>, mut commands: Commands| {
+            let Some(large) = req.large.as_mut() else { return };
+            large.waiting = false;
+            if drawn_fraction(&shot.image, background) < 0.01 {
+                large.tries += 1;
+                large.frames_left = 2;
+                return;
+            }
+            commands.entity(large.camera).despawn();
+            req.large = None;
             req.message = Some(match save_png(&shot.image, &path) {
                 Ok(()) => format!("saved {}", absolute(&path).display()),
                 Err(e) => format!("screenshot not saved: {e}"),

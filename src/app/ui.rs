@@ -743,7 +743,14 @@ pub fn output_ui(
         if ui.button("Screenshot (P)").clicked() {
             capture.ask(state.screenshot_panels);
         }
-        ui.checkbox(&mut state.screenshot_panels, "with panels");
+        for scale in [1, 2, 4] {
+            ui.radio_value(&mut capture.scale, scale, format!("{scale}x"));
+        }
+        if capture.scale == 1 {
+            ui.checkbox(&mut state.screenshot_panels, "with panels");
+        } else {
+            ui.label("(the picture alone)");
+        }
     });
     ui.label(format!("saved in {}", crate::io::absolute(&capture.folder).display()));
     if let Some(m) = &capture.message {
