@@ -91,7 +91,14 @@ impl Show {
 
     /// Moves the slab by `steps` of a quarter of its thickness (the [ and ] keys).
     pub fn move_slab(&mut self, steps: f64, side: f64, diameter: f64) {
-        self.at = (self.at + steps * 0.25 * self.thickness * diameter / side).clamp(0.0, 1.0);
+        self.at += steps * 0.25 * self.thickness * diameter / side;
+        self.keep_inside(side, diameter);
+    }
+
+    /// Keeps the slab inside the box, so that `at` is always its middle.
+    pub fn keep_inside(&mut self, side: f64, diameter: f64) {
+        let (lo, hi) = self.slab(side, diameter);
+        self.at = 0.5 * (lo + hi) / side;
     }
 }
 
@@ -260,6 +267,10 @@ mod tests {
         assert_eq!(choose(ShowMode::Slab, None).ids, vec![0, 1], "spheres outside the slab are absent");
         let slab = Show { mode: ShowMode::Slab, ..Show::default() };
         assert!(draws(&sim, &slab, 0) && !draws(&sim, &slab, 2), "the panel can say a selection is not drawn");
+        // Moved against a face, the slab stops there and `at` stays its middle.
+        let mut moved = slab;
+        moved.move_slab(100.0, 10.0, 1.0);
+        assert_eq!((moved.slab(10.0, 1.0), moved.at), ((7.0, 10.0), 0.85));
     }
 
     #[test]

@@ -223,7 +223,12 @@ fn panels(
                         ui.editing = false;
                         controls_ui(col, &mut ui, &p.sim, &mut p.settings, now, &mut out);
                         col.separator();
-                        picture_ui(col, &mut p.mode, &mut p.show, p.legend.as_deref(), &p.sim, &mut p.camera);
+                        // Copies, written back only when they changed: a change
+                        // makes the picture refill its buffers.
+                        let (mut mode, mut show) = (*p.mode, *p.show);
+                        picture_ui(col, &mut mode, &mut show, p.legend.as_deref(), &p.sim, &mut p.camera);
+                        p.mode.set_if_neq(mode);
+                        p.show.set_if_neq(show);
                         if let Some(reading) = &p.selected.reading {
                             selected_ui(col, reading);
                         }
@@ -539,8 +544,9 @@ pub fn picture_ui(
                     ui.radio_value(&mut show.axis, k, *name);
                 }
             });
-            ui.add(egui::Slider::new(&mut show.at, 0.0..=1.0).text("position"));
-            ui.add(egui::Slider::new(&mut show.thickness, 1.0..=20.0).text("thickness (d)"));
+            ui.add(egui::Slider::new(&mut show.at, 0.0..=1.0).fixed_decimals(2).text("middle (of the box)"));
+            ui.add(egui::Slider::new(&mut show.thickness, 1.0..=20.0).fixed_decimals(1).text("thickness (d)"));
+            show.keep_inside(p.side(), p.max_diameter());
         }
     }
     egui::ComboBox::from_label("colour by").selected_text(mode.label()).show_ui(ui, |ui| {
