@@ -4,7 +4,8 @@
 //! behind it, and two spheres that overlap meet along their intersection
 //! (each one's true depth is written, not the depth of its quad). What is
 //! shown is what the mode says: no resting sphere under "overlapping only",
-//! no sphere outside the slab.
+//! no sphere outside the slab; a selected sphere is lit, its partners too,
+//! and the others fade.
 #![cfg(feature = "gui")]
 
 use absorb::app::picture::{ColorMode, PicturePlugin};
@@ -203,4 +204,22 @@ fn the_show_modes_leave_out_what_they_say() {
     assert!(a.red > a.blue + 0.2, "A lies in the slab: {a:?}");
     let r = colour(&shot, pixel(&mut app, layout.resting));
     assert!(distance(r, background) < 0.05, "outside the slab nothing is drawn: {r:?}");
+}
+
+#[test]
+fn a_selected_sphere_and_its_partners_are_lit_and_the_rest_fade() {
+    use absorb::app::pick::{Selected, reading};
+    let layout = layout();
+    let (mut app, image) = render_app(&layout, ColorMode::Activity, Show::default());
+    // Sphere 0 is A; it overlaps B (sphere 1) alone.
+    let read = reading(&app.world().resource::<Sim>().0, 0);
+    assert_eq!(read.partners, vec![1]);
+    app.insert_resource(Selected { id: Some(0), reading: Some(read) });
+    let shot = picture(&mut app, &image);
+    keep(&shot, "selected");
+    let (a, b) = (colour(&shot, pixel(&mut app, layout.a)), colour(&shot, pixel(&mut app, layout.b)));
+    assert!(a.red > 0.7 && a.green > 0.6 && a.blue < a.green - 0.2, "the selected sphere is yellow: {a:?}");
+    assert!(b.red > 0.6 && b.green > 0.6 && b.blue > 0.6, "its partner is white: {b:?}");
+    let r = colour(&shot, pixel(&mut app, layout.resting));
+    assert!(r.blue < 0.5, "the others fade towards the background: {r:?}");
 }
