@@ -4,10 +4,12 @@
 pub mod camera;
 pub mod history;
 pub mod impostor;
+pub mod keys;
 pub mod limits;
 pub mod panel_state;
 pub mod pick;
 pub mod picture;
+pub mod picture_panel;
 pub mod plots;
 mod probe;
 pub mod record;

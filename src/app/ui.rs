@@ -1,20 +1,23 @@
 //! The panels: controls on the left, plots on the right, readouts on top, a
-//! help overlay, and the keys. Panels edit the panel state or send commands;
+//! help overlay (the keys are in keys.rs, the picture section in
+//! picture_panel.rs). Panels edit the panel state or send commands;
 //! they never reach into the particle arrays.
 
-use super::camera::{CameraOptions, PanelInsets, ResetView};
+use super::camera::{CameraOptions, PanelInsets};
+use super::keys;
 use super::limits::{DrawLimit, Drawable};
 use super::panel_state::{
     PHI_FINE_HALF_RANGE, PHI_RANGE, PanelStatePlugin, PanelsShown, UiState, UiSystems, catalog, status_text,
 };
-use super::pick::{Reading, Selected};
+use super::pick::Selected;
 use super::picture::{ColorMode, Legend};
+use super::picture_panel::{picture_ui, selected_ui};
 use super::plots::plots_ui;
 use super::record::Recorder;
 use super::screenshot::CaptureRequest;
-use super::show::{Show, ShowMode};
+use super::show::Show;
 use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
-use crate::scene::{MAX_PARTICLES, Rgb};
+use crate::scene::MAX_PARTICLES;
 use crate::sim::packing::Radii;
 use crate::sim::{BatchMode, Param, Potential, SchemeKind};
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
@@ -22,95 +25,15 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use std::path::PathBuf;
 
-/// Every key the window answers to, for the help overlay.
-pub const KEYS: [(&str, &str); 12] = [
-    ("Space", "play / pause"),
-    ("Right arrow", "one iteration"),
-    ("Up / Down", "phi + / - 0.001 (with Shift: 0.01)"),
-    ("R", "reset (same seed)"),
-    ("P", "save a screenshot"),
-    ("H", "panels, then the status bar alone, then nothing"),
-    ("C", "fit the box in the view"),
-    ("S", "show all, overlapping only, overlapping + points, a slab (3D)"),
-    ("[ / ]", "move the slab"),
-    ("click / Esc", "select a sphere / clear the selection"),
-    ("F1", "this help"),
-    ("drag / scroll", "rotate / zoom (3D)"),
-];
-
 /// The panels and the keys.
 pub struct UiPlugin;
 
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
         app.add_plugins(PanelStatePlugin)
-            .add_systems(Update, keys.in_set(UiSystems::Keys))
+            .add_systems(Update, keys::keys.in_set(UiSystems::Keys))
             .add_systems(EguiPrimaryContextPass, panels.in_set(UiSystems::Panels));
     }
-}
-
-fn keys(
-    input: Res<ButtonInput<KeyCode>>,
-    mut contexts: EguiContexts,
-    mut settings: ResMut<SimSettings>,
-    mut ui: ResMut<UiState>,
-    mut out: KeyOutputs,
-    mut capture: ResMut<CaptureRequest>,
-    sim: Res<Sim>,
-) {
-    let (commands, view, show) = (&mut out.commands, &mut out.view, &mut out.show);
-    if let Ok(ctx) = contexts.ctx_mut()
-        && ctx.egui_wants_keyboard_input()
-    {
-        return;
-    }
-    if input.just_pressed(KeyCode::Space) {
-        settings.playing = !settings.playing;
-    }
-    if input.just_pressed(KeyCode::ArrowRight) {
-        settings.playing = false;
-        commands.write(SimCommand::Step);
-    }
-    let coarse = input.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
-    let step = if coarse { 10.0 } else { 1.0 };
-    for (key, sign) in [(KeyCode::ArrowUp, 1.0), (KeyCode::ArrowDown, -1.0)] {
-        if input.just_pressed(key) {
-            let phi = ui.step_phi(sign * step);
-            commands.write(SimCommand::SetPhi(phi));
-        }
-    }
-    if input.just_pressed(KeyCode::KeyR) {
-        commands.write(SimCommand::Reset);
-    }
-    if input.just_pressed(KeyCode::KeyP) {
-        capture.ask(ui.screenshot_panels);
-    }
-    if input.just_pressed(KeyCode::KeyH) {
-        ui.panels = ui.panels.next();
-    }
-    if input.just_pressed(KeyCode::F1) {
-        ui.show_help = !ui.show_help;
-    }
-    if input.just_pressed(KeyCode::KeyC) {
-        view.write(ResetView);
-    }
-    let p = sim.0.packing();
-    if p.dim() >= 3 && input.just_pressed(KeyCode::KeyS) {
-        show.mode = show.mode.next();
-    }
-    for (key, steps) in [(KeyCode::BracketLeft, -1.0), (KeyCode::BracketRight, 1.0)] {
-        if input.just_pressed(key) && show.mode == ShowMode::Slab {
-            show.move_slab(steps, p.side(), p.max_diameter());
-        }
-    }
-}
-
-/// What the keys send or change besides the panel state.
-#[derive(bevy::ecs::system::SystemParam)]
-struct KeyOutputs<'w> {
-    commands: MessageWriter<'w, SimCommand>,
-    view: MessageWriter<'w, ResetView>,
-    show: ResMut<'w, Show>,
 }
 
 /// Everything the panels read and write, gathered in one place.
@@ -256,7 +179,10 @@ fn panels(
         }
     }
     if ui.show_help {
-        egui::Window::new("Keys").collapsible(false).anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(ctx, help_ui);
+        egui::Window::new("Keys")
+            .collapsible(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, keys::help_ui);
     }
     // The camera works in logical pixels.
     let insets = PanelInsets {
@@ -507,104 +433,6 @@ pub fn controls_ui(
     }
 }
 
-/// What the selected sphere reads now.
-pub fn selected_ui(ui: &mut egui::Ui, r: &Reading) {
-    let hidden = if r.drawn { "" } else { ", not drawn in this view" };
-    ui.label(egui::RichText::new(format!("Sphere {} (Esc clears{hidden})", r.id)).strong());
-    let energy = if r.energy == 0.0 { "0".to_string() } else { format!("{:.3e}", r.energy) };
-    ui.label(format!(
-        "radius {:.3} d, overlaps {} now\nenergy share {energy}, last move {:.4} d",
-        r.radius,
-        r.partners.len(),
-        r.moved
-    ));
-}
-
-/// Colouring, what is shown, the legend of what is shown, and picture quality.
-pub fn picture_ui(
-    ui: &mut egui::Ui,
-    mode: &mut ColorMode,
-    show: &mut Show,
-    legend: Option<&Legend>,
-    sim: &Sim,
-    camera: &mut CameraOptions,
-) {
-    ui.heading("Picture");
-    let p = sim.0.packing();
-    if p.dim() >= 3 {
-        egui::ComboBox::from_label("show").selected_text(show.mode.label()).show_ui(ui, |ui| {
-            for m in ShowMode::ALL {
-                ui.selectable_value(&mut show.mode, m, m.label());
-            }
-        });
-        if show.mode == ShowMode::Slab {
-            ui.horizontal_wrapped(|ui| {
-                ui.label("across");
-                for (k, name) in ["x", "y", "z"].iter().enumerate() {
-                    ui.radio_value(&mut show.axis, k, *name);
-                }
-            });
-            ui.add(egui::Slider::new(&mut show.at, 0.0..=1.0).fixed_decimals(2).text("middle (of the box)"));
-            ui.add(egui::Slider::new(&mut show.thickness, 1.0..=20.0).fixed_decimals(1).text("thickness (d)"));
-            show.keep_inside(p.side(), p.max_diameter());
-        }
-    }
-    egui::ComboBox::from_label("colour by").selected_text(mode.label()).show_ui(ui, |ui| {
-        for m in ColorMode::ALL {
-            ui.selectable_value(mode, m, m.label());
-        }
-    });
-    if let Some(legend) = legend {
-        let points = show.mode == ShowMode::OverlappingWithPoints && p.dim() >= 3;
-        let resting = if points { "resting (points)" } else { "resting" };
-        let mut entries: Vec<(String, Rgb)> = match mode {
-            ColorMode::Activity => {
-                vec![(resting.into(), legend.activity[0]), ("overlapping".into(), legend.activity[1])]
-            }
-            ColorMode::Overlaps => legend
-                .overlaps
-                .iter()
-                .enumerate()
-                .map(|(k, &c)| (if k + 1 == legend.overlaps.len() { format!("{k}+") } else { k.to_string() }, c))
-                .collect(),
-            ColorMode::Displacement => {
-                let largest = sim.0.last_moves().iter().cloned().fold(0.0, f32::max);
-                let n = legend.displacement.len();
-                legend
-                    .displacement
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &c)| {
-                        let label = if k == 0 {
-                            "0".into()
-                        } else if k + 1 == n {
-                            format!("{largest:.3} d")
-                        } else {
-                            String::new()
-                        };
-                        (label, c)
-                    })
-                    .collect()
-            }
-        };
-        if show.mode == ShowMode::Overlapping && p.dim() >= 3 && *mode != ColorMode::Displacement {
-            // Resting spheres (no overlap) are not drawn: nor is their colour.
-            entries.remove(0);
-        }
-        ui.horizontal_wrapped(|ui| {
-            for (label, c) in entries {
-                let color = egui::Color32::from_rgb((c[0] * 255.0) as u8, (c[1] * 255.0) as u8, (c[2] * 255.0) as u8);
-                let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
-                ui.painter().circle_filled(rect.center(), 6.5, color);
-                if !label.is_empty() {
-                    ui.label(label);
-                }
-            }
-        });
-    }
-    ui.checkbox(&mut camera.msaa, "smooth edges (slow without a GPU)");
-}
-
 /// N, dimension, radii and seed: these rebuild the run. N is checked
 /// against what a run needs (at least two spheres) and what this window can
 /// draw, and the panel says when it changed what was typed.
@@ -775,17 +603,6 @@ pub fn output_ui(
     }
     ui.add(egui::Slider::new(&mut state.ui_scale, 0.75..=2.0).text("panel size"))
         .on_hover_text("Relative to the size chosen for this window; the panels never take more than half of it");
-}
-
-/// The key list.
-pub fn help_ui(ui: &mut egui::Ui) {
-    egui::Grid::new("keys").striped(true).show(ui, |ui| {
-        for (key, what) in KEYS {
-            ui.strong(key);
-            ui.label(what);
-            ui.end_row();
-        }
-    });
 }
 
 #[cfg(test)]
