@@ -230,8 +230,10 @@ fn sync_spheres(
     let spheres = sphere_bytes(run, &shown, quads);
     let background = look.clear.0.to_srgba();
     let faded = [background.red, background.green, background.blue];
-    let mut colours = colour_bytes(run, **mode, legend, &shown, faded, quads);
-    highlight(&mut colours, &shown, &look.selected, faded);
+    // While a sphere is selected the others fade towards the background.
+    let fade = if look.selected.reading.is_some() { SELECTION_FADE } else { 0.0 };
+    let mut colours = colour_bytes(run, **mode, legend, &shown, (faded, fade), quads);
+    highlight(&mut colours, &shown, &look.selected);
     if let Some(drawn) = drawn.as_mut().filter(|d| d.quads == quads) {
         drawn.eye = eye;
         for (handle, bytes) in [(&drawn.spheres, spheres), (&drawn.colours, colours)] {
@@ -291,14 +293,14 @@ fn sphere_bytes(sim: &Simulation, shown: &Shown, quads: usize) -> Vec<u8> {
     bytes
 }
 
-/// The packed colour under `mode` of the spheres `shown` (faint points
-/// faded towards `background`), then zeros up to `quads`.
+/// The packed colour under `mode` of the spheres `shown`, taken the share
+/// `fade` towards `background` (faint points further), then zeros up to `quads`.
 fn colour_bytes(
     sim: &Simulation,
     mode: ColorMode,
     legend: &Legend,
     shown: &Shown,
-    background: Rgb,
+    (background, fade): (Rgb, f32),
     quads: usize,
 ) -> Vec<u8> {
     let largest = sim.last_moves().iter().cloned().fold(0.0, f32::max);
@@ -307,8 +309,9 @@ fn colour_bytes(
         ColorMode::Overlaps => legend.overlaps.clone(),
         ColorMode::Displacement => legend.displacement.clone(),
     };
-    let solid: Vec<u32> = palette.iter().map(|&c| impostor::pack(c)).collect();
-    let faint: Vec<u32> = palette.iter().map(|&c| impostor::pack(mix(c, background, show::FAINT_FADE))).collect();
+    let solid: Vec<u32> = palette.iter().map(|&c| impostor::pack(mix(c, background, fade))).collect();
+    let faint: Vec<u32> =
+        palette.iter().map(|&c| impostor::pack(mix(mix(c, background, show::FAINT_FADE), background, fade))).collect();
     let (contacts, moves) = (sim.last_contacts(), sim.last_moves());
     let mut bytes = vec![0u8; 4 * quads];
     let slots = bytes[..4 * shown.ids.len()].par_chunks_mut(4 * FILL_CHUNK);
@@ -323,15 +326,11 @@ fn colour_bytes(
     bytes
 }
 
-/// The selected sphere in the highlight colour, the spheres it overlaps in
-/// the partners' colour, and every other sphere faded halfway to the
-/// `background`, so that the selection reads even where others cover it.
-fn highlight(colours: &mut [u8], shown: &Shown, selected: &Selected, background: Rgb) {
+/// The selected sphere in the highlight colour and the spheres it overlaps
+/// in the partners' colour (the others were faded as they were filled), so
+/// that the selection reads even where others cover it.
+fn highlight(colours: &mut [u8], shown: &Shown, selected: &Selected) {
     let Some(reading) = &selected.reading else { return };
-    for slot in colours[..4 * shown.ids.len()].chunks_exact_mut(4) {
-        let c = unpack(u32::from_le_bytes([slot[0], slot[1], slot[2], slot[3]]));
-        slot.copy_from_slice(&impostor::pack(mix(c, background, SELECTION_FADE)).to_le_bytes());
-    }
     let mut paint = |id: usize, c: Rgb| {
         if let Some(k) = shown.ids.iter().position(|&i| i as usize == id) {
             colours[4 * k..4 * k + 4].copy_from_slice(&impostor::pack(c).to_le_bytes());
@@ -341,11 +340,6 @@ fn highlight(colours: &mut [u8], shown: &Shown, selected: &Selected, background:
     for &j in &reading.partners {
         paint(j, PARTNER);
     }
-}
-
-/// A packed colour as three channels in [0, 1].
-fn unpack(c: u32) -> Rgb {
-    [(c & 0xff) as f32 / 255.0, ((c >> 8) & 0xff) as f32 / 255.0, ((c >> 16) & 0xff) as f32 / 255.0]
 }
 
 /// Which of the legend's colours a sphere with `contacts` overlaps that
