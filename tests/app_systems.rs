@@ -5,6 +5,7 @@
 #![cfg(feature = "gui")]
 
 use absorb::app::simulation::{LastStats, Setup, Sim, SimCommand, SimSettings, SimulationPlugin, StatusLine};
+use absorb::app::snapshot::View;
 use absorb::scene::Scene;
 use absorb::sim::{BatchMode, Dynamics, Potential, Scheme};
 use bevy::prelude::*;
@@ -27,8 +28,8 @@ fn send(app: &mut App, command: SimCommand) {
     app.world_mut().write_message(command);
 }
 
-fn sim(app: &App) -> &absorb::sim::Simulation {
-    &app.world().resource::<Sim>().0
+fn sim(app: &App) -> View<'_> {
+    app.world().resource::<Sim>().view()
 }
 
 #[test]
@@ -150,6 +151,14 @@ fn costly_iterations_run_on_the_worker_and_commands_wait_for_them() {
         app.update();
         let busy = app.world().resource::<Worker>().busy();
         saw_worker |= busy;
+        if busy {
+            // The worker owns the run; the window reads the snapshot of the
+            // last finished iteration, which the readouts show too.
+            let (sim, last) = (app.world().resource::<Sim>(), app.world().resource::<LastStats>());
+            assert!(sim.run().is_none(), "the run was handed over, not copied");
+            let booked = last.stats.expect("an iteration was booked before the worker took over");
+            assert_eq!(sim.view().iteration(), booked.iteration + 1);
+        }
         if busy && !sent && sim(&app).iteration() >= 2 {
             send(&mut app, SimCommand::SetDynamics(sgd));
             sent = true;

@@ -63,7 +63,7 @@ fn render_app(layout: &Layout, mode: ColorMode, show: Show) -> (App, Handle<Imag
             .disable::<bevy::winit::WinitPlugin>(),
     );
     let scene = Scene { n: layout.spheres.len(), ..Scene::default() };
-    app.insert_resource(Sim(sim));
+    app.insert_resource(Sim::new(sim));
     app.add_plugins((SimulationPlugin::new(Setup::new(scene, None)), PicturePlugin));
     app.world_mut().resource_mut::<SimSettings>().playing = false;
     app.insert_resource(mode).insert_resource(show);
@@ -212,7 +212,7 @@ fn a_selected_sphere_and_its_partners_are_lit_and_the_rest_fade() {
     let layout = layout();
     let (mut app, image) = render_app(&layout, ColorMode::Activity, Show::default());
     // Sphere 0 is A; it overlaps B (sphere 1) alone.
-    let read = reading(&app.world().resource::<Sim>().0, 0);
+    let read = reading(app.world().resource::<Sim>().view(), 0);
     assert_eq!(read.partners, vec![1]);
     app.insert_resource(Selected { id: Some(0), reading: Some(read) });
     let shot = picture(&mut app, &image);

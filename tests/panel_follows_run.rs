@@ -71,7 +71,7 @@ fn loading_a_scene_puts_its_values_in_every_control() {
         assert_eq!(ui.open_path, path.display().to_string());
 
         // The status line names the scheme and its parameters, phi, N and the dimension.
-        let sim = &app.world().resource::<Sim>().0;
+        let sim = app.world().resource::<Sim>().view();
         let status = status_text(sim);
         assert!(status.starts_with(&scene.scheme.summary()), "{name}: {status}");
         assert!(status.contains(&format!("N {}, {}D", scene.n, scene.dim)), "{name}: {status}");
@@ -85,7 +85,7 @@ fn loading_a_scene_puts_its_values_in_every_control() {
         assert_eq!(restart, expected, "{name}");
         app.world_mut().write_message(SimCommand::Rebuild(Box::new(restart)));
         app.update();
-        let sim = &app.world().resource::<Sim>().0;
+        let sim = app.world().resource::<Sim>().view();
         assert_eq!(sim.dynamics(), &scene.dynamics(), "{name}");
         assert_eq!(sim.packing(), &scene.simulation().unwrap().packing().clone(), "{name}");
     }
@@ -119,6 +119,6 @@ fn the_tolerance_follows_the_potential_unless_set() {
     let app = app();
     assert_eq!(ui(&app).tolerance, Potential::HERTZIAN.default_overlap_tolerance());
     assert!(ui(&app).tolerance > 0.0);
-    let sim = &app.world().resource::<Sim>().0;
+    let sim = app.world().resource::<Sim>().view();
     assert!(status_text(sim).contains("active: overlap > 0.001"), "{}", status_text(sim));
 }

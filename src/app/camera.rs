@@ -125,7 +125,7 @@ fn frame_world(
     let Ok(window) = windows.single() else { return };
     let size = window.size();
     let free = free_half_extent(size, &insets);
-    let p = sim.0.packing();
+    let p = sim.view().packing();
     let side = p.side() as f32;
     let key = (p.dim(), p.side().to_bits(), setup.run);
     let new_run = fitted.key != Some(key) || asked;

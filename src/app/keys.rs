@@ -71,7 +71,7 @@ pub(super) fn keys(
     if input.just_pressed(KeyCode::KeyC) {
         view.write(ResetView);
     }
-    let p = sim.0.packing();
+    let p = sim.view().packing();
     if p.dim() >= 3 && input.just_pressed(KeyCode::KeyS) {
         show.mode = show.mode.next();
     }

@@ -16,6 +16,7 @@ pub mod record;
 pub mod screenshot;
 pub mod show;
 pub mod simulation;
+pub mod snapshot;
 pub mod ui;
 
 use crate::scene::Scene;
@@ -78,7 +79,7 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     explain_panics();
     let setup = Setup::new(options.scene.clone(), options.path.clone());
     // Built here, so that a scene that cannot start is refused before a window opens.
-    let sim = Sim(setup.scene.simulation()?);
+    let sim = Sim::new(setup.scene.simulation()?);
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {

@@ -4,6 +4,7 @@
 
 use super::plots::PlotOptions;
 use super::simulation::{Setup, Sim};
+use super::snapshot::View;
 use crate::scene::Scene;
 use crate::sim::packing::MAX_PHI;
 use crate::sim::{Dynamics, Potential, SchemeKind, SchemeParams};
@@ -198,7 +199,7 @@ impl UiState {
 
 /// The status line: the scheme and its parameters, phi, N and the dimension
 /// (`pairwise BRO eps 0.1 | phi 0.5750 | N 3000, 2D`).
-pub fn status_text(sim: &crate::sim::Simulation) -> String {
+pub fn status_text(sim: View) -> String {
     let p = sim.packing();
     format!("{} | phi {:.4} | N {}, {}D", sim.dynamics().summary(), p.phi(), p.len(), p.dim())
 }
@@ -244,7 +245,7 @@ pub struct PanelStatePlugin;
 impl Plugin for PanelStatePlugin {
     fn build(&self, app: &mut App) {
         let world = app.world();
-        let state = UiState::new(world.resource::<Setup>(), world.resource::<Sim>().0.packing().phi());
+        let state = UiState::new(world.resource::<Setup>(), world.resource::<Sim>().view().packing().phi());
         app.insert_resource(state)
             .configure_sets(Update, (UiSystems::Follow, UiSystems::Keys).chain())
             .add_systems(Update, follow_setup.in_set(UiSystems::Follow));
@@ -257,7 +258,7 @@ pub fn follow_setup(setup: Res<Setup>, sim: Res<Sim>, mut ui: ResMut<UiState>) {
     if !setup.is_changed() || (ui.editing && ui.run == setup.run) {
         return;
     }
-    ui.follow(&setup, sim.0.packing().phi());
+    ui.follow(&setup, sim.view().packing().phi());
 }
 
 #[cfg(test)]

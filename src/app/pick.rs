@@ -6,7 +6,7 @@
 use super::camera::PanelInsets;
 use super::show::{self, Show};
 use super::simulation::Sim;
-use crate::sim::Simulation;
+use super::snapshot::View;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::EguiContexts;
@@ -46,7 +46,7 @@ pub struct Reading {
 
 /// What sphere `i` of `sim` reads now: its overlaps found against every
 /// other sphere (minimum image), its half of their energies.
-pub fn reading(sim: &Simulation, i: usize) -> Reading {
+pub fn reading(sim: View, i: usize) -> Reading {
     let p = sim.packing();
     let (bx, dim, radii) = (p.periodic_box(), p.dim(), p.radii());
     let potential = sim.dynamics().potential;
@@ -170,7 +170,7 @@ fn click(
     let Some(up) = pointer.over_picture() else { return };
     let Some((camera, at, projection)) = cameras.iter().next() else { return };
     let Ok(ray) = camera.viewport_to_world(at, up) else { return };
-    let run = &sim.0;
+    let run = sim.view();
     let eye = matches!(projection, Projection::Perspective(_)).then(|| at.translation());
     let shown = show::choose(run, &show, eye);
     let p = run.packing();
@@ -184,7 +184,7 @@ fn click(
 }
 
 /// The reading of sphere `i` under `show`.
-fn read(sim: &Simulation, show: &Show, i: usize) -> Reading {
+fn read(sim: View, show: &Show, i: usize) -> Reading {
     Reading { drawn: show::draws(sim, show, i), ..reading(sim, i) }
 }
 
@@ -194,17 +194,17 @@ fn follow(sim: Res<Sim>, show: Res<Show>, mut selected: ResMut<Selected>) {
     if !(sim.is_changed() || show.is_changed()) {
         return;
     }
-    if i >= sim.0.packing().len() {
+    if i >= sim.view().packing().len() {
         *selected = Selected::default();
         return;
     }
-    selected.reading = Some(read(&sim.0, &show, i));
+    selected.reading = Some(read(sim.view(), &show, i));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::{Dynamics, Packing};
+    use crate::sim::{Dynamics, Packing, Simulation};
 
     #[test]
     fn the_nearest_sphere_on_the_ray_is_hit() {
@@ -222,11 +222,11 @@ mod tests {
         let packing = Packing::new(3, 10.0, vec![0.5; 4], positions).unwrap();
         let mut sim = Simulation::new(packing, Dynamics::default(), 1).unwrap();
         sim.observe();
-        let r = reading(&sim, 0);
+        let r = reading(View::of(&sim), 0);
         assert_eq!(r.partners, vec![1, 2]);
         assert_eq!(r.active, 2);
         // Linear potential: V = (1 - r / sigma), halved: (0.4 + 0.3) / 2.
         assert!((r.energy - 0.35).abs() < 1e-12, "{}", r.energy);
-        assert!(reading(&sim, 3).partners.is_empty());
+        assert!(reading(View::of(&sim), 3).partners.is_empty());
     }
 }

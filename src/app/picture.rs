@@ -11,7 +11,7 @@ use super::show::{self, Show, ShowMode, Shown};
 use super::simulation::{Setup, Sim};
 use crate::budget::MemoryLimit;
 use crate::scene::Rgb;
-use crate::sim::Simulation;
+use super::snapshot::View;
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::pbr::MaterialPlugin;
 use bevy::prelude::*;
@@ -191,7 +191,7 @@ fn quads_for(shown: usize, now: usize) -> usize {
 }
 
 /// Where the eye is, for a perspective view of a 3D run (None: draw all).
-fn eye(sim: &Simulation, cameras: &Query<(&GlobalTransform, &Projection), With<Camera3d>>) -> Option<Vec3> {
+fn eye(sim: View, cameras: &Query<(&GlobalTransform, &Projection), With<Camera3d>>) -> Option<Vec3> {
     let (at, projection) = cameras.iter().next()?;
     (sim.packing().dim() >= 3 && matches!(projection, Projection::Perspective(_))).then(|| at.translation())
 }
@@ -209,7 +209,7 @@ fn sync_spheres(
     mut assets: SphereAssets,
 ) {
     let (mode, Some(legend)) = (&look.mode, &look.legend) else { return };
-    let run = &sim.0;
+    let run = sim.view();
     let n = run.packing().len();
     // Nothing is drawn before the device's limit is known, nor over it.
     if limit.0.as_ref().is_none_or(|l| l.check(n).is_err()) {
@@ -275,7 +275,7 @@ struct SphereAssets<'w> {
 
 /// `[x, y, z, r]` of the spheres `shown` as the shader reads them (faint
 /// points smaller), then radius 0 up to `quads`.
-fn sphere_bytes(sim: &Simulation, shown: &Shown, quads: usize) -> Vec<u8> {
+fn sphere_bytes(sim: View, shown: &Shown, quads: usize) -> Vec<u8> {
     let p = sim.packing();
     let (dim, half) = (p.dim(), 0.5 * p.side());
     let (positions, radii) = (p.positions(), p.radii());
@@ -296,7 +296,7 @@ fn sphere_bytes(sim: &Simulation, shown: &Shown, quads: usize) -> Vec<u8> {
 /// The packed colour under `mode` of the spheres `shown`, taken the share
 /// `fade` towards `background` (faint points further), then zeros up to `quads`.
 fn colour_bytes(
-    sim: &Simulation,
+    sim: View,
     mode: ColorMode,
     legend: &Legend,
     shown: &Shown,
@@ -380,7 +380,7 @@ const LINE_WIDTH: f32 = 2.0;
 const LINE_WIDTH_AT_HEIGHT: f32 = 720.0;
 
 fn draw_box(sim: Res<Sim>, show: Res<Show>, mut gizmos: Gizmos) {
-    let p = sim.0.packing();
+    let p = sim.view().packing();
     let side = p.side() as f32;
     let color = Color::srgb(0.75, 0.75, 0.8);
     if p.dim() < 3 {

@@ -32,7 +32,7 @@ pub fn picture_ui(
     camera: &mut CameraOptions,
 ) {
     ui.heading("Picture");
-    let p = sim.0.packing();
+    let p = sim.view().packing();
     if p.dim() >= 3 {
         egui::ComboBox::from_label("show").selected_text(show.mode.label()).show_ui(ui, |ui| {
             for m in ShowMode::ALL {
@@ -70,7 +70,7 @@ pub fn picture_ui(
                 .map(|(k, &c)| (if k + 1 == legend.overlaps.len() { format!("{k}+") } else { k.to_string() }, c))
                 .collect(),
             ColorMode::Displacement => {
-                let largest = sim.0.last_moves().iter().cloned().fold(0.0, f32::max);
+                let largest = sim.view().last_moves().iter().cloned().fold(0.0, f32::max);
                 let n = legend.displacement.len();
                 legend
                     .displacement

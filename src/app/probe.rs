@@ -104,7 +104,7 @@ fn measure(
         }
     }
     let passes: Vec<String> = passes.iter().map(|(pass, t)| format!("\"{pass}\": {{{}}}", t.join(", "))).collect();
-    let p = sim.0.packing();
+    let p = sim.view().packing();
     let device = adapter.map_or("unknown device".to_string(), |a| format!("{} ({:?})", a.name, a.device_type));
     println!(
         "{{\"fps_median\": {:.2}, \"frames\": {}, \"seconds\": {:.1}, \"n\": {}, \"dim\": {}, \"iterations\": {}, \
@@ -115,7 +115,7 @@ fn measure(
         started.elapsed().as_secs_f64(),
         p.len(),
         p.dim(),
-        sim.0.iteration(),
+        sim.view().iteration(),
         median(&probe.main),
         median(&probe.spans[0]),
         median(&probe.spans[1]),

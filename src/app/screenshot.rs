@@ -137,7 +137,7 @@ fn take_screenshot(
         request.message = Some(format!("cannot save screenshots in {}: {e}", request.folder.display()));
         return;
     }
-    let path = next_free(&request.folder, &format!("absorb-{:06}", sim.0.iteration()));
+    let path = next_free(&request.folder, &format!("absorb-{:06}", sim.view().iteration()));
     commands.spawn(Screenshot::primary_window()).observe(
         move |shot: On<ScreenshotCaptured>, mut req: ResMut<CaptureRequest>| {
             req.message = Some(match save_png(&shot.image, &path) {
@@ -173,7 +173,7 @@ fn take_large(mut commands: Commands, mut request: ResMut<CaptureRequest>, sim: 
         request.message = Some(format!("cannot save screenshots in {}: {e}", folder.display()));
         return;
     }
-    let path = next_free(&folder, &format!("absorb-{:06}-{scale}x", sim.0.iteration()));
+    let path = next_free(&folder, &format!("absorb-{:06}-{scale}x", sim.view().iteration()));
     let c = clear.0.to_srgba();
     let background = [c.red, c.green, c.blue].map(|v| (v * 255.0).round() as u8);
     commands.spawn(Screenshot::image(large.image.clone())).observe(

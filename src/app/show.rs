@@ -7,7 +7,7 @@
 //! eye looks through only costs time (most of a frame under a software
 //! renderer). 2D draws every disk.
 
-use crate::sim::Simulation;
+use crate::app::snapshot::View;
 use bevy::math::Vec3;
 use bevy::prelude::Resource;
 use rayon::prelude::*;
@@ -150,7 +150,7 @@ pub enum Role {
 
 /// The box, or the slab across it, in box coordinates (lowest, highest
 /// corner): what `show` draws of `sim`.
-fn region(sim: &Simulation, show: &Show) -> ([f64; 3], [f64; 3]) {
+fn region(sim: View, show: &Show) -> ([f64; 3], [f64; 3]) {
     let p = sim.packing();
     let (dim, side) = (p.dim(), p.side());
     let (mut lo, mut hi) = ([0.0; 3], [side; 3]);
@@ -164,7 +164,7 @@ fn region(sim: &Simulation, show: &Show) -> ([f64; 3], [f64; 3]) {
 
 /// How `show` draws sphere `i` of `sim` in the region `(lo, hi)`, if at all
 /// (leaving aside spheres hidden from the eye).
-fn role(sim: &Simulation, show: &Show, (lo, hi): ([f64; 3], [f64; 3]), i: usize) -> Option<Role> {
+fn role(sim: View, show: &Show, (lo, hi): ([f64; 3], [f64; 3]), i: usize) -> Option<Role> {
     let p = sim.packing();
     let dim = p.dim();
     let touching = sim.last_contacts()[i] > 0;
@@ -180,13 +180,13 @@ fn role(sim: &Simulation, show: &Show, (lo, hi): ([f64; 3], [f64; 3]), i: usize)
 }
 
 /// Whether `show` draws sphere `i` of `sim` (leaving aside spheres hidden from the eye).
-pub fn draws(sim: &Simulation, show: &Show, i: usize) -> bool {
+pub fn draws(sim: View, show: &Show, i: usize) -> bool {
     role(sim, show, region(sim, show), i).is_some()
 }
 
 /// The spheres of `sim` to draw under `show`, seen from `eye` under
 /// perspective (None: orthographic, or 2D, which draw every chosen sphere).
-pub fn choose(sim: &Simulation, show: &Show, eye: Option<Vec3>) -> Shown {
+pub fn choose(sim: View, show: &Show, eye: Option<Vec3>) -> Shown {
     let p = sim.packing();
     let (dim, side, n) = (p.dim(), p.side(), p.len());
     let half = 0.5 * side;
@@ -221,7 +221,7 @@ pub fn choose(sim: &Simulation, show: &Show, eye: Option<Vec3>) -> Shown {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::{Dynamics, Packing};
+    use crate::sim::{Dynamics, Packing, Simulation};
 
     #[test]
     fn a_line_of_sight_enters_at_the_face_it_crosses() {
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn each_mode_chooses_its_spheres() {
         let sim = run();
-        let choose = |mode, eye| choose(&sim, &Show { mode, ..Show::default() }, eye);
+        let choose = |mode, eye| choose(View::of(&sim), &Show { mode, ..Show::default() }, eye);
         assert_eq!(choose(ShowMode::All, None).ids, vec![0, 1, 2, 3]);
         assert_eq!(choose(ShowMode::Overlapping, None).ids, vec![0, 1], "resting spheres are absent");
         let points = choose(ShowMode::OverlappingWithPoints, None);
@@ -266,7 +266,7 @@ mod tests {
         // The slab across z, 3 diameters thick about the middle, holds the pair.
         assert_eq!(choose(ShowMode::Slab, None).ids, vec![0, 1], "spheres outside the slab are absent");
         let slab = Show { mode: ShowMode::Slab, ..Show::default() };
-        assert!(draws(&sim, &slab, 0) && !draws(&sim, &slab, 2), "the panel can say a selection is not drawn");
+        assert!(draws(View::of(&sim), &slab, 0) && !draws(View::of(&sim), &slab, 2), "the panel can say a selection is not drawn");
         // Moved against a face, the slab stops there and `at` stays its middle.
         let mut moved = slab;
         moved.move_slab(100.0, 10.0, 1.0);
@@ -282,11 +282,11 @@ mod tests {
         let mut sim = Simulation::new(packing, Dynamics::default(), 1).unwrap();
         sim.observe();
         let eye = Some(Vec3::new(0.0, 0.0, 10.0 * side as f32));
-        let all = choose(&sim, &Show::default(), eye);
+        let all = choose(View::of(&sim), &Show::default(), eye);
         let back = |ids: &[u32]| ids.iter().filter(|&&i| sim.packing().position(i as usize)[2] < 0.3 * side).count();
         assert!(all.ids.len() < 4000 && back(&all.ids) == 0, "{} shown, {} at the back", all.ids.len(), back(&all.ids));
         // Four spheres alone in a box hide nothing.
-        let sparse = choose(&run(), &Show::default(), Some(Vec3::new(0.0, 0.0, 100.0)));
+        let sparse = choose(View::of(&run()), &Show::default(), Some(Vec3::new(0.0, 0.0, 100.0)));
         assert_eq!(sparse.ids.len(), 4);
     }
 }

@@ -4,6 +4,7 @@
 use super::history::History;
 use super::limits::DrawLimit;
 use super::record::Recorder;
+use super::snapshot::{Snapshot, View};
 use crate::scene::Scene;
 use crate::sim::describe::Change;
 use crate::sim::{Dynamics, Simulation, StepStats};
@@ -16,13 +17,75 @@ use std::time::{Duration, Instant};
 /// backlog is dropped, so the picture and the panels stay responsive.
 pub const FRAME_BUDGET: Duration = Duration::from_millis(12);
 
+/// Iterations that cost more than this run on the worker thread, so that
+/// the main thread keeps its time for the picture and the panels.
+pub const MAIN_THREAD_ITERATION: Duration = Duration::from_micros(500);
+
+/// The most simulation time the worker takes on at once: enough to keep it
+/// stepping through a slow frame, little enough that the picture follows
+/// within a frame or two.
+pub const WORKER_BATCH: Duration = Duration::from_millis(40);
+
 /// The fixed timestep used for "as fast as it goes": far below any
 /// iteration's cost, so the budget alone limits the rate.
 const AS_FAST_AS_IT_GOES: Duration = Duration::from_micros(10);
 
-/// The run on screen.
+/// The run on screen. While iterations are in flight the worker owns it
+/// and the window reads a snapshot of it as it was handed over.
 #[derive(Resource)]
-pub struct Sim(pub Simulation);
+pub struct Sim {
+    /// The run, when on the main thread.
+    home: Option<Simulation>,
+    /// What the window reads while the run is away.
+    shot: Snapshot,
+    /// `shot` is of the run as it is now: nothing changed the run since the
+    /// worker took the snapshot, so handing it over copies nothing.
+    fresh: bool,
+    /// A snapshot no longer read, whose buffers the worker's next one reuses.
+    spare: Option<Snapshot>,
+}
+
+impl Sim {
+    /// The window's run.
+    pub fn new(run: Simulation) -> Self {
+        Self { shot: Snapshot::of(&run), home: Some(run), fresh: true, spare: None }
+    }
+
+    /// What the picture and the panels read: the run, or while the worker
+    /// owns it, the snapshot of it as it was handed over.
+    pub fn view(&self) -> View<'_> {
+        self.home.as_ref().map_or_else(|| self.shot.view(), View::of)
+    }
+
+    /// The run, unless the worker owns it now.
+    pub fn run(&self) -> Option<&Simulation> {
+        self.home.as_ref()
+    }
+
+    /// The run to change, unless the worker owns it now.
+    pub fn run_mut(&mut self) -> Option<&mut Simulation> {
+        self.fresh = false;
+        self.home.as_mut()
+    }
+
+    /// Gives the run to the worker, with a snapshot to fill when it is done;
+    /// the window reads the run as it is now meanwhile (copied here only if
+    /// it changed since the last snapshot).
+    fn hand_over(&mut self) -> Option<(Simulation, Option<Snapshot>)> {
+        let run = self.home.take()?;
+        if !self.fresh {
+            self.shot.retake(&run);
+        }
+        Some((run, self.spare.take()))
+    }
+
+    /// The run back from the worker, with its snapshot of it.
+    fn take_back(&mut self, run: Simulation, shot: Snapshot) {
+        self.spare = Some(std::mem::replace(&mut self.shot, shot));
+        self.fresh = true;
+        self.home = Some(run);
+    }
+}
 
 /// The current setup: what a reset rebuilds and what "save as scene" writes.
 /// Kept in step with every change of dynamics and phi; the panels show it.
@@ -147,13 +210,13 @@ impl Plugin for SimulationPlugin {
                 status.0 = Some(format!("{e}; showing the default scene instead"));
                 Scene::default().simulation().expect("the default scene builds")
             });
-            app.insert_resource(Sim(sim));
+            app.insert_resource(Sim::new(sim));
         }
-        let first = app.world_mut().resource_mut::<Sim>().0.observe();
+        let first = app.world_mut().resource_mut::<Sim>().run_mut().map(Simulation::observe);
         app.insert_resource(self.setup.clone())
             .insert_resource(SimSettings { playing: true, iterations_per_second: scene.view.iterations_per_second })
             .insert_resource(FrameStart { at: Instant::now(), steps: 0 })
-            .insert_resource(LastStats { stats: Some(first), ..LastStats::default() })
+            .insert_resource(LastStats { stats: first, ..LastStats::default() })
             .insert_resource(status)
             .init_resource::<PlotHistory>()
             .init_resource::<Worker>()
@@ -183,12 +246,13 @@ fn set_timestep(settings: Res<SimSettings>, mut time: ResMut<Time<Fixed>>) {
     }
 }
 
-/// Iterations that cost more than a frame's budget run on a worker thread,
-/// one at a time, on a copy of the run; the picture shows the last finished
-/// iteration meanwhile, and commands wait for the iteration in flight.
+/// Iterations that cost more than [`MAIN_THREAD_ITERATION`] (or than the
+/// frame's whole budget) run on a worker thread, which owns the run while
+/// they are in flight; the picture shows the snapshot of the last finished
+/// batch meanwhile, and commands wait for the batch in flight.
 #[derive(Resource, Default)]
 pub struct Worker {
-    task: Option<Task<(Simulation, StepStats, Duration)>>,
+    task: Option<Task<Batch>>,
     queued: Vec<SimCommand>,
     /// Smoothed cost of one iteration, in seconds.
     cost: f64,
@@ -204,6 +268,31 @@ impl Worker {
         let t = took.as_secs_f64();
         self.cost = if self.cost == 0.0 { t } else { 0.8 * self.cost + 0.2 * t };
     }
+}
+
+/// What the worker hands back: the run, its snapshot after the batch, each
+/// iteration's observables and the batch's time.
+struct Batch {
+    run: Simulation,
+    shot: Snapshot,
+    stats: Vec<StepStats>,
+    took: Duration,
+}
+
+/// `count` iterations of `run` on the worker, then its snapshot (into
+/// `spare`'s buffers where there is one).
+fn run_batch(mut run: Simulation, spare: Option<Snapshot>, count: usize) -> Batch {
+    let start = Instant::now();
+    let stats = (0..count).map(|_| run.step()).collect();
+    let took = start.elapsed();
+    let shot = match spare {
+        Some(mut shot) => {
+            shot.retake(&run);
+            shot
+        }
+        None => Snapshot::of(&run),
+    };
+    Batch { run, shot, stats, took }
 }
 
 /// How much simulation a frame may run before it draws.
@@ -225,6 +314,11 @@ struct Books<'w> {
 }
 
 impl Books<'_> {
+    /// A recording is being written: it needs every iteration's state.
+    fn recording(&self) -> bool {
+        self.recorder.as_ref().is_some_and(|r| r.is_recording())
+    }
+
     /// One iteration of `sim`, booked.
     fn step(&mut self, sim: &mut Simulation) -> StepStats {
         let stats = sim.step();
@@ -259,11 +353,17 @@ impl Pace<'_> {
         let overstep = self.time.overstep();
         self.time.discard_overstep(overstep);
     }
+
+    /// The iterations owed now: this tick's and those behind it.
+    fn owed(&self) -> usize {
+        let step = self.time.timestep().as_secs_f64();
+        1 + (self.time.overstep().as_secs_f64() / step).min(1e9) as usize
+    }
 }
 
-/// One iteration per fixed tick while the frame has budget. An iteration that
-/// costs more than the whole budget goes to the worker; the rest of a backlog
-/// is dropped, not replayed.
+/// One iteration per fixed tick while the frame has budget. Costly
+/// iterations go to the worker, the ones owed now in one batch (one at a
+/// time while recording); the rest of a backlog is dropped, not replayed.
 fn advance(mut sim: ResMut<Sim>, mut pace: Pace, mut worker: ResMut<Worker>, mut books: Books) {
     let budget = pace.budget.0;
     let over_budget = pace.frame.steps > 0 && pace.frame.at.elapsed() > budget;
@@ -271,30 +371,35 @@ fn advance(mut sim: ResMut<Sim>, mut pace: Pace, mut worker: ResMut<Worker>, mut
         pace.skip();
         return;
     }
-    if worker.cost > budget.as_secs_f64() {
-        let mut copy = sim.0.clone();
-        worker.task = Some(AsyncComputeTaskPool::get().spawn(async move {
-            let start = Instant::now();
-            let stats = copy.step();
-            (copy, stats, start.elapsed())
-        }));
+    if worker.cost > budget.min(MAIN_THREAD_ITERATION).as_secs_f64() {
+        let fit = (WORKER_BATCH.as_secs_f64() / worker.cost).max(1.0) as usize;
+        let count = if books.recording() { 1 } else { pace.owed().min(fit) };
+        // What the window reads does not change by the handing over.
+        if let Some((run, spare)) = sim.bypass_change_detection().hand_over() {
+            worker.task = Some(AsyncComputeTaskPool::get().spawn(async move { run_batch(run, spare, count) }));
+        }
         pace.skip();
         return;
     }
+    let Some(run) = sim.run_mut() else { return };
     pace.frame.steps += 1;
     let start = Instant::now();
-    books.step(&mut sim.0);
+    books.step(run);
     worker.learn(start.elapsed());
 }
 
-/// Takes in the worker's iteration once it is done.
+/// Takes in the worker's batch once it is done.
 fn collect(mut sim: ResMut<Sim>, mut worker: ResMut<Worker>, mut books: Books) {
     let Some(task) = worker.task.as_mut() else { return };
-    let Some((done, stats, took)) = block_on(future::poll_once(task)) else { return };
+    let Some(Batch { run, shot, stats, took }) = block_on(future::poll_once(task)) else { return };
     worker.task = None;
-    worker.learn(took);
-    sim.0 = done;
-    books.record(&mut sim.0, stats);
+    worker.learn(took / stats.len().max(1) as u32);
+    sim.take_back(run, shot);
+    // Booking reads the run (a recording writes it) but does not change what the window shows.
+    let Some(run) = sim.home.as_mut() else { return };
+    for stats in stats {
+        books.record(run, stats);
+    }
 }
 
 /// Books an iteration that `sim` has just done.
@@ -339,9 +444,13 @@ fn apply_commands(mut commands: MessageReader<SimCommand>, mut sim: ResMut<Sim>,
     if p.worker.busy() {
         return;
     }
+    if p.worker.queued.is_empty() {
+        return;
+    }
     let now = p.time.elapsed_secs_f64();
+    let Some(run) = sim.run_mut() else { return };
     for command in std::mem::take(&mut p.worker.queued).iter() {
-        let result = apply(command, &mut sim.0, &mut p, now);
+        let result = apply(command, run, &mut p, now);
         p.status.0 = result.err().map(|e| e.to_string());
     }
 }

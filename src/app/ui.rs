@@ -213,14 +213,14 @@ pub fn readouts_ui(
 ) {
     ui.horizontal_wrapped(|ui| {
         let s = last.stats.unwrap_or_default();
-        ui.strong(status_text(&sim.0));
+        ui.strong(status_text(sim.view()));
         ui.separator();
-        ui.strong(format!("iteration {}", sim.0.iteration()));
+        ui.strong(format!("iteration {}", sim.view().iteration()));
         ui.label(format!("f_a = {:.4}", s.activity));
         ui.label(format!("e = {:.3e}", s.energy));
         ui.label(format!("active pairs {}", s.active_pairs));
         ui.separator();
-        match sim.0.absorbed_at() {
+        match sim.view().absorbed_at() {
             Some(k) => ui.colored_label(egui::Color32::LIGHT_GREEN, format!("absorbed at iteration {k}")),
             None => ui.label("active"),
         };
@@ -242,14 +242,14 @@ pub fn readouts_ui(
 pub fn status_bar_ui(ui: &mut egui::Ui, sim: &Sim, last: &LastStats, settings: &SimSettings) {
     ui.horizontal_wrapped(|ui| {
         let s = last.stats.unwrap_or_default();
-        ui.strong(format!("iteration {}", sim.0.iteration()));
+        ui.strong(format!("iteration {}", sim.view().iteration()));
         ui.label(format!("f_a = {:.4}", s.activity));
-        match sim.0.absorbed_at() {
+        match sim.view().absorbed_at() {
             Some(k) => ui.colored_label(egui::Color32::LIGHT_GREEN, format!("absorbed at {k}")),
             None => ui.label("active"),
         };
         ui.separator();
-        ui.label(status_text(&sim.0));
+        ui.label(status_text(sim.view()));
         if !settings.playing {
             ui.label("(paused)");
         }
@@ -373,7 +373,7 @@ pub fn controls_ui(
         );
         ui.label("of sigma");
     });
-    let current = sim.0.dynamics();
+    let current = sim.view().dynamics();
     if let Some(matched) = current.scheme.gradient_match() {
         let label =
             if matched.kind() == SchemeKind::Sgd { "Match SGD to this BRO" } else { "Match RCD to this particle BRO" };
@@ -420,7 +420,7 @@ pub fn controls_ui(
     if !state.settled(now) {
         return;
     }
-    if (state.phi - sim.0.packing().phi()).abs() > 1e-9 && state.sent_phi != Some(state.phi) {
+    if (state.phi - sim.view().packing().phi()).abs() > 1e-9 && state.sent_phi != Some(state.phi) {
         out.push(SimCommand::SetPhi(state.phi));
         state.sent_phi = Some(state.phi);
     }

@@ -88,7 +88,7 @@ impl Radii {
 }
 
 /// Spheres in a periodic cube: the state every scheme acts on.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Packing {
     dim: usize,
     bx: PeriodicBox,
@@ -98,6 +98,21 @@ pub struct Packing {
     max_diameter: f64,
     /// N * dim coordinates, particle-major, each in [0, side).
     positions: Vec<f64>,
+}
+
+impl Clone for Packing {
+    fn clone(&self) -> Self {
+        let (radii, positions) = (self.radii.clone(), self.positions.clone());
+        Self { dim: self.dim, bx: self.bx, radii, max_diameter: self.max_diameter, positions }
+    }
+
+    /// Keeps this packing's buffers: the window copies the run into the same
+    /// snapshot many times a second.
+    fn clone_from(&mut self, from: &Self) {
+        (self.dim, self.bx, self.max_diameter) = (from.dim, from.bx, from.max_diameter);
+        self.radii.clone_from(&from.radii);
+        self.positions.clone_from(&from.positions);
+    }
 }
 
 impl Packing {
