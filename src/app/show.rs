@@ -266,7 +266,10 @@ mod tests {
         // The slab across z, 3 diameters thick about the middle, holds the pair.
         assert_eq!(choose(ShowMode::Slab, None).ids, vec![0, 1], "spheres outside the slab are absent");
         let slab = Show { mode: ShowMode::Slab, ..Show::default() };
-        assert!(draws(View::of(&sim), &slab, 0) && !draws(View::of(&sim), &slab, 2), "the panel can say a selection is not drawn");
+        assert!(
+            draws(View::of(&sim), &slab, 0) && !draws(View::of(&sim), &slab, 2),
+            "the panel can say a selection is not drawn"
+        );
         // Moved against a face, the slab stops there and `at` stays its middle.
         let mut moved = slab;
         moved.move_slab(100.0, 10.0, 1.0);

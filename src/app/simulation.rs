@@ -256,6 +256,9 @@ pub struct Worker {
     queued: Vec<SimCommand>,
     /// Smoothed cost of one iteration, in seconds.
     cost: f64,
+    /// Iterations owed while a batch was in flight: the next batch runs
+    /// them, as far as it fits, so the run keeps its rate.
+    owed: usize,
 }
 
 impl Worker {
@@ -354,10 +357,13 @@ impl Pace<'_> {
         self.time.discard_overstep(overstep);
     }
 
-    /// The iterations owed now: this tick's and those behind it.
-    fn owed(&self) -> usize {
-        let step = self.time.timestep().as_secs_f64();
-        1 + (self.time.overstep().as_secs_f64() / step).min(1e9) as usize
+    /// Takes the iterations owed now, this tick's and the whole ticks
+    /// behind it, off the clock; the part of a tick left over stays owed.
+    fn take_owed(&mut self) -> usize {
+        let step = self.time.timestep();
+        let behind = (self.time.overstep().as_secs_f64() / step.as_secs_f64()).min(1e6) as u32;
+        self.time.discard_overstep(step * behind);
+        1 + behind as usize
     }
 }
 
@@ -367,18 +373,23 @@ impl Pace<'_> {
 fn advance(mut sim: ResMut<Sim>, mut pace: Pace, mut worker: ResMut<Worker>, mut books: Books) {
     let budget = pace.budget.0;
     let over_budget = pace.frame.steps > 0 && pace.frame.at.elapsed() > budget;
-    if !pace.settings.playing || over_budget || worker.busy() {
+    if !pace.settings.playing || over_budget {
         pace.skip();
+        return;
+    }
+    if worker.busy() {
+        // Owed to the next batch, which runs them as far as it fits.
+        worker.owed = worker.owed.saturating_add(pace.take_owed());
         return;
     }
     if worker.cost > budget.min(MAIN_THREAD_ITERATION).as_secs_f64() {
         let fit = (WORKER_BATCH.as_secs_f64() / worker.cost).max(1.0) as usize;
-        let count = if books.recording() { 1 } else { pace.owed().min(fit) };
+        let owed = pace.take_owed().saturating_add(std::mem::take(&mut worker.owed));
+        let count = if books.recording() { 1 } else { owed.min(fit) };
         // What the window reads does not change by the handing over.
         if let Some((run, spare)) = sim.bypass_change_detection().hand_over() {
             worker.task = Some(AsyncComputeTaskPool::get().spawn(async move { run_batch(run, spare, count) }));
         }
-        pace.skip();
         return;
     }
     let Some(run) = sim.run_mut() else { return };
