@@ -207,7 +207,7 @@ fn the_worker_keeps_the_set_rate() {
     // Iterations owed while a batch was in flight (the worker thread may be
     // slow to start on a busy machine) run in the next batch: let the clock
     // owe one more tick, then wait for the batches without owing more.
-    let mut settle = |app: &mut App| {
+    let settle = |app: &mut App| {
         app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::ZERO));
         for _ in 0..5000 {
             app.update();
