@@ -132,6 +132,11 @@ struct Drawn {
     colours: Handle<ShaderBuffer>,
 }
 
+/// How long the last frame's refill of the spheres' buffers took (zero
+/// when nothing changed): `absorb view --measure-fps` reports it.
+#[derive(Resource, Default, Clone, Copy, Debug)]
+pub struct RefillTime(pub std::time::Duration);
+
 /// System sets of the picture.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PictureSystems {
@@ -149,6 +154,7 @@ impl Plugin for PicturePlugin {
             .init_resource::<ColorMode>()
             .init_resource::<Show>()
             .init_resource::<Selected>()
+            .init_resource::<RefillTime>()
             .add_systems(Startup, setup_legend)
             .add_systems(
                 Update,
@@ -208,6 +214,8 @@ fn sync_spheres(
     cameras: Query<(&GlobalTransform, &Projection), With<Camera3d>>,
     mut assets: SphereAssets,
 ) {
+    let start = std::time::Instant::now();
+    assets.took.0 = std::time::Duration::ZERO;
     let (mode, Some(legend)) = (&look.mode, &look.legend) else { return };
     let run = sim.view();
     let n = run.packing().len();
@@ -241,6 +249,7 @@ fn sync_spheres(
                 buffer.data = Some(bytes);
             }
         }
+        assets.took.0 = start.elapsed();
         return;
     }
     if let Some(old) = drawn.as_ref() {
@@ -253,6 +262,7 @@ fn sync_spheres(
         .spawn((Mesh3d(assets.meshes.add(impostor::quads(quads))), MeshMaterial3d(material), NoFrustumCulling))
         .id();
     commands.insert_resource(Drawn { entity, quads, spheres, colours, eye });
+    assets.took.0 = start.elapsed();
 }
 
 /// How the spheres are coloured.
@@ -271,6 +281,8 @@ struct SphereAssets<'w> {
     meshes: ResMut<'w, Assets<Mesh>>,
     materials: ResMut<'w, Assets<ImpostorMaterial>>,
     buffers: ResMut<'w, Assets<ShaderBuffer>>,
+    /// How long filling them took.
+    took: ResMut<'w, RefillTime>,
 }
 
 /// `[x, y, z, r]` of the spheres `shown` as the shader reads them (faint

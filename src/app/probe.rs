@@ -1,13 +1,17 @@
 //! `absorb view --measure-fps`: the frame rate, and where a frame's time
-//! goes (the main world's schedules, the simulation and the picture within
-//! them, and each render pass on the processor and on the device).
+//! goes: the main world's schedules; within them the simulation, the panels
+//! and each refill of the spheres' buffers (timed inside, so other systems
+//! running beside them do not count); and each render pass on the processor
+//! and on the device.
 
-use super::picture::PictureSystems;
+use super::panel_state::UiSystems;
+use super::picture::RefillTime;
 use super::simulation::{Sim, SimSystems};
 use bevy::diagnostic::{DiagnosticsStore, FrameCount, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
 use bevy::render::diagnostic::RenderDiagnosticsPlugin;
 use bevy::render::renderer::RenderAdapterInfo;
+use bevy_egui::EguiPrimaryContextPass;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -27,9 +31,9 @@ impl Plugin for ProbePlugin {
             .add_systems(First, start_frame)
             .add_systems(RunFixedMainLoop, start_span::<0>.before(SimSystems::Commands))
             .add_systems(RunFixedMainLoop, end_span::<0>.after(RunFixedMainLoopSystems::AfterFixedMainLoop))
-            .add_systems(Update, start_span::<1>.before(PictureSystems::Sync))
-            .add_systems(Update, end_span::<1>.after(PictureSystems::Sync))
-            .add_systems(Last, measure);
+            .add_systems(EguiPrimaryContextPass, start_span::<1>.before(UiSystems::Panels))
+            .add_systems(EguiPrimaryContextPass, end_span::<1>.after(UiSystems::Panels))
+            .add_systems(Last, (read_refill, measure).chain());
     }
 }
 
@@ -44,8 +48,21 @@ struct Probe {
     fps: Vec<f64>,
     /// Milliseconds of each frame's main-world schedules (First to Last).
     main: Vec<f64>,
-    /// Milliseconds of the simulation (commands and fixed steps) and of the picture's systems.
+    /// Milliseconds of the simulation (commands and fixed steps) and of the panels.
     spans: [Vec<f64>; 2],
+    /// Milliseconds of each refill of the spheres' buffers, and the frames measured.
+    refills: Vec<f64>,
+    refill_frames: u32,
+}
+
+fn read_refill(mut probe: ResMut<Probe>, refill: Res<RefillTime>, frames: Res<FrameCount>) {
+    if frames.0 < WARMUP_FRAMES {
+        return;
+    }
+    probe.refill_frames += 1;
+    if !refill.0.is_zero() {
+        probe.refills.push(1e3 * refill.0.as_secs_f64());
+    }
 }
 
 fn start_frame(mut probe: ResMut<Probe>) {
@@ -108,8 +125,8 @@ fn measure(
     let device = adapter.map_or("unknown device".to_string(), |a| format!("{} ({:?})", a.name, a.device_type));
     println!(
         "{{\"fps_median\": {:.2}, \"frames\": {}, \"seconds\": {:.1}, \"n\": {}, \"dim\": {}, \"iterations\": {}, \
-         \"main_world_ms\": {:.2}, \"simulation_ms\": {:.2}, \"picture_ms\": {:.2}, \"passes_ms\": {{{}}}, \
-         \"device\": \"{device}\"}}",
+         \"main_world_ms\": {:.2}, \"simulation_ms\": {:.2}, \"panels_ms\": {:.2}, \"refill_ms\": {:.2}, \
+         \"refills_per_frame\": {:.2}, \"passes_ms\": {{{}}}, \"device\": \"{device}\"}}",
         median(&probe.fps),
         probe.fps.len(),
         started.elapsed().as_secs_f64(),
@@ -119,6 +136,8 @@ fn measure(
         median(&probe.main),
         median(&probe.spans[0]),
         median(&probe.spans[1]),
+        median(&probe.refills),
+        probe.refills.len() as f64 / probe.refill_frames.max(1) as f64,
         passes.join(", ")
     );
     exit.write(AppExit::Success);

@@ -191,19 +191,33 @@ pub fn choose(sim: View, show: &Show, eye: Option<Vec3>) -> Shown {
     let (dim, side, n) = (p.dim(), p.side(), p.len());
     let half = 0.5 * side;
     let (lo, hi) = region(sim, show);
-    let roles: Vec<(u32, Role)> =
-        (0..n as u32).into_par_iter().filter_map(|i| role(sim, show, (lo, hi), i as usize).map(|r| (i, r))).collect();
-    let solid: Vec<u32> = roles.iter().filter(|&&(_, r)| r == Role::Solid).map(|&(i, _)| i).collect();
-    let faint: Vec<u32> = roles.iter().filter(|&&(_, r)| r == Role::Point).map(|&(i, _)| i).collect();
+    // Every sphere (the usual case, and 2D) needs no list of roles: one pass
+    // over the ids, where the eye sees, is the whole choice.
+    let every = dim < 3 || show.mode == ShowMode::All;
+    let (solid, faint): (Vec<u32>, Vec<u32>) = if every {
+        (Vec::new(), Vec::new())
+    } else {
+        let roles: Vec<(u32, Role)> = (0..n as u32)
+            .into_par_iter()
+            .filter_map(|i| role(sim, show, (lo, hi), i as usize).map(|r| (i, r)))
+            .collect();
+        let of = |role| roles.iter().filter(|&&(_, r)| r == role).map(|&(i, _)| i).collect();
+        (of(Role::Solid), of(Role::Point))
+    };
     let Some(eye) = eye.filter(|_| dim >= 3) else {
-        let faint_from = solid.len();
-        return Shown { ids: [solid, faint].concat(), faint_from };
+        let ids = if every { (0..n as u32).collect() } else { [solid.as_slice(), &faint].concat() };
+        let faint_from = if every { n } else { solid.len() };
+        return Shown { ids, faint_from };
     };
     // Hidden: deeper than several mean free paths among the solid spheres
     // behind where the line of sight enters the region.
     let volume: f64 = (0..3).map(|k| hi[k] - lo[k]).product();
     let radii = p.radii();
-    let path = mean_free_path(solid.iter().map(|&i| radii[i as usize]), volume);
+    let path = if every {
+        mean_free_path(radii.iter().copied(), volume)
+    } else {
+        mean_free_path(solid.iter().map(|&i| radii[i as usize]), volume)
+    };
     let depth = (HIDDEN_BEYOND_PATHS * path + p.max_diameter()) as f32;
     let to_world = |v: [f64; 3]| Vec3::new((v[0] - half) as f32, (v[1] - half) as f32, (v[2] - half) as f32);
     let (lo, hi) = (to_world(lo), to_world(hi));
@@ -212,7 +226,11 @@ pub fn choose(sim: View, show: &Show, eye: Option<Vec3>) -> Shown {
         let c = Vec3::from_array(centre(positions, dim, half, i as usize));
         depth_behind_entry(eye, c, lo, hi) <= depth
     };
-    let mut ids: Vec<u32> = solid.into_par_iter().filter(in_sight).collect();
+    let mut ids: Vec<u32> = if every {
+        (0..n as u32).into_par_iter().filter(in_sight).collect()
+    } else {
+        solid.into_par_iter().filter(in_sight).collect()
+    };
     let faint_from = ids.len();
     ids.par_extend(faint.into_par_iter().filter(in_sight));
     Shown { ids, faint_from }
