@@ -53,6 +53,12 @@ const RIGHT_MARGIN: f32 = 16.0;
 const MARKER_COLOUR: egui::Color32 = egui::Color32::from_rgb(230, 159, 0);
 /// A marker is hovered within this many points of the pointer.
 const MARKER_HOVER: f32 = 6.0;
+/// Rows of marker tags at the top of a plot: a tag that would cover the one
+/// before it goes a row down, and past the last row it is left out (its
+/// line and hover text stay).
+const TAG_ROWS: usize = 3;
+/// Room kept between two tags in a row, in points.
+const TAG_GAP: f32 = 3.0;
 
 /// Ticks every 1 or 2 times a power of ten (iterations: 0, 200, 400).
 pub fn one_two_spacer(input: GridInput) -> Vec<GridMark> {
@@ -307,6 +313,7 @@ fn plot_ui(
     let font = egui::TextStyle::Small.resolve(ui.style());
     let pointer_x = response.response.hover_pos().map(|p| p.x);
     let mut hovered = None;
+    let mut tags = Vec::with_capacity(markers.len());
     for m in &markers {
         let x = response.transform.position_from_point(&PlotPoint::new(m.iteration, 0.0)).x;
         let near_right = x > frame.right() - 60.0;
@@ -315,9 +322,17 @@ fn plot_ui(
         } else {
             (egui::Align2::LEFT_TOP, egui::pos2(x + 2.0, frame.top() + 1.0))
         };
-        painter.text(at, anchor, m.tag(), font.clone(), MARKER_COLOUR);
+        let galley = painter.layout_no_wrap(m.tag(), font.clone(), MARKER_COLOUR);
+        tags.push((anchor.anchor_size(at, galley.size()), galley));
         if pointer_x.is_some_and(|p| (p - x).abs() <= MARKER_HOVER) {
             hovered = Some(m.describe());
+        }
+    }
+    let spans: Vec<(f32, f32)> = tags.iter().map(|(rect, _)| (rect.left(), rect.right())).collect();
+    for ((rect, galley), row) in tags.into_iter().zip(tag_rows(&spans, TAG_ROWS)) {
+        if let Some(row) = row {
+            let down = egui::vec2(0.0, row as f32 * rect.height());
+            painter.galley(rect.min + down, galley, MARKER_COLOUR);
         }
     }
     // Else the value of this run at the iteration under the pointer.
@@ -336,9 +351,43 @@ fn plot_ui(
     }
 }
 
+/// The row of each tag, given its horizontal extent (left, right) in the
+/// order painted: the first row whose last tag it does not come within
+/// [`TAG_GAP`] of; None where every one of `rows` rows is taken.
+fn tag_rows(spans: &[(f32, f32)], rows: usize) -> Vec<Option<usize>> {
+    let mut last: Vec<(f32, f32)> = Vec::with_capacity(rows);
+    spans
+        .iter()
+        .map(|&(left, right)| {
+            let clear = |&(l, r): &(f32, f32)| left >= r + TAG_GAP || right + TAG_GAP <= l;
+            let row = last.iter().position(clear).or((last.len() < rows).then_some(last.len()))?;
+            if row == last.len() {
+                last.push((left, right));
+            } else {
+                last[row] = (left, right);
+            }
+            Some(row)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marker_tags_that_would_overlap_go_a_row_down() {
+        // "lr" at 100 and "phi" 10 points later overlap: the second goes
+        // down; a tag far to the right shares the first row again.
+        let spans = [(100.0, 112.0), (110.0, 126.0), (300.0, 320.0)];
+        assert_eq!(tag_rows(&spans, 3), vec![Some(0), Some(1), Some(0)]);
+        // Four tags on one spot: three rows, the fourth left out.
+        let crowded = [(50.0, 70.0); 4];
+        assert_eq!(tag_rows(&crowded, 3), vec![Some(0), Some(1), Some(2), None]);
+        // Tags just apart share a row; the gap is kept.
+        assert_eq!(tag_rows(&[(0.0, 10.0), (13.0, 20.0)], 3), vec![Some(0), Some(0)]);
+        assert_eq!(tag_rows(&[(0.0, 10.0), (12.0, 20.0)], 3), vec![Some(0), Some(1)]);
+    }
 
     #[test]
     fn ticks_fall_on_nested_steps_of_one_and_two() {
