@@ -233,7 +233,7 @@ fn sync_spheres(
     if drawn.is_some() && !(sim.is_changed() || restyled || moved) {
         return;
     }
-    let shown = show::choose(run, &look.show, eye);
+    let shown = show::choose_reusing(run, &look.show, eye, &mut assets.sight);
     let quads = quads_for(shown.ids.len(), drawn.as_ref().map_or(0, |d| d.quads));
     let spheres = sphere_bytes(run, &shown, quads);
     let background = look.clear.0.to_srgba();
@@ -277,12 +277,14 @@ struct Look<'w> {
 
 /// The assets the spheres are drawn from.
 #[derive(bevy::ecs::system::SystemParam)]
-struct SphereAssets<'w> {
+struct SphereAssets<'w, 's> {
     meshes: ResMut<'w, Assets<Mesh>>,
     materials: ResMut<'w, Assets<ImpostorMaterial>>,
     buffers: ResMut<'w, Assets<ShaderBuffer>>,
     /// How long filling them took.
     took: ResMut<'w, RefillTime>,
+    /// The depth of sight last measured (src/app/show.rs).
+    sight: Local<'s, Option<show::SightMemo>>,
 }
 
 /// `[x, y, z, r]` of the spheres `shown` as the shader reads them (faint
