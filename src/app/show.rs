@@ -259,25 +259,34 @@ pub fn choose_reusing(sim: View, show: &Show, eye: Option<Vec3>, memo: &mut Opti
     // have moved apart a line meets one sooner: how soon is measured along
     // lines of sight among the candidates, and the deeper ones are hidden.
     let bound = (HIDDEN_BEYOND_PATHS * path + p.max_diameter()) as f32;
-    let candidates: Vec<u32> = if every {
-        (0..n as u32).into_par_iter().filter(within(bound)).collect()
-    } else {
-        solid.into_par_iter().filter(within(bound)).collect()
+    let to_depth = |sight: Option<f64>| {
+        sight.map_or(bound, |sight| (sight.min(HIDDEN_BEYOND_PATHS * path) + p.max_diameter()) as f32)
     };
-    let (iteration, phi) = (sim.iteration(), p.phi());
-    let fresh = memo.filter(|m| {
-        (m.show, m.phi, m.n) == (*show, phi, n) && (m.iteration..m.iteration + SIGHT_REUSED_FOR).contains(&iteration)
-    });
-    let sight = match fresh {
-        Some(m) => m.depth,
-        None => {
-            let depth = sight_depth(sim, &candidates, box_lo_hi, eye);
-            *memo = Some(SightMemo { iteration, show: *show, phi, n, depth });
-            depth
+    let drawn_within = |depth: f32| -> Vec<u32> {
+        if every {
+            (0..n as u32).into_par_iter().filter(within(depth)).collect()
+        } else {
+            solid.par_iter().copied().filter(within(depth)).collect()
         }
     };
-    let depth = sight.map_or(bound, |sight| (sight.min(HIDDEN_BEYOND_PATHS * path) + p.max_diameter()) as f32);
-    let mut ids: Vec<u32> = candidates.into_par_iter().filter(within(depth)).collect();
+    let (iteration, phi) = (sim.iteration(), p.phi());
+    let reused = memo.filter(|m| {
+        (m.show, m.phi, m.n) == (*show, phi, n) && (m.iteration..m.iteration + SIGHT_REUSED_FOR).contains(&iteration)
+    });
+    let (mut ids, depth) = match reused {
+        // One pass: the depth is known.
+        Some(m) => {
+            let depth = to_depth(m.depth);
+            (drawn_within(depth), depth)
+        }
+        None => {
+            let candidates = drawn_within(bound);
+            let sight = sight_depth(sim, &candidates, box_lo_hi, eye);
+            *memo = Some(SightMemo { iteration, show: *show, phi, n, depth: sight });
+            let depth = to_depth(sight);
+            (candidates.into_par_iter().filter(within(depth)).collect(), depth)
+        }
+    };
     let faint_from = ids.len();
     ids.par_extend(faint.into_par_iter().filter(within(bound.min(depth))));
     Shown { ids, faint_from }
