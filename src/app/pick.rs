@@ -92,7 +92,7 @@ pub struct PickPlugin;
 
 impl Plugin for PickPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<Selected>().add_systems(Update, (click, follow).chain());
+        app.init_resource::<Selected>().add_systems(Update, (click, follow, ring).chain());
     }
 }
 
@@ -183,6 +183,36 @@ fn click(
     *selected = Selected { id, reading: id.map(|i| reading(run, i)) };
 }
 
+/// The ring around the selected sphere, as large as its radius allows:
+/// three radii, and never less than this share of the box's side, so a
+/// class sees where it is among 10^5 spheres.
+const RING_LEAST: f32 = 0.04;
+
+/// A ring, facing the eye, around the selected sphere while it is drawn:
+/// a sphere a few pixels wide among many is hard to find on a projector.
+/// It lies a ring's radius in front of the sphere, so the spheres around it
+/// do not hide it.
+fn ring(selected: Res<Selected>, sim: Res<Sim>, cameras: Query<&GlobalTransform, With<Camera3d>>, mut gizmos: Gizmos) {
+    let Some(reading) = selected.reading.as_ref().filter(|r| r.drawn) else { return };
+    let Some(eye) = cameras.iter().next() else { return };
+    let p = sim.view().packing();
+    if reading.id >= p.len() {
+        return;
+    }
+    let centre = Vec3::from_array(show::centre(p.positions(), p.dim(), 0.5 * p.side(), reading.id));
+    let (at, facing, radius) = ring_around(centre, reading.radius as f32, p.side() as f32, eye.translation());
+    gizmos.circle(Isometry3d::new(at, facing), radius, Color::srgb(1.0, 0.9, 0.1));
+}
+
+/// Where the ring around a sphere at `centre` of radius `r` in a box of
+/// `side` goes, seen from `eye`: its middle, its turn (its plane square to
+/// the line to the eye) and its radius.
+fn ring_around(centre: Vec3, r: f32, side: f32, eye: Vec3) -> (Vec3, Quat, f32) {
+    let radius = (3.0 * r).max(RING_LEAST * side);
+    let towards = (eye - centre).try_normalize().unwrap_or(Vec3::Z);
+    (centre + towards * radius, Quat::from_rotation_arc(Vec3::Z, towards), radius)
+}
+
 /// The reading of sphere `i` under `show`.
 fn read(sim: View, show: &Show, i: usize) -> Reading {
     Reading { drawn: show::draws(sim, show, i), ..reading(sim, i) }
@@ -205,6 +235,20 @@ fn follow(sim: Res<Sim>, show: Res<Show>, mut selected: ResMut<Selected>) {
 mod tests {
     use super::*;
     use crate::sim::{Dynamics, Packing, Simulation};
+
+    #[test]
+    fn the_ring_faces_the_eye_in_front_of_its_sphere_and_stays_visible_when_small() {
+        let eye = Vec3::new(0.0, 0.0, 40.0);
+        let (at, facing, radius) = ring_around(Vec3::new(1.0, 2.0, 0.0), 0.5, 20.0, eye);
+        assert_eq!(radius, 1.5, "three radii");
+        assert!(
+            ((at - Vec3::new(1.0, 2.0, 0.0)).length() - 1.5).abs() < 1e-5
+                && (at - eye).length() < (Vec3::new(1.0, 2.0, 0.0) - eye).length()
+        );
+        assert!((facing * Vec3::Z).dot((eye - at).normalize()) > 0.999, "square to the line of sight");
+        // Among 10^5 spheres (side 44 diameters) three radii would be a few pixels.
+        assert_eq!(ring_around(Vec3::ZERO, 0.5, 100.0, eye).2, RING_LEAST * 100.0);
+    }
 
     #[test]
     fn the_nearest_sphere_on_the_ray_is_hit() {
