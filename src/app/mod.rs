@@ -15,6 +15,7 @@ mod probe;
 pub mod record;
 pub mod screenshot;
 pub mod show;
+pub mod sight;
 pub mod simulation;
 pub mod snapshot;
 pub mod ui;

@@ -7,8 +7,8 @@
 //! eye looks through only costs time (most of a frame under a software
 //! renderer). 2D draws every disk.
 
+use super::sight::sight_depth;
 use crate::app::snapshot::View;
-use crate::sim::rng::Stream;
 use bevy::math::Vec3;
 use bevy::prelude::Resource;
 use rayon::prelude::*;
@@ -17,10 +17,6 @@ use rayon::prelude::*;
 /// a sphere counts as hidden: the chance that a line gets this deep without
 /// meeting one is e^-7, under 0.1 %.
 pub const HIDDEN_BEYOND_PATHS: f64 = 7.0;
-
-/// Lines of sight cast to measure how deep the eye sees among the drawn
-/// spheres: their mean depth to the first sphere is known to some 3 %.
-pub const SIGHT_LINES: usize = 1024;
 
 /// The radius of a resting sphere drawn as a point, relative to its own:
 /// large enough to read on a projector, small enough to see past.
@@ -292,160 +288,6 @@ pub fn choose_reusing(sim: View, show: &Show, eye: Option<Vec3>, memo: &mut Opti
     Shown { ids, faint_from }
 }
 
-/// How deep lines of sight from `eye` go among the spheres `ids` of `sim`
-/// behind where they enter the region `(lo, hi)` (box coordinates), before
-/// all but some e^-7 of them have met a sphere: the larger of seven times
-/// their mean depth to the first sphere and the deepest first meeting of
-/// [`SIGHT_LINES`] lines (lines that leave the region first count as far
-/// as they went; lines that enter inside a sphere do not count). None where
-/// the eye sees no face of the region.
-pub fn sight_depth(sim: View, ids: &[u32], (lo, hi): ([f64; 3], [f64; 3]), eye: Vec3) -> Option<f64> {
-    let p = sim.packing();
-    let (dim, half) = (p.dim(), 0.5 * p.side());
-    let eye = [eye.x as f64 + half, eye.y as f64 + half, eye.z as f64 + half];
-    // Faces the eye sees, with their areas.
-    let faces: Vec<(usize, f64, f64)> = (0..3)
-        .flat_map(|k| [(k, lo[k], eye[k] < lo[k]), (k, hi[k], eye[k] > hi[k])])
-        .filter(|&(_, _, seen)| seen)
-        .map(|(k, at, _)| (k, at, (0..3).filter(|&j| j != k).map(|j| hi[j] - lo[j]).product::<f64>()))
-        .filter(|&(_, _, area)| area > 0.0)
-        .collect();
-    let total: f64 = faces.iter().map(|f| f.2).sum();
-    if faces.is_empty() || ids.is_empty() || dim < 3 {
-        return None;
-    }
-    let grid = Grid::new(p.positions(), ids, p.side(), p.max_diameter());
-    let radii = p.radii();
-    let mut rng = Stream::new(0x5167_4854);
-    let (mut travelled, mut met, mut deepest) = (0.0, 0usize, 0.0f64);
-    for _ in 0..SIGHT_LINES {
-        // A face, by its area, and a point on it.
-        let mut pick = rng.uniform() * total;
-        let mut face = faces[faces.len() - 1];
-        for &f in &faces {
-            if pick < f.2 {
-                face = f;
-                break;
-            }
-            pick -= f.2;
-        }
-        let (k, at, _) = face;
-        let mut start = [0.0; 3];
-        for j in 0..3 {
-            start[j] = if j == k { at } else { lo[j] + rng.uniform() * (hi[j] - lo[j]) };
-        }
-        let along: Vec<f64> = (0..3).map(|j| start[j] - eye[j]).collect();
-        let norm = along.iter().map(|v| v * v).sum::<f64>().sqrt();
-        let d = [along[0] / norm, along[1] / norm, along[2] / norm];
-        // Where the line leaves the region.
-        let exit = (0..3)
-            .filter(|&j| d[j] != 0.0)
-            .map(|j| ((if d[j] > 0.0 { hi[j] } else { lo[j] }) - start[j]) / d[j])
-            .fold(f64::INFINITY, f64::min)
-            .max(0.0);
-        match grid.first_meeting(start, d, exit, p.positions(), radii) {
-            // A line that enters inside a sphere shows that sphere: the
-            // depth is a matter of the lines that enter among the voids.
-            Some(t) if t <= 0.0 => {}
-            Some(t) => {
-                travelled += t;
-                met += 1;
-                deepest = deepest.max(t);
-            }
-            None => travelled += exit,
-        }
-    }
-    (met > 0).then(|| (HIDDEN_BEYOND_PATHS * travelled / met as f64).max(deepest))
-}
-
-/// Spheres binned by the cell of their centre: cubes of the largest
-/// diameter across the box (3D).
-struct Grid {
-    cells: usize,
-    size: f64,
-    /// Where each cell's ids begin in `ids` (one past the end last).
-    starts: Vec<u32>,
-    ids: Vec<u32>,
-}
-
-impl Grid {
-    fn new(positions: &[f64], ids: &[u32], side: f64, diameter: f64) -> Self {
-        let cells = ((side / diameter.max(1e-9)).floor() as usize).clamp(1, 128);
-        let size = side / cells as f64;
-        let cell_of = |i: u32| {
-            let x = &positions[3 * i as usize..3 * i as usize + 3];
-            let c = |v: f64| ((v / size) as usize).min(cells - 1);
-            (c(x[0]) * cells + c(x[1])) * cells + c(x[2])
-        };
-        let mut starts = vec![0u32; cells * cells * cells + 1];
-        for &i in ids {
-            starts[cell_of(i) + 1] += 1;
-        }
-        for k in 1..starts.len() {
-            starts[k] += starts[k - 1];
-        }
-        let mut fill = starts.clone();
-        let mut binned = vec![0u32; ids.len()];
-        for &i in ids {
-            let c = cell_of(i);
-            binned[fill[c] as usize] = i;
-            fill[c] += 1;
-        }
-        Self { cells, size, starts, ids: binned }
-    }
-
-    /// How far along the line from `start` in the unit direction `d` it
-    /// first meets a sphere, within `length` (None: not within it). Spheres
-    /// the line starts inside count at 0.
-    fn first_meeting(
-        &self,
-        start: [f64; 3],
-        d: [f64; 3],
-        length: f64,
-        positions: &[f64],
-        radii: &[f64],
-    ) -> Option<f64> {
-        let step = 0.5 * self.size;
-        let mut t = 0.0;
-        let mut best = f64::INFINITY;
-        while t <= length + step {
-            let at = [start[0] + t * d[0], start[1] + t * d[1], start[2] + t * d[2]];
-            let c = at.map(|v| (v / self.size).floor() as isize);
-            for dx in -1..=1 {
-                for dy in -1..=1 {
-                    for dz in -1..=1 {
-                        let cell = [c[0] + dx, c[1] + dy, c[2] + dz];
-                        if cell.iter().any(|&v| v < 0 || v >= self.cells as isize) {
-                            continue;
-                        }
-                        let k = (cell[0] as usize * self.cells + cell[1] as usize) * self.cells + cell[2] as usize;
-                        for &i in &self.ids[self.starts[k] as usize..self.starts[k + 1] as usize] {
-                            let x = &positions[3 * i as usize..3 * i as usize + 3];
-                            let oc = [start[0] - x[0], start[1] - x[1], start[2] - x[2]];
-                            let b = oc[0] * d[0] + oc[1] * d[1] + oc[2] * d[2];
-                            let r = radii[i as usize];
-                            let cc = oc[0] * oc[0] + oc[1] * oc[1] + oc[2] * oc[2] - r * r;
-                            let disc = b * b - cc;
-                            if disc >= 0.0 {
-                                let near = (-b - disc.sqrt()).max(0.0);
-                                if -b + disc.sqrt() >= 0.0 {
-                                    best = best.min(near);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            // Every meeting up to half a step ahead has been seen.
-            if best <= t + 0.5 * step {
-                break;
-            }
-            t += step;
-        }
-        (best <= length).then_some(best)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,35 +344,6 @@ mod tests {
         let mut moved = slab;
         moved.move_slab(100.0, 10.0, 1.0);
         assert_eq!((moved.slab(10.0, 1.0), moved.at), ((7.0, 10.0), 0.85));
-    }
-
-    #[test]
-    fn lines_of_sight_go_a_mean_free_path_among_spheres_at_random_and_less_once_apart() {
-        // 4000 spheres of diameter 1 at phi = 0.5, the eye far in front of z = side.
-        let radii = vec![0.5; 4000];
-        let packing = Packing::random(3, radii.clone(), 0.5, 3).unwrap();
-        let side = packing.side();
-        let region = ([0.0; 3], [side; 3]);
-        let eye = Vec3::new(0.2 * side as f32, 0.1 * side as f32, 4.0 * side as f32);
-        let lambda = mean_free_path(radii.iter().copied(), side.powi(3));
-        let ids: Vec<u32> = (0..4000).collect();
-        // At random (iteration 0) the first meetings are exponential with
-        // mean lambda: seven means, or the deepest of 1024 (about 6.9).
-        let mut sim = Simulation::new(packing, Dynamics::default(), 1).unwrap();
-        let random = sight_depth(View::of(&sim), &ids, region, eye).unwrap() / lambda;
-        assert!((6.0..9.0).contains(&random), "{random} mean free paths at random");
-        // Settled (below phi_c, absorbed), a line meets a sphere within a
-        // chord of the voids, (1 - phi) lambda on average.
-        for _ in 0..5000 {
-            if sim.step().absorbed {
-                break;
-            }
-        }
-        assert!(sim.absorbed_at().is_some());
-        let settled = sight_depth(View::of(&sim), &ids, region, eye).unwrap() / lambda;
-        assert!(settled < 0.75 * random, "{settled} mean free paths settled, {random} at random");
-        // An eye inside the box sees no face.
-        assert_eq!(sight_depth(View::of(&sim), &ids, region, Vec3::ZERO), None);
     }
 
     #[test]
