@@ -133,15 +133,21 @@ fn playing_runs_at_the_set_rate_and_drops_a_backlog() {
     assert!(after < 1000, "the backlog was dropped, ran {after}");
 }
 
+/// A playing app at 100 iterations a second, frames of `frame`, and no
+/// frame budget at all: after the first iteration shows its cost, every
+/// iteration goes to the worker thread.
+fn worker_app(frame: Duration) -> App {
+    let mut app = app(true);
+    app.insert_resource(absorb::app::simulation::FrameBudget(Duration::ZERO));
+    app.world_mut().resource_mut::<SimSettings>().iterations_per_second = 100.0;
+    app.insert_resource(TimeUpdateStrategy::ManualDuration(frame));
+    app
+}
+
 #[test]
 fn costly_iterations_run_on_the_worker_and_commands_wait_for_them() {
-    use absorb::app::simulation::{FrameBudget, Worker};
-    let mut app = app(true);
-    // No budget at all: after the first iteration shows its cost, every
-    // iteration goes to the worker thread.
-    app.insert_resource(FrameBudget(Duration::ZERO));
-    app.world_mut().resource_mut::<SimSettings>().iterations_per_second = 100.0;
-    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(20)));
+    use absorb::app::simulation::Worker;
+    let mut app = worker_app(Duration::from_millis(20));
     let sgd = Dynamics {
         scheme: Scheme::Sgd { lr: 0.2, batch: 0.5, batch_mode: BatchMode::Probabilistic },
         ..Dynamics::default()
@@ -191,14 +197,11 @@ fn costly_iterations_run_on_the_worker_and_commands_wait_for_them() {
 
 #[test]
 fn the_worker_keeps_the_set_rate() {
-    use absorb::app::simulation::{FrameBudget, Worker};
-    let mut app = app(true);
+    use absorb::app::simulation::Worker;
     // Every iteration after the first goes to the worker, in batches of
     // those owed: 100 iterations a second over 60 frames of 25 ms owe 150,
     // less the rest of the first frame, which the frame budget drops (1 or 2).
-    app.insert_resource(FrameBudget(Duration::ZERO));
-    app.world_mut().resource_mut::<SimSettings>().iterations_per_second = 100.0;
-    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(25)));
+    let mut app = worker_app(Duration::from_millis(25));
     app.update(); // the first update starts the clock
     for _ in 0..60 {
         app.update();
