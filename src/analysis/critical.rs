@@ -3,6 +3,7 @@
 //! to the mean activity of the surviving runs above phi_c.
 
 use super::collapse::{curvature_errors, nelder_mead};
+use super::merge::Row;
 use crate::error::{Error, Result};
 use crate::io::table::Table;
 use std::collections::BTreeMap;
@@ -25,6 +26,8 @@ pub struct Run {
     pub f_inf: f64,
     /// Its standard error.
     pub f_inf_error: f64,
+    /// First absorbed iteration, or the relaxation time of an active run (None: not reached).
+    pub tau: Option<f64>,
 }
 
 /// The runs at one phi of a group.
@@ -71,48 +74,87 @@ pub struct Estimate {
     pub power_law: std::result::Result<PowerLaw, String>,
 }
 
+/// The columns that name a run's group, in the order of its label.
+const LABEL_COLUMNS: [&str; 8] = ["scheme", "kick", "lr", "batch", "fixed_batch", "potential", "dim", "n"];
+
+/// A group's label from the texts of [`LABEL_COLUMNS`] as the merged table
+/// writes them (`sgd lr=0.05 batch=0.25 potential=2 dim=3 n=1000`); without
+/// N for the family.
+fn label(texts: &[String; 8], with_n: bool) -> String {
+    LABEL_COLUMNS
+        .iter()
+        .zip(texts)
+        .filter(|(name, text)| (with_n || **name != "n") && !text.is_empty() && *text != "false")
+        .map(|(name, text)| if *name == "scheme" { text.clone() } else { format!("{name}={text}") })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Reads the runs of a table written by `absorb sweep merge`.
 pub fn read_runs(path: &Path) -> Result<Vec<Run>> {
     let table = Table::read(path, "a CSV table written by absorb sweep merge")?;
-    let label_columns = ["scheme", "kick", "lr", "batch", "fixed_batch", "potential", "dim", "n"];
     let value_columns = ["phi", "absorbed", "f_inf", "f_inf_error", "L"];
     let expected = "the columns of a table from absorb sweep merge";
-    let labels: Vec<usize> = label_columns.iter().map(|c| table.column(c, expected)).collect::<Result<_>>()?;
+    let labels: Vec<usize> = LABEL_COLUMNS.iter().map(|c| table.column(c, expected)).collect::<Result<_>>()?;
     let values: Vec<usize> = value_columns.iter().map(|c| table.column(c, expected)).collect::<Result<_>>()?;
+    let tau = table.column("tau", expected).ok();
     let mut runs = Vec::new();
     for row in table.rows() {
-        let label = |with_n: bool| {
-            label_columns
-                .iter()
-                .zip(&labels)
-                .filter(|(name, c)| (with_n || **name != "n") && !row.text(**c).is_empty() && row.text(**c) != "false")
-                .map(
-                    |(name, c)| {
-                        if *name == "scheme" { row.text(*c).to_string() } else { format!("{name}={}", row.text(*c)) }
-                    },
-                )
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let texts: [String; 8] = std::array::from_fn(|i| row.text(labels[i]).to_string());
         let absorbed = match row.text(values[1]) {
             "true" => true,
             "false" => false,
             other => return Err(row.error("absorbed", other, "true or false")),
         };
+        let tau = match tau {
+            Some(c) if !row.text(c).is_empty() => Some(row.number(c, "tau")?),
+            _ => None,
+        };
         runs.push(Run {
-            group: label(true),
-            family: label(false),
+            group: label(&texts, true),
+            family: label(&texts, false),
             side: row.number(values[4], "L")?,
             phi: row.number(values[0], "phi")?,
             absorbed,
             f_inf: row.number(values[2], "f_inf")?,
             f_inf_error: if absorbed { 0.0 } else { row.number(values[3], "f_inf_error").unwrap_or(f64::NAN) },
+            tau,
         });
     }
     if runs.is_empty() {
         return Err(table.error(Error::invalid("rows", 0, "at least one run")));
     }
     Ok(runs)
+}
+
+/// The runs of finished sweep points, grouped and labelled as
+/// [`read_runs`] groups the merged table of the same points.
+pub fn runs_of(rows: &[Row]) -> Vec<Run> {
+    rows.iter()
+        .map(|Row { point: p, outcome: o, .. }| {
+            let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+            let texts = [
+                p.scheme.name().to_string(),
+                opt(p.kick),
+                opt(p.lr),
+                opt(p.batch),
+                p.fixed_batch.to_string(),
+                p.potential.to_string(),
+                p.dim.to_string(),
+                p.n.to_string(),
+            ];
+            Run {
+                group: label(&texts, true),
+                family: label(&texts, false),
+                side: o.side,
+                phi: p.phi,
+                absorbed: o.absorbed,
+                f_inf: o.f_inf,
+                f_inf_error: if o.absorbed { 0.0 } else { o.f_inf_error },
+                tau: o.tau.map(|t| t as f64),
+            }
+        })
+        .collect()
 }
 
 /// The power law holds near phi_c only (far above it f_inf saturates at 1):
@@ -305,6 +347,7 @@ mod tests {
                     absorbed,
                     f_inf,
                     f_inf_error,
+                    tau: None,
                 });
             }
         }

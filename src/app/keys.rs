@@ -3,6 +3,7 @@
 
 use super::camera::ResetView;
 use super::panel_state::UiState;
+use super::scan::ScanCommand;
 use super::screenshot::CaptureRequest;
 use super::show::{Show, ShowMode};
 use super::simulation::{Sim, SimCommand, SimSettings};
@@ -10,7 +11,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 
 /// Every key the window answers to, for the help overlay.
-pub const KEYS: [(&str, &str); 12] = [
+pub const KEYS: [(&str, &str); 13] = [
     ("Space", "play / pause"),
     ("Right arrow", "one iteration"),
     ("Up / Down", "phi + / - 0.001 (with Shift: 0.01)"),
@@ -18,6 +19,7 @@ pub const KEYS: [(&str, &str); 12] = [
     ("P", "save a screenshot"),
     ("H", "panels, then the status bar alone, then nothing"),
     ("C", "fit the box in the view"),
+    ("M", "pin this run on the phase diagram"),
     ("S", "show all, overlapping only, overlapping + points, a slab (3D)"),
     ("[ / ]", "move the slab"),
     ("click / Esc", "select a sphere / clear the selection"),
@@ -71,6 +73,9 @@ pub(super) fn keys(
     if input.just_pressed(KeyCode::KeyC) {
         view.write(ResetView);
     }
+    if input.just_pressed(KeyCode::KeyM) {
+        out.scans.write(ScanCommand::Pin);
+    }
     let p = sim.view().packing();
     if p.dim() >= 3 && input.just_pressed(KeyCode::KeyS) {
         show.mode = show.mode.next();
@@ -88,6 +93,7 @@ pub(super) struct KeyOutputs<'w> {
     commands: MessageWriter<'w, SimCommand>,
     view: MessageWriter<'w, ResetView>,
     show: ResMut<'w, Show>,
+    scans: MessageWriter<'w, ScanCommand>,
 }
 
 /// The key list.

@@ -7,12 +7,14 @@ pub mod impostor;
 pub mod keys;
 pub mod limits;
 pub mod panel_state;
+pub mod phase_panel;
 pub mod pick;
 pub mod picture;
 pub mod picture_panel;
 pub mod plots;
 mod probe;
 pub mod record;
+pub mod scan;
 pub mod screenshot;
 pub mod show;
 pub mod sight;
@@ -34,6 +36,8 @@ pub const WINDOW_SIZE: (u32, u32) = (1280, 720);
 /// Frames a smoke test may wait past `--frames` for the picture to appear
 /// (pipelines compile in the background on a software renderer).
 const SMOKE_RETRY_FRAMES: u32 = 600;
+/// Frames the panels get to settle after a scripted scan has finished.
+const SETTLE_FRAMES: u32 = 10;
 /// Share of the central region that must differ from the background for a
 /// screenshot to count as not blank.
 const SMOKE_MIN_DRAWN: f64 = 0.02;
@@ -53,6 +57,8 @@ pub struct ViewOptions {
     pub color_by: picture::ColorMode,
     /// Window size in logical pixels.
     pub size: (u32, u32),
+    /// Start a scan of phi and show the phase diagram.
+    pub scan: bool,
 }
 
 /// The scripted-figure mode of `absorb view --screenshot`.
@@ -96,6 +102,10 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     app.insert_resource(bevy::render::error_handler::RenderErrorHandler(on_render_error));
     app.insert_resource(sim).add_plugins(AbsorbPlugins { sim: SimulationPlugin::new(setup) });
     app.insert_resource(options.color_by);
+    if options.scan {
+        app.world_mut().write_message(scan::ScanCommand::Start);
+        app.world_mut().resource_mut::<panel_state::UiState>().plots.tab = plots::PlotTab::PhaseDiagram;
+    }
     if let Some(shot) = options.screenshot {
         app.world_mut().write_message(simulation::SimCommand::Advance(shot.steps));
         app.world_mut().resource_mut::<SimSettings>().playing = false;
@@ -173,6 +183,7 @@ impl Plugin for AbsorbPlugins {
     fn build(&self, app: &mut App) {
         app.add_plugins(self.sim.clone()).add_plugins((
             record::RecordPlugin,
+            scan::ScanPlugin,
             screenshot::ScreenshotPlugin,
             picture::PicturePlugin,
             pick::PickPlugin,
@@ -195,9 +206,16 @@ fn smoke_test(
     mut commands: Commands,
     mut smoke: ResMut<SmokeTest>,
     mut ui: ResMut<panel_state::UiState>,
+    diagram: Res<scan::PhaseDiagram>,
     mut exit: MessageWriter<AppExit>,
 ) {
     smoke.frame += 1;
+    if diagram.busy() {
+        // A scripted phase diagram is taken once its scan has finished and
+        // the panels have had some frames to show it.
+        smoke.frame = smoke.frame.min(smoke.shot.frames.saturating_sub(SETTLE_FRAMES));
+        return;
+    }
     ui.panels = if smoke.shot.no_panels { panel_state::PanelsShown::Nothing } else { panel_state::PanelsShown::All };
     if smoke.frame < smoke.shot.frames.max(1) || smoke.tries > 0 && !smoke.frame.is_multiple_of(10) {
         return;

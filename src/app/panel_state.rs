@@ -91,6 +91,8 @@ pub struct UiState {
     pub screenshot_panels: bool,
     /// Scene files found in scenes/, with their descriptions.
     pub catalog: Vec<(PathBuf, String)>,
+    /// The file the phase diagram's scans are saved to and opened from.
+    pub scan_file: String,
 }
 
 impl UiState {
@@ -119,6 +121,7 @@ impl UiState {
             save_name: "my-scene".into(),
             screenshot_panels: true,
             catalog: catalog(),
+            scan_file: super::phase_panel::DEFAULT_SCAN_FILE.into(),
         };
         state.follow(setup, phi);
         state

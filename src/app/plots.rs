@@ -18,9 +18,21 @@ pub enum PlotSpan {
     Last(usize),
 }
 
+/// What the right-hand panel shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PlotTab {
+    /// Activity, energy and MSD of the live run against iteration.
+    #[default]
+    TimeSeries,
+    /// Scans of phi and the pinned states of the live run.
+    PhaseDiagram,
+}
+
 /// What the plots show: the person's choices in the plots' panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlotOptions {
+    /// The time series or the phase diagram.
+    pub tab: PlotTab,
     /// How much of the run.
     pub span: PlotSpan,
     /// Logarithmic y axes on the activity and energy plots.
@@ -31,7 +43,7 @@ pub struct PlotOptions {
 
 impl Default for PlotOptions {
     fn default() -> Self {
-        Self { span: PlotSpan::WholeRun, log_y: false, show_previous: true }
+        Self { tab: PlotTab::TimeSeries, span: PlotSpan::WholeRun, log_y: false, show_previous: true }
     }
 }
 
@@ -56,9 +68,13 @@ const MARKER_HOVER: f32 = 6.0;
 /// Rows of marker tags at the top of a plot: a tag that would cover the one
 /// before it goes a row down, and past the last row it is left out (its
 /// line and hover text stay).
-const TAG_ROWS: usize = 3;
+pub(super) const TAG_ROWS: usize = 3;
 /// Room kept between two tags in a row, in points.
 const TAG_GAP: f32 = 3.0;
+/// Columns per point of a plot's width that a line is thinned to: at most
+/// four points a column (first, lowest, highest, last) draw the same pixels
+/// as every point in it (a retina display has two pixels a point).
+const COLUMNS_PER_POINT: f32 = 2.0;
 
 /// Ticks every 1 or 2 times a power of ten (iterations: 0, 200, 400).
 pub fn one_two_spacer(input: GridInput) -> Vec<GridMark> {
@@ -130,7 +146,7 @@ pub fn iteration_label(x: f64) -> String {
 /// A y value for an axis with as many decimals as its tick's step needs
 /// (`0.25`, `0.992`), powers of ten for the very small and large (`3e-4`);
 /// on a logarithmic axis the power itself (`1e-3`).
-fn y_label(y: f64, step: f64, log: bool) -> String {
+pub(super) fn y_label(y: f64, step: f64, log: bool) -> String {
     if log {
         // Only whole decades: half-decade ticks would round to the same label.
         let decade = y.round();
@@ -263,9 +279,13 @@ fn plot_ui(
     let log = series.log;
     let (y_low, y_high) = y_extent(data.iter().chain(&ghost).map(|p| p[1]), log);
     let markers: Vec<&Marker> = history.markers().iter().filter(|m| m.iteration >= x_min).collect();
+    let width = (ui.available_width() - RIGHT_MARGIN).max(80.0);
+    let columns = (width * COLUMNS_PER_POINT) as usize;
+    let x_max = last.max(x_min + 1.0);
+    let (drawn, ghost) = (thin(&data, x_min, x_max, columns), thin(&ghost, x_min, x_max, columns));
     let response = Plot::new(series.id)
         .height(height)
-        .width((ui.available_width() - RIGHT_MARGIN).max(80.0))
+        .width(width)
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)
@@ -300,7 +320,7 @@ fn plot_ui(
                         .allow_hover(false),
                 );
             }
-            plot.line(Line::new("this run", PlotPoints::from(data.clone())).width(1.5).allow_hover(false));
+            plot.line(Line::new("this run", PlotPoints::from(drawn)).width(1.5).allow_hover(false));
             for m in &markers {
                 plot.vline(VLine::new(m.tag(), m.iteration).color(MARKER_COLOUR).width(1.0).allow_hover(false));
             }
@@ -351,10 +371,39 @@ fn plot_ui(
     }
 }
 
+/// The points of a line (sorted by x) that draw it at `columns` columns
+/// across [x_min, x_max]: in each column the first, the lowest, the highest
+/// and the last, in their order. A long run's 4096 points become at most
+/// four a column, and the line covers the same pixels (egui tessellates
+/// every segment: 3 plots of 4096 points were 90 000 triangles a frame).
+fn thin(points: &[[f64; 2]], x_min: f64, x_max: f64, columns: usize) -> Vec<[f64; 2]> {
+    if points.len() <= 4 * columns || columns == 0 {
+        return points.to_vec();
+    }
+    let per_x = columns as f64 / (x_max - x_min).max(f64::MIN_POSITIVE);
+    let column = |p: &[f64; 2]| ((p[0] - x_min) * per_x).floor() as i64;
+    let mut out = Vec::with_capacity(4 * columns + 4);
+    for run in points.chunk_by(|a, b| column(a) == column(b)) {
+        let (first, last) = (0, run.len() - 1);
+        let low = (0..run.len()).min_by(|&a, &b| run[a][1].total_cmp(&run[b][1])).unwrap_or(first);
+        let high = (0..run.len()).max_by(|&a, &b| run[a][1].total_cmp(&run[b][1])).unwrap_or(first);
+        let mut keep = [first, low, high, last];
+        keep.sort_unstable();
+        let mut previous = None;
+        for k in keep {
+            if previous != Some(k) {
+                out.push(run[k]);
+                previous = Some(k);
+            }
+        }
+    }
+    out
+}
+
 /// The row of each tag, given its horizontal extent (left, right) in the
 /// order painted: the first row whose last tag it does not come within
 /// [`TAG_GAP`] of; None where every one of `rows` rows is taken.
-fn tag_rows(spans: &[(f32, f32)], rows: usize) -> Vec<Option<usize>> {
+pub(super) fn tag_rows(spans: &[(f32, f32)], rows: usize) -> Vec<Option<usize>> {
     let mut last: Vec<(f32, f32)> = Vec::with_capacity(rows);
     spans
         .iter()
@@ -374,6 +423,30 @@ fn tag_rows(spans: &[(f32, f32)], rows: usize) -> Vec<Option<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thinned_lines_keep_each_columns_ends_and_extremes() {
+        // 4096 points of a noisy decay over 100 columns: at most four a
+        // column, in order, and every column's first, last, lowest and
+        // highest point kept exactly.
+        let points: Vec<[f64; 2]> =
+            (0..4096).map(|i| [i as f64, (-(i as f64) / 1000.0).exp() + 0.1 * ((i * 7919) % 13) as f64]).collect();
+        let thinned = thin(&points, 0.0, 4096.0, 100);
+        assert!(thinned.len() <= 400 && thinned.len() >= 200, "{}", thinned.len());
+        assert!(thinned.windows(2).all(|w| w[0][0] < w[1][0]));
+        for c in 0..100 {
+            let (from, to) = ((c as f64 * 40.96).ceil() as usize, (((c + 1) as f64 * 40.96).ceil() as usize).min(4096));
+            let column = &points[from..to];
+            let kept: Vec<&[f64; 2]> = thinned.iter().filter(|p| p[0] >= from as f64 && p[0] < to as f64).collect();
+            let ys = |v: &[&[f64; 2]]| {
+                v.iter().map(|p| p[1]).fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), y| (l.min(y), h.max(y)))
+            };
+            assert_eq!(ys(&column.iter().collect::<Vec<_>>()), ys(&kept), "column {c}");
+            assert_eq!((kept[0], kept[kept.len() - 1]), (&column[0], &column[column.len() - 1]), "column {c}");
+        }
+        // Short lines are drawn as they are.
+        assert_eq!(thin(&points[..300], 0.0, 300.0, 100), points[..300].to_vec());
+    }
 
     #[test]
     fn marker_tags_that_would_overlap_go_a_row_down() {

@@ -9,11 +9,13 @@ use super::limits::{DrawLimit, Drawable};
 use super::panel_state::{
     PHI_FINE_HALF_RANGE, PHI_RANGE, PanelStatePlugin, PanelsShown, UiState, UiSystems, catalog, status_text,
 };
+use super::phase_panel::phase_ui;
 use super::pick::Selected;
 use super::picture::{ColorMode, Legend};
 use super::picture_panel::{picture_ui, selected_ui};
-use super::plots::plots_ui;
+use super::plots::{PlotTab, plots_ui};
 use super::record::Recorder;
+use super::scan::{PhaseDiagram, ScanCommand};
 use super::screenshot::CaptureRequest;
 use super::show::Show;
 use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
@@ -55,6 +57,8 @@ struct PanelParams<'w> {
     capture: ResMut<'w, CaptureRequest>,
     diagnostics: Res<'w, DiagnosticsStore>,
     limit: Res<'w, DrawLimit>,
+    diagram: ResMut<'w, PhaseDiagram>,
+    scans: MessageWriter<'w, ScanCommand>,
 }
 
 /// Window height (logical pixels) at which the panels are drawn at egui's
@@ -169,8 +173,20 @@ fn panels(
                 .default_size(RIGHT_WIDTH.min(right_max))
                 .max_size(right_max)
                 .show(&mut root, |col| {
+                    col.horizontal_wrapped(|row| {
+                        row.selectable_value(&mut ui.plots.tab, PlotTab::TimeSeries, "Time series");
+                        row.selectable_value(&mut ui.plots.tab, PlotTab::PhaseDiagram, "Phase diagram");
+                    });
                     egui::ScrollArea::vertical().scroll_bar_visibility(WHEN_NEEDED).show(col, |col| {
-                        plots_ui(col, &p.history, &mut ui.plots);
+                        match ui.plots.tab {
+                            PlotTab::TimeSeries => plots_ui(col, &p.history, &mut ui.plots),
+                            PlotTab::PhaseDiagram => {
+                                let mut out = Vec::new();
+                                let phi = p.sim.view().packing().phi();
+                                phase_ui(col, &mut p.diagram, &mut ui.scan_file, phi, &mut out);
+                                p.scans.write_batch(out);
+                            }
+                        }
                     })
                 })
                 .response

@@ -33,6 +33,10 @@ pub struct ViewArgs {
     /// Window size in logical pixels, WIDTHxHEIGHT (default 1280x720).
     #[arg(long, value_name = "WxH")]
     size: Option<String>,
+    /// Start a scan of phi at once and show the phase diagram (a screenshot
+    /// waits for the scan to finish).
+    #[arg(long)]
+    scan: bool,
 }
 
 #[cfg(feature = "gui")]
@@ -70,6 +74,7 @@ pub fn view(args: ViewArgs) -> Result<()> {
         measure_fps: args.measure_fps,
         color_by,
         size,
+        scan: args.scan,
     })? {
         bevy::app::AppExit::Success => Ok(()),
         // The visualizer has said why already.
