@@ -167,3 +167,33 @@ fn a_saved_scan_reopens_with_the_same_phi_c() {
     assert!(d.message.as_deref().is_some_and(|m| m.starts_with("not opened")), "{:?}", d.message);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn flatness_on_demand_is_the_cores_flatness_of_the_configuration_shown() {
+    use absorb::app::flatness::{FlatnessPlugin, FlatnessProbe, MeasureFlatness, samples_for};
+    use absorb::sim::observe::{FLATNESS_SIGMA, flatness};
+    let scene = Scene { phi: 0.5, ..bro_2d() };
+    let mut app = app(scene.clone());
+    app.add_plugins(FlatnessPlugin);
+    app.world_mut().write_message(SimCommand::Advance(200));
+    app.update();
+    app.world_mut().write_message(MeasureFlatness);
+    app.update();
+    let iteration = app.world().resource::<Sim>().view().iteration();
+    assert_eq!(app.world().resource::<FlatnessProbe>().measuring, Some(iteration));
+    let started = Instant::now();
+    while app.world().resource::<FlatnessProbe>().measuring.is_some() {
+        assert!(started.elapsed() < Duration::from_secs(60), "the measurement did not finish in a minute");
+        std::thread::sleep(Duration::from_millis(5));
+        app.update();
+    }
+    let probe = app.world().resource::<FlatnessProbe>();
+    let measured = probe.last.expect("a measurement");
+    assert_eq!(measured.iteration, iteration);
+    let view = app.world().resource::<Sim>().view();
+    let expected =
+        flatness(view.packing(), view.dynamics().potential, samples_for(100), FLATNESS_SIGMA, scene.seed ^ iteration)
+            .unwrap();
+    assert_eq!(measured.flatness, expected, "the same perturbations of the same configuration");
+    assert!(measured.text().starts_with(&format!("flatness {:.4} ± ", expected.per_particle_per_variance)));
+}

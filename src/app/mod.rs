@@ -2,6 +2,7 @@
 //! `absorb view` and `cargo run --release` start it.
 
 pub mod camera;
+pub mod flatness;
 pub mod history;
 pub mod impostor;
 pub mod keys;
@@ -184,6 +185,7 @@ impl Plugin for AbsorbPlugins {
         app.add_plugins(self.sim.clone()).add_plugins((
             record::RecordPlugin,
             scan::ScanPlugin,
+            flatness::FlatnessPlugin,
             screenshot::ScreenshotPlugin,
             picture::PicturePlugin,
             pick::PickPlugin,

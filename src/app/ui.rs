@@ -4,6 +4,7 @@
 //! they never reach into the particle arrays.
 
 use super::camera::{CameraOptions, PanelInsets};
+use super::flatness::{FlatnessProbe, MeasureFlatness};
 use super::keys;
 use super::limits::{DrawLimit, Drawable};
 use super::panel_state::{
@@ -58,6 +59,8 @@ struct PanelParams<'w> {
     diagnostics: Res<'w, DiagnosticsStore>,
     limit: Res<'w, DrawLimit>,
     diagram: ResMut<'w, PhaseDiagram>,
+    flatness: Res<'w, FlatnessProbe>,
+    measure: MessageWriter<'w, MeasureFlatness>,
     scans: MessageWriter<'w, ScanCommand>,
 }
 
@@ -149,6 +152,9 @@ fn panels(
                         let mut out = Vec::new();
                         ui.editing = false;
                         controls_ui(col, &mut ui, &p.sim, &mut p.settings, now, &mut out);
+                        if flatness_ui(col, &p.flatness) {
+                            p.measure.write(MeasureFlatness);
+                        }
                         col.separator();
                         // Copies, written back only when they changed: a change
                         // makes the picture refill its buffers.
@@ -252,6 +258,25 @@ pub fn readouts_ui(
             ui.colored_label(egui::Color32::from_rgb(255, 120, 90), err);
         }
     });
+}
+
+/// The flatness of the configuration on screen: a button, then the value
+/// with its error and the iteration it was measured at. True when clicked.
+fn flatness_ui(ui: &mut egui::Ui, probe: &FlatnessProbe) -> bool {
+    let mut clicked = false;
+    ui.horizontal_wrapped(|ui| {
+        let button = egui::Button::new("Measure flatness");
+        let hint = "<dU> / (N sigma_p^2) under random kicks of sigma_p = 0.015 diameters: lower is flatter";
+        clicked = ui.add_enabled(probe.measuring.is_none(), button).on_hover_text(hint).clicked();
+        if let Some(k) = probe.measuring {
+            ui.label(format!("measuring iteration {k} ..."));
+        } else if let Some(e) = &probe.error {
+            ui.colored_label(egui::Color32::from_rgb(255, 120, 90), e);
+        } else if let Some(m) = &probe.last {
+            ui.label(m.text());
+        }
+    });
+    clicked
 }
 
 /// The one line left when the panels are hidden.

@@ -1,0 +1,124 @@
+//! Flatness on demand: <dU> / (N sigma_p^2) of the configuration on screen
+//! (MODEL.md, `sim::observe::flatness`), measured in the background on a
+//! copy of it while the run goes on. No window needed: tests drive it.
+
+use super::scan::spare_threads;
+use super::simulation::{Setup, Sim};
+use crate::sim::observe::{self, FLATNESS_SAMPLES, FLATNESS_SIGMA};
+use bevy::prelude::*;
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+/// Perturbations times spheres a measurement takes at most: 4000
+/// perturbations up to N = 5000, fewer beyond (200 at N = 10^5), so that
+/// one takes seconds, not minutes. The error shown says what that costs.
+const SAMPLE_SPHERES: usize = 20_000_000;
+/// Perturbations at least.
+const LEAST_SAMPLES: usize = 100;
+
+/// The perturbations a measurement of `n` spheres takes.
+pub fn samples_for(n: usize) -> usize {
+    FLATNESS_SAMPLES.min(SAMPLE_SPHERES / n.max(1)).max(LEAST_SAMPLES)
+}
+
+/// A finished measurement.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Measured {
+    /// The iteration of the configuration measured.
+    pub iteration: u64,
+    /// Spheres in it.
+    pub n: usize,
+    /// What was measured.
+    pub flatness: observe::Flatness,
+}
+
+impl Measured {
+    /// `flatness 0.532 ± 0.011 (iteration 2100, 4000 perturbations)`:
+    /// <dU> / (N sigma_p^2) with its standard error.
+    pub fn text(&self) -> String {
+        let f = &self.flatness;
+        format!(
+            "flatness {:.4} ± {:.4} (iteration {}, {} perturbations)",
+            f.per_particle_per_variance,
+            f.error / (self.n as f64 * f.sigma_p * f.sigma_p),
+            self.iteration,
+            f.samples
+        )
+    }
+}
+
+/// The last measurement, the one in flight and why one failed.
+#[derive(Resource, Default)]
+pub struct FlatnessProbe {
+    /// The last finished measurement.
+    pub last: Option<Measured>,
+    /// The iteration being measured now.
+    pub measuring: Option<u64>,
+    /// Why the last one failed.
+    pub error: Option<String>,
+    results: Option<Mutex<Receiver<Result<Measured, String>>>>,
+}
+
+/// Asks for the flatness of the configuration on screen.
+#[derive(Message, Clone, Copy, Debug)]
+pub struct MeasureFlatness;
+
+/// Measures the flatness on request.
+pub struct FlatnessPlugin;
+
+impl Plugin for FlatnessPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<FlatnessProbe>()
+            .add_message::<MeasureFlatness>()
+            .add_systems(Update, (start, collect).chain());
+    }
+}
+
+fn start(
+    mut asked: MessageReader<MeasureFlatness>,
+    mut probe: ResMut<FlatnessProbe>,
+    sim: Res<Sim>,
+    setup: Res<Setup>,
+) {
+    if asked.read().count() == 0 || probe.measuring.is_some() {
+        return;
+    }
+    let view = sim.view();
+    let packing = view.packing().clone();
+    let potential = view.dynamics().potential;
+    let iteration = view.iteration();
+    let seed = setup.scene.seed ^ iteration;
+    let n = packing.len();
+    let samples = samples_for(n);
+    let (send, results) = channel();
+    std::thread::spawn(move || {
+        let measure = || observe::flatness(&packing, potential, samples, FLATNESS_SIGMA, seed);
+        let result = match rayon::ThreadPoolBuilder::new().num_threads(spare_threads()).build() {
+            Ok(pool) => pool.install(measure),
+            Err(_) => measure(),
+        };
+        let _ = send.send(result.map(|flatness| Measured { iteration, n, flatness }).map_err(|e| e.to_string()));
+    });
+    probe.measuring = Some(iteration);
+    probe.error = None;
+    probe.results = Some(Mutex::new(results));
+}
+
+fn collect(mut probe: ResMut<FlatnessProbe>) {
+    let Some(results) = &probe.results else { return };
+    let received = match results.lock() {
+        Ok(r) => r.try_recv(),
+        Err(_) => Err(TryRecvError::Disconnected),
+    };
+    let outcome = match received {
+        Err(TryRecvError::Empty) => return,
+        Ok(outcome) => outcome,
+        Err(TryRecvError::Disconnected) => Err("the measurement stopped before it finished".into()),
+    };
+    match outcome {
+        Ok(m) => probe.last = Some(m),
+        Err(e) => probe.error = Some(e),
+    }
+    probe.measuring = None;
+    probe.results = None;
+}
