@@ -32,6 +32,7 @@ pub mod bench;
 pub mod budget;
 pub mod error;
 pub mod io;
+pub mod lecture;
 pub mod run;
 pub mod scene;
 pub mod sim;

@@ -90,6 +90,17 @@ pub enum Start {
 /// An RGB colour, components in [0, 1].
 pub type Rgb = [f32; 3];
 
+/// The window's look: dark panels on a dark background, or light ones on
+/// white for a projector in a bright room.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Theme {
+    /// Dark panels; the background is the scene's `background`.
+    #[default]
+    Dark,
+    /// Light panels on a near-white background.
+    Light,
+}
+
 /// What the visualizer needs beyond the physics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -109,6 +120,8 @@ pub struct View {
     pub camera_yaw: f64,
     /// Camera elevation above the horizontal plane, in degrees.
     pub camera_pitch: f64,
+    /// Dark or light panels and background.
+    pub theme: Theme,
 }
 
 impl Default for View {
@@ -121,6 +134,7 @@ impl Default for View {
             camera_distance: 2.8,
             camera_yaw: 30.0,
             camera_pitch: 25.0,
+            theme: Theme::Dark,
         }
     }
 }

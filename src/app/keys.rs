@@ -2,6 +2,7 @@
 //! overlay shows. A presenter's remote sends some of them.
 
 use super::camera::ResetView;
+use super::lecture::LectureState;
 use super::panel_state::UiState;
 use super::scan::ScanCommand;
 use super::screenshot::CaptureRequest;
@@ -11,7 +12,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 
 /// Every key the window answers to, for the help overlay.
-pub const KEYS: [(&str, &str); 13] = [
+pub const KEYS: [(&str, &str); 15] = [
     ("Space", "play / pause"),
     ("Right arrow", "one iteration"),
     ("Up / Down", "phi + / - 0.001 (with Shift: 0.01)"),
@@ -20,6 +21,8 @@ pub const KEYS: [(&str, &str); 13] = [
     ("H", "panels, then the status bar alone, then nothing"),
     ("C", "fit the box in the view"),
     ("M", "pin this run on the phase diagram"),
+    ("Page Down / Up", "next / previous step of a lecture"),
+    ("N", "lecture notes shown / hidden"),
     ("S", "show all, overlapping only, overlapping + points, a slab (3D)"),
     ("[ / ]", "move the slab"),
     ("click / Esc", "select a sphere / clear the selection"),
@@ -76,6 +79,9 @@ pub(super) fn keys(
     if input.just_pressed(KeyCode::KeyM) {
         out.scans.write(ScanCommand::Pin);
     }
+    if input.just_pressed(KeyCode::KeyN) {
+        out.lecture.notes_shown = !out.lecture.notes_shown;
+    }
     let p = sim.view().packing();
     if p.dim() >= 3 && input.just_pressed(KeyCode::KeyS) {
         show.mode = show.mode.next();
@@ -94,6 +100,7 @@ pub(super) struct KeyOutputs<'w> {
     view: MessageWriter<'w, ResetView>,
     show: ResMut<'w, Show>,
     scans: MessageWriter<'w, ScanCommand>,
+    lecture: ResMut<'w, LectureState>,
 }
 
 /// The key list.

@@ -6,6 +6,7 @@ pub mod flatness;
 pub mod history;
 pub mod impostor;
 pub mod keys;
+pub mod lecture;
 pub mod limits;
 pub mod panel_state;
 pub mod phase_panel;
@@ -60,6 +61,8 @@ pub struct ViewOptions {
     pub size: (u32, u32),
     /// Start a scan of phi and show the phase diagram.
     pub scan: bool,
+    /// Open this lecture at this step (from 0).
+    pub lecture: Option<(PathBuf, usize)>,
 }
 
 /// The scripted-figure mode of `absorb view --screenshot`.
@@ -103,6 +106,9 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     app.insert_resource(bevy::render::error_handler::RenderErrorHandler(on_render_error));
     app.insert_resource(sim).add_plugins(AbsorbPlugins { sim: SimulationPlugin::new(setup) });
     app.insert_resource(options.color_by);
+    if let Some((path, step)) = options.lecture {
+        app.world_mut().write_message(lecture::LectureCommand::Open(path, step));
+    }
     if options.scan {
         app.world_mut().write_message(scan::ScanCommand::Start);
         app.world_mut().resource_mut::<panel_state::UiState>().plots.tab = plots::PlotTab::PhaseDiagram;
@@ -186,6 +192,7 @@ impl Plugin for AbsorbPlugins {
             record::RecordPlugin,
             scan::ScanPlugin,
             flatness::FlatnessPlugin,
+            lecture::LecturePlugin,
             screenshot::ScreenshotPlugin,
             picture::PicturePlugin,
             pick::PickPlugin,

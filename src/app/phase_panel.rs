@@ -20,8 +20,10 @@ pub const SCAN_COLOURS: [egui::Color32; 5] = [
     egui::Color32::from_rgb(204, 121, 167),
     egui::Color32::from_rgb(86, 180, 233),
 ];
-/// The live run's phi and its pins.
-const LIVE_COLOUR: egui::Color32 = egui::Color32::from_rgb(240, 228, 66);
+/// The live run's phi and its pins: yellow on the dark theme, dark gold on the light.
+fn live_colour(ui: &egui::Ui) -> egui::Color32 {
+    if ui.visuals().dark_mode { egui::Color32::from_rgb(240, 228, 66) } else { egui::Color32::from_rgb(150, 110, 0) }
+}
 /// Where "save" writes by default.
 pub const DEFAULT_SCAN_FILE: &str = "phase-diagram.csv";
 
@@ -112,6 +114,7 @@ pub fn phase_ui(
 /// f_inf (points with error bars, joined) and the share of absorbed runs
 /// (dashed) against phi.
 fn activity_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, height: f32) {
+    let live = live_colour(ui);
     ui.label(egui::RichText::new("Steady activity f_inf (solid), share absorbed (dashed)").strong());
     let response = axes(Plot::new("phase-activity"), "f_inf, share", false)
         .height(height)
@@ -146,13 +149,10 @@ fn activity_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, heigh
             if !diagram.pins.is_empty() {
                 let pins: Vec<[f64; 2]> = diagram.pins.iter().map(|p| [p.phi, p.activity]).collect();
                 plot.points(
-                    Points::new("pinned", PlotPoints::from(pins))
-                        .color(LIVE_COLOUR)
-                        .shape(MarkerShape::Diamond)
-                        .radius(5.0),
+                    Points::new("pinned", PlotPoints::from(pins)).color(live).shape(MarkerShape::Diamond).radius(5.0),
                 );
             }
-            plot.vline(VLine::new("this run", live_phi).color(LIVE_COLOUR).width(1.0).style(LineStyle::dashed_loose()));
+            plot.vline(VLine::new("this run", live_phi).color(live).width(1.0).style(LineStyle::dashed_loose()));
         });
     line_tags(ui, &response, diagram, live_phi);
 }
@@ -160,6 +160,7 @@ fn activity_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, heigh
 /// The mean tau of the runs at each phi (absorption time below phi_c,
 /// relaxation time above), on a logarithmic axis.
 fn tau_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, height: f32) {
+    let live = live_colour(ui);
     ui.label(egui::RichText::new("tau: iterations to absorb (below phi_c) or to relax").strong());
     let response = axes(Plot::new("phase-tau"), "tau", true).height(height * 0.7).show(ui, |plot| {
         for (i, scan) in diagram.scans.iter().enumerate() {
@@ -173,7 +174,7 @@ fn tau_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, height: f3
                 plot.vline(VLine::new(format!("phi_c {}", i + 1), phi_c).color(colour).width(1.5));
             }
         }
-        plot.vline(VLine::new("this run", live_phi).color(LIVE_COLOUR).width(1.0).style(LineStyle::dashed_loose()));
+        plot.vline(VLine::new("this run", live_phi).color(live).width(1.0).style(LineStyle::dashed_loose()));
     });
     line_tags(ui, &response, diagram, live_phi);
 }
@@ -202,6 +203,7 @@ fn axes<'a>(plot: Plot<'a>, y: &str, log: bool) -> Plot<'a> {
 /// colour and "this run" where the live run is; tags that would cover each
 /// other go a row down.
 fn line_tags(ui: &egui::Ui, response: &PlotResponse<()>, diagram: &PhaseDiagram, live_phi: f64) {
+    let live = live_colour(ui);
     let mut lines: Vec<(String, f64, egui::Color32)> = diagram
         .scans
         .iter()
@@ -211,7 +213,7 @@ fn line_tags(ui: &egui::Ui, response: &PlotResponse<()>, diagram: &PhaseDiagram,
             Some((format!("phi_c {}", i + 1), phi_c, scan_colour(i)))
         })
         .collect();
-    lines.push(("this run".into(), live_phi, LIVE_COLOUR));
+    lines.push(("this run".into(), live_phi, live));
     let frame = *response.transform.frame();
     let painter = ui.painter().with_clip_rect(frame);
     let font = egui::TextStyle::Small.resolve(ui.style());

@@ -11,7 +11,7 @@ use super::show::{self, Show, ShowMode, Shown};
 use super::simulation::{Setup, Sim};
 use super::snapshot::View;
 use crate::budget::MemoryLimit;
-use crate::scene::Rgb;
+use crate::scene::{Rgb, Theme};
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::pbr::MaterialPlugin;
 use bevy::prelude::*;
@@ -166,8 +166,19 @@ impl Plugin for PicturePlugin {
 fn setup_legend(mut commands: Commands, setup: Res<Setup>) {
     let view = &setup.scene.view;
     commands.insert_resource(Legend::new(view.resting_color, view.active_color));
-    commands.insert_resource(ClearColor(to_color(view.background)));
+    commands.insert_resource(ClearColor(to_color(background(view))));
 }
+
+/// The background under the theme: the scene's own in the dark theme.
+pub fn background(view: &crate::scene::View) -> Rgb {
+    match view.theme {
+        Theme::Dark => view.background,
+        Theme::Light => LIGHT_BACKGROUND,
+    }
+}
+
+/// The light theme's background: a warm white that a projector does not glare.
+const LIGHT_BACKGROUND: Rgb = [0.96, 0.96, 0.94];
 
 /// A loaded scene brings its own colours.
 fn restyle(setup: Res<Setup>, legend: Option<ResMut<Legend>>, mut clear: ResMut<ClearColor>) {
@@ -180,7 +191,7 @@ fn restyle(setup: Res<Setup>, legend: Option<ResMut<Legend>>, mut clear: ResMut<
     if fresh.activity != legend.activity {
         *legend = fresh;
     }
-    clear.0 = to_color(view.background);
+    clear.0 = to_color(background(view));
 }
 
 /// Spheres filled per task when the buffers are filled in parallel.
@@ -393,10 +404,13 @@ const LINE_WIDTH: f32 = 2.0;
 /// The window height, in pixels, at which outlines are [`LINE_WIDTH`] wide.
 const LINE_WIDTH_AT_HEIGHT: f32 = 720.0;
 
-fn draw_box(sim: Res<Sim>, show: Res<Show>, mut gizmos: Gizmos) {
+fn draw_box(sim: Res<Sim>, show: Res<Show>, setup: Res<Setup>, mut gizmos: Gizmos) {
     let p = sim.view().packing();
     let side = p.side() as f32;
-    let color = Color::srgb(0.75, 0.75, 0.8);
+    let color = match setup.scene.view.theme {
+        Theme::Dark => Color::srgb(0.75, 0.75, 0.8),
+        Theme::Light => Color::srgb(0.25, 0.25, 0.3),
+    };
     if p.dim() < 3 {
         gizmos.rect(Isometry3d::IDENTITY, Vec2::splat(side), color);
         return;

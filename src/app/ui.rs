@@ -6,6 +6,7 @@
 use super::camera::{CameraOptions, PanelInsets};
 use super::flatness::{FlatnessProbe, MeasureFlatness};
 use super::keys;
+use super::lecture::{LectureCommand, LectureState, lecture_ui};
 use super::limits::{DrawLimit, Drawable};
 use super::panel_state::{
     PHI_FINE_HALF_RANGE, PHI_RANGE, PanelStatePlugin, PanelsShown, UiState, UiSystems, catalog, status_text,
@@ -20,7 +21,7 @@ use super::scan::{PhaseDiagram, ScanCommand};
 use super::screenshot::CaptureRequest;
 use super::show::Show;
 use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
-use crate::scene::MAX_PARTICLES;
+use crate::scene::{MAX_PARTICLES, Theme};
 use crate::sim::packing::Radii;
 use crate::sim::{BatchMode, Param, Potential, SchemeKind};
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
@@ -43,7 +44,7 @@ impl Plugin for UiPlugin {
 #[derive(bevy::ecs::system::SystemParam)]
 struct PanelParams<'w> {
     sim: Res<'w, Sim>,
-    setup: Res<'w, Setup>,
+    setup: ResMut<'w, Setup>,
     settings: ResMut<'w, SimSettings>,
     last: Res<'w, LastStats>,
     history: Res<'w, PlotHistory>,
@@ -61,6 +62,8 @@ struct PanelParams<'w> {
     diagram: ResMut<'w, PhaseDiagram>,
     flatness: Res<'w, FlatnessProbe>,
     measure: MessageWriter<'w, MeasureFlatness>,
+    lecture: ResMut<'w, LectureState>,
+    lecture_out: MessageWriter<'w, LectureCommand>,
     scans: MessageWriter<'w, ScanCommand>,
 }
 
@@ -109,6 +112,11 @@ fn panels(
         });
         *styled = true;
     }
+    let dark = p.setup.scene.view.theme == Theme::Dark;
+    let wanted = if dark { egui::ThemePreference::Dark } else { egui::ThemePreference::Light };
+    if ctx.options(|o| o.theme_preference) != wanted {
+        ctx.set_theme(wanted);
+    }
     let logical = ctx.viewport_rect().size() * ctx.zoom_factor();
     let zoom = panel_zoom(logical.y, ui.ui_scale);
     if (ctx.zoom_factor() - zoom).abs() > 1e-3 {
@@ -142,6 +150,17 @@ fn panels(
                 .response
                 .rect
                 .height();
+            if p.lecture.lecture.is_some() && p.lecture.notes_shown {
+                insets.bottom = egui::Panel::bottom("lecture")
+                    .show(&mut root, |row| {
+                        if let Some(asked) = lecture_ui(row, &mut p.lecture) {
+                            p.lecture_out.write(asked);
+                        }
+                    })
+                    .response
+                    .rect
+                    .height();
+            }
             insets.left = egui::Panel::left("controls")
                 .default_size(LEFT_WIDTH.min(left_max))
                 .max_size(left_max)
@@ -169,6 +188,14 @@ fn panels(
                         setup_ui(col, &mut ui, &p.setup, p.limit.0.as_ref(), &mut out);
                         col.separator();
                         output_ui(col, &mut ui, &p.setup, &mut p.recorder, &mut p.capture, &mut out);
+                        col.separator();
+                        let mut theme = p.setup.scene.view.theme;
+                        if let Some(asked) = lectures_ui(col, &mut p.lecture, &mut theme) {
+                            p.lecture_out.write(asked);
+                        }
+                        if theme != p.setup.scene.view.theme {
+                            p.setup.scene.view.theme = theme;
+                        }
                         commands.write_batch(out);
                     })
                 })
@@ -219,6 +246,11 @@ fn panels(
     Ok(())
 }
 
+/// Green for "absorbed", readable on either theme.
+fn calm(ui: &egui::Ui) -> egui::Color32 {
+    if ui.visuals().dark_mode { egui::Color32::LIGHT_GREEN } else { egui::Color32::from_rgb(0, 120, 40) }
+}
+
 fn fps(diagnostics: &DiagnosticsStore) -> f64 {
     diagnostics.get(&FrameTimeDiagnosticsPlugin::FPS).and_then(|d| d.smoothed()).unwrap_or(0.0)
 }
@@ -243,7 +275,7 @@ pub fn readouts_ui(
         ui.label(format!("active pairs {}", s.active_pairs));
         ui.separator();
         match sim.view().absorbed_at() {
-            Some(k) => ui.colored_label(egui::Color32::LIGHT_GREEN, format!("absorbed at iteration {k}")),
+            Some(k) => ui.colored_label(calm(ui), format!("absorbed at iteration {k}")),
             None => ui.label("active"),
         };
         ui.separator();
@@ -279,6 +311,48 @@ fn flatness_ui(ui: &mut egui::Ui, probe: &FlatnessProbe) -> bool {
     clicked
 }
 
+/// Lectures in lectures/ and any other by its path, and the look for a
+/// projector: dark or light.
+fn lectures_ui(ui: &mut egui::Ui, state: &mut LectureState, theme: &mut Theme) -> Option<LectureCommand> {
+    let mut asked = None;
+    ui.heading("Lecture and projector");
+    ui.horizontal_wrapped(|ui| {
+        ui.label("look");
+        ui.radio_value(theme, Theme::Dark, "dark");
+        ui.radio_value(theme, Theme::Light, "light");
+    });
+    for path in lecture_files() {
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if ui.button(format!("Lecture: {name}")).on_hover_text("Page Down / Page Up move between its steps").clicked() {
+            asked = Some(LectureCommand::Open(path, 0));
+        }
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.add(egui::TextEdit::singleline(&mut state.open_path).desired_width(ui.available_width() - 110.0));
+        if ui.button("Open lecture").clicked() {
+            asked = Some(LectureCommand::Open(PathBuf::from(&state.open_path), 0));
+        }
+    });
+    if state.lecture.is_some() && !state.notes_shown && ui.button("Show the notes (N)").clicked() {
+        state.notes_shown = true;
+    }
+    if let Some(e) = &state.error {
+        ui.colored_label(egui::Color32::from_rgb(255, 120, 90), e);
+    }
+    asked
+}
+
+/// The lecture files in lectures/ (here, else beside the sources).
+pub fn lecture_files() -> Vec<PathBuf> {
+    let here = PathBuf::from("lectures");
+    let dir = if here.is_dir() { here } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lectures") };
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect())
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
 /// The one line left when the panels are hidden.
 pub fn status_bar_ui(ui: &mut egui::Ui, sim: &Sim, last: &LastStats, settings: &SimSettings) {
     ui.horizontal_wrapped(|ui| {
@@ -286,7 +360,7 @@ pub fn status_bar_ui(ui: &mut egui::Ui, sim: &Sim, last: &LastStats, settings: &
         ui.strong(format!("iteration {}", sim.view().iteration()));
         ui.label(format!("f_a = {:.4}", s.activity));
         match sim.view().absorbed_at() {
-            Some(k) => ui.colored_label(egui::Color32::LIGHT_GREEN, format!("absorbed at {k}")),
+            Some(k) => ui.colored_label(calm(ui), format!("absorbed at {k}")),
             None => ui.label("active"),
         };
         ui.separator();

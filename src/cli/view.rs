@@ -37,6 +37,12 @@ pub struct ViewArgs {
     /// waits for the scan to finish).
     #[arg(long)]
     scan: bool,
+    /// Open a lecture file (RON, see lectures/): Page Down / Page Up move between its steps.
+    #[arg(long, value_name = "FILE")]
+    lecture: Option<PathBuf>,
+    /// The lecture's step to start at, from 1.
+    #[arg(long, value_name = "K", requires = "lecture")]
+    step: Option<usize>,
 }
 
 #[cfg(feature = "gui")]
@@ -63,6 +69,21 @@ pub fn view(args: ViewArgs) -> Result<()> {
         no_panels: args.no_panels,
     });
     let path = args.scene.is_some().then_some(path);
+    let lecture = match &args.lecture {
+        None => None,
+        Some(file) => {
+            let lecture = absorb::lecture::Lecture::load(file)?;
+            let step = args.step.unwrap_or(1);
+            if !(1..=lecture.steps.len()).contains(&step) {
+                anyhow::bail!(
+                    "--step {step} is not allowed: {} has steps 1 to {}",
+                    file.display(),
+                    lecture.steps.len()
+                );
+            }
+            Some((file.clone(), step - 1))
+        }
+    };
     let size = match args.size.as_deref() {
         None => absorb::app::WINDOW_SIZE,
         Some(text) => parse_size(text)?,
@@ -75,6 +96,7 @@ pub fn view(args: ViewArgs) -> Result<()> {
         color_by,
         size,
         scan: args.scan,
+        lecture,
     })? {
         bevy::app::AppExit::Success => Ok(()),
         // The visualizer has said why already.

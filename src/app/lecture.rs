@@ -1,0 +1,183 @@
+//! A lecture in the window: Page Down and Page Up (what a presenter's
+//! remote sends) and the arrows of the notes panel move between its steps;
+//! each step loads its scene and may start a scan. The notes panel itself
+//! is drawn by the panels (`lecture_ui`). No window needed: tests drive it.
+
+use super::panel_state::UiState;
+use super::plots::PlotTab;
+use super::scan::ScanCommand;
+use super::simulation::{Setup, SimCommand, StatusLine};
+use crate::lecture::Lecture;
+use bevy::prelude::*;
+use bevy_egui::egui;
+use std::path::PathBuf;
+
+/// The lecture on screen.
+#[derive(Resource, Default)]
+pub struct LectureState {
+    /// The lecture, if one is open.
+    pub lecture: Option<Lecture>,
+    /// The step shown.
+    pub current: usize,
+    /// The notes panel is shown.
+    pub notes_shown: bool,
+    /// Why the last lecture file did not open.
+    pub error: Option<String>,
+    /// The path typed in "open lecture".
+    pub open_path: String,
+    /// A scan waits for the step's scene: it starts once the run is not this one.
+    scan_after_run: Option<u64>,
+}
+
+impl LectureState {
+    /// The step shown, if a lecture is open.
+    pub fn step(&self) -> Option<&crate::lecture::Step> {
+        self.lecture.as_ref()?.steps.get(self.current)
+    }
+}
+
+/// What the keys and the notes panel ask of the lecture.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub enum LectureCommand {
+    /// Open a lecture file at this step (from 0).
+    Open(PathBuf, usize),
+    /// Show this step (from 0).
+    Go(usize),
+    /// The next step.
+    Next,
+    /// The step before.
+    Previous,
+}
+
+/// Opens lectures and moves between their steps.
+pub struct LecturePlugin;
+
+impl Plugin for LecturePlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<LectureState>()
+            .add_message::<LectureCommand>()
+            .add_systems(Update, (lecture_keys, lecture_commands, keep_theme, start_scan).chain());
+    }
+}
+
+fn lecture_keys(input: Option<Res<ButtonInput<KeyCode>>>, mut out: MessageWriter<LectureCommand>) {
+    let Some(input) = input else { return };
+    if input.just_pressed(KeyCode::PageDown) {
+        out.write(LectureCommand::Next);
+    }
+    if input.just_pressed(KeyCode::PageUp) {
+        out.write(LectureCommand::Previous);
+    }
+}
+
+fn lecture_commands(
+    mut commands: MessageReader<LectureCommand>,
+    mut state: ResMut<LectureState>,
+    mut sim: MessageWriter<SimCommand>,
+    setup: Res<Setup>,
+    mut status: ResMut<StatusLine>,
+) {
+    for command in commands.read() {
+        let count = state.lecture.as_ref().map_or(0, |l| l.steps.len());
+        let target = match command {
+            LectureCommand::Open(path, step) => match Lecture::load(path) {
+                Ok(lecture) => {
+                    let last = lecture.steps.len() - 1;
+                    state.lecture = Some(lecture);
+                    state.notes_shown = true;
+                    state.error = None;
+                    state.open_path = path.display().to_string();
+                    if *step > last {
+                        state.error = Some(format!(
+                            "--step {} is not allowed: this lecture has steps 1 to {}",
+                            step + 1,
+                            last + 1
+                        ));
+                    }
+                    (*step).min(last)
+                }
+                Err(e) => {
+                    state.error = Some(e.to_string());
+                    continue;
+                }
+            },
+            _ if count == 0 => continue,
+            LectureCommand::Go(k) => (*k).min(count - 1),
+            LectureCommand::Next => (state.current + 1).min(count - 1),
+            LectureCommand::Previous => state.current.saturating_sub(1),
+        };
+        let moved = target != state.current || matches!(command, LectureCommand::Open(..));
+        if !moved {
+            continue;
+        }
+        state.current = target;
+        let Some(step) = state.step() else { continue };
+        match &step.scene {
+            Ok(path) => {
+                sim.write(SimCommand::Load(path.clone()));
+                let scan = step.scan;
+                state.scan_after_run = scan.then_some(setup.run);
+                status.0 = None;
+            }
+            Err(e) => status.0 = Some(format!("step {}: {e}", target + 1)),
+        }
+    }
+}
+
+/// A step's scan starts once its scene has replaced the run, and the
+/// phase diagram is shown.
+fn start_scan(
+    mut state: ResMut<LectureState>,
+    setup: Res<Setup>,
+    mut scans: MessageWriter<ScanCommand>,
+    ui: Option<ResMut<UiState>>,
+) {
+    if state.scan_after_run.is_none_or(|run| run == setup.run) {
+        return;
+    }
+    state.scan_after_run = None;
+    scans.write(ScanCommand::Start);
+    if let Some(mut ui) = ui {
+        ui.plots.tab = PlotTab::PhaseDiagram;
+    }
+}
+
+/// A lecture's theme holds for every step, whatever the scenes say.
+fn keep_theme(state: Res<LectureState>, mut setup: ResMut<Setup>) {
+    let Some(theme) = state.lecture.as_ref().and_then(|l| l.theme) else { return };
+    if setup.scene.view.theme != theme {
+        setup.scene.view.theme = theme;
+    }
+}
+
+/// The notes panel: the lecture's title, the step's number and title, its
+/// notes (or why its scene did not load), and arrows. Returns what was asked.
+pub fn lecture_ui(ui: &mut egui::Ui, state: &mut LectureState) -> Option<LectureCommand> {
+    let mut asked = None;
+    let Some(lecture) = &state.lecture else { return None };
+    let count = lecture.steps.len();
+    let step = &lecture.steps[state.current.min(count - 1)];
+    ui.horizontal_wrapped(|ui| {
+        if ui.add_enabled(state.current > 0, egui::Button::new("< Previous")).on_hover_text("Page Up").clicked() {
+            asked = Some(LectureCommand::Previous);
+        }
+        if ui.add_enabled(state.current + 1 < count, egui::Button::new("Next >")).on_hover_text("Page Down").clicked() {
+            asked = Some(LectureCommand::Next);
+        }
+        ui.label(format!("{} | step {} of {}:", lecture.title, state.current + 1, count));
+        ui.heading(&step.title);
+        if ui.button("Hide notes").on_hover_text("N shows them again").clicked() {
+            state.notes_shown = false;
+        }
+    });
+    if let Err(e) = &step.scene {
+        ui.colored_label(egui::Color32::from_rgb(255, 120, 90), format!("this step's scene did not load: {e}"));
+    }
+    if let Some(e) = &state.error {
+        ui.colored_label(egui::Color32::from_rgb(255, 120, 90), e);
+    }
+    if !step.notes.is_empty() {
+        ui.label(egui::RichText::new(&step.notes).size(ui.style().text_styles[&egui::TextStyle::Body].size * 1.15));
+    }
+    asked
+}
