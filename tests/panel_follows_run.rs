@@ -6,7 +6,7 @@
 #![cfg(feature = "gui")]
 
 use absorb::app::panel_state::{PanelStatePlugin, UiState, status_text};
-use absorb::app::simulation::{Setup, Sim, SimCommand, SimulationPlugin, StatusLine};
+use absorb::app::simulation::{Setup, Sim, SimCommand, SimSettings, SimulationPlugin, StatusLine};
 use absorb::scene::{Scene, Start};
 use absorb::sim::{BatchMode, Dynamics, Potential, Scheme, SchemeKind};
 use bevy::prelude::*;
@@ -83,6 +83,9 @@ fn loading_a_scene_puts_its_values_in_every_control() {
         expected.start = Start::Random;
         expected.overlap_tolerance = Some(scene.overlap_tolerance());
         assert_eq!(restart, expected, "{name}");
+        // Paused, so that a fast scene (200 iterations a second) has not
+        // stepped away from its start when it is compared.
+        app.world_mut().resource_mut::<SimSettings>().playing = false;
         app.world_mut().write_message(SimCommand::Rebuild(Box::new(restart)));
         app.update();
         let sim = app.world().resource::<Sim>().view();
