@@ -121,4 +121,8 @@ fn steps_load_their_scenes_a_missing_one_says_so_and_the_others_work() {
     send(&mut app, LectureCommand::Previous);
     assert_eq!(app.world().resource::<LectureState>().current, 0);
     assert_eq!(app.world().resource::<Setup>().path.as_ref().and_then(|p| p.file_stem()).unwrap(), "absorbing-3d");
+    // Back at step three: its scan is shown again, not run again.
+    send(&mut app, LectureCommand::Go(2));
+    assert_eq!(app.world().resource::<Setup>().path.as_ref().and_then(|p| p.file_stem()).unwrap(), "default");
+    assert_eq!(app.world().resource::<PhaseDiagram>().scans.len(), 1);
 }

@@ -188,7 +188,8 @@ fn flatness_on_demand_is_the_cores_flatness_of_the_configuration_shown() {
         app.update();
     }
     let probe = app.world().resource::<FlatnessProbe>();
-    let measured = probe.last.expect("a measurement");
+    let measured = probe.last.clone().expect("a measurement");
+    assert_eq!(probe.kept, vec![measured.clone()]);
     assert_eq!(measured.iteration, iteration);
     let view = app.world().resource::<Sim>().view();
     let expected =

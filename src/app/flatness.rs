@@ -22,12 +22,16 @@ pub fn samples_for(n: usize) -> usize {
 }
 
 /// A finished measurement.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Measured {
     /// The iteration of the configuration measured.
     pub iteration: u64,
     /// Spheres in it.
     pub n: usize,
+    /// The scheme that made it, in words.
+    pub label: String,
+    /// It was absorbed (a minimum), not a snapshot of an active run.
+    pub absorbed: bool,
     /// What was measured.
     pub flatness: observe::Flatness,
 }
@@ -47,11 +51,16 @@ impl Measured {
     }
 }
 
-/// The last measurement, the one in flight and why one failed.
+/// Measurements kept to compare (SGD's minimum against RCD's).
+pub const KEPT: usize = 4;
+
+/// The last measurements, the one in flight and why one failed.
 #[derive(Resource, Default)]
 pub struct FlatnessProbe {
     /// The last finished measurement.
     pub last: Option<Measured>,
+    /// The last [`KEPT`] measurements, oldest first (the last among them).
+    pub kept: Vec<Measured>,
     /// The iteration being measured now.
     pub measuring: Option<u64>,
     /// Why the last one failed.
@@ -84,6 +93,7 @@ fn start(
         return;
     }
     let view = sim.view();
+    let (label, absorbed) = (view.dynamics().summary(), view.absorbed_at().is_some());
     let packing = view.packing().clone();
     let potential = view.dynamics().potential;
     let iteration = view.iteration();
@@ -97,7 +107,9 @@ fn start(
             Ok(pool) => pool.install(measure),
             Err(_) => measure(),
         };
-        let _ = send.send(result.map(|flatness| Measured { iteration, n, flatness }).map_err(|e| e.to_string()));
+        let _ = send.send(
+            result.map(|flatness| Measured { iteration, n, label, absorbed, flatness }).map_err(|e| e.to_string()),
+        );
     });
     probe.measuring = Some(iteration);
     probe.error = None;
@@ -116,7 +128,13 @@ fn collect(mut probe: ResMut<FlatnessProbe>) {
         Err(TryRecvError::Disconnected) => Err("the measurement stopped before it finished".into()),
     };
     match outcome {
-        Ok(m) => probe.last = Some(m),
+        Ok(m) => {
+            if probe.kept.len() == KEPT {
+                probe.kept.remove(0);
+            }
+            probe.kept.push(m.clone());
+            probe.last = Some(m);
+        }
         Err(e) => probe.error = Some(e),
     }
     probe.measuring = None;

@@ -27,6 +27,9 @@ pub struct LectureState {
     pub open_path: String,
     /// A scan waits for the step's scene: it starts once the run is not this one.
     scan_after_run: Option<u64>,
+    /// The steps whose scans have started since the lecture opened: going
+    /// back to a step shows its scan, it does not run it again.
+    scanned: Vec<usize>,
 }
 
 impl LectureState {
@@ -76,6 +79,7 @@ fn lecture_commands(
     mut sim: MessageWriter<SimCommand>,
     setup: Res<Setup>,
     mut status: ResMut<StatusLine>,
+    mut ui: Option<ResMut<UiState>>,
 ) {
     for command in commands.read() {
         let count = state.lecture.as_ref().map_or(0, |l| l.steps.len());
@@ -84,6 +88,7 @@ fn lecture_commands(
                 Ok(lecture) => {
                     let last = lecture.steps.len() - 1;
                     state.lecture = Some(lecture);
+                    state.scanned.clear();
                     state.notes_shown = true;
                     state.error = None;
                     state.open_path = path.display().to_string();
@@ -116,7 +121,13 @@ fn lecture_commands(
             Ok(path) => {
                 sim.write(SimCommand::Load(path.clone()));
                 let scan = step.scan;
-                state.scan_after_run = scan.then_some(setup.run);
+                if let Some(ui) = ui.as_deref_mut() {
+                    ui.plots.tab = if scan { PlotTab::PhaseDiagram } else { PlotTab::TimeSeries };
+                }
+                if scan && !state.scanned.contains(&target) {
+                    state.scanned.push(target);
+                    state.scan_after_run = Some(setup.run);
+                }
                 status.0 = None;
             }
             Err(e) => status.0 = Some(format!("step {}: {e}", target + 1)),
@@ -124,22 +135,13 @@ fn lecture_commands(
     }
 }
 
-/// A step's scan starts once its scene has replaced the run, and the
-/// phase diagram is shown.
-fn start_scan(
-    mut state: ResMut<LectureState>,
-    setup: Res<Setup>,
-    mut scans: MessageWriter<ScanCommand>,
-    ui: Option<ResMut<UiState>>,
-) {
+/// A step's scan starts once its scene has replaced the run.
+fn start_scan(mut state: ResMut<LectureState>, setup: Res<Setup>, mut scans: MessageWriter<ScanCommand>) {
     if state.scan_after_run.is_none_or(|run| run == setup.run) {
         return;
     }
     state.scan_after_run = None;
     scans.write(ScanCommand::Start);
-    if let Some(mut ui) = ui {
-        ui.plots.tab = PlotTab::PhaseDiagram;
-    }
 }
 
 /// A lecture's theme holds for every step, whatever the scenes say.

@@ -79,13 +79,25 @@ pub fn phase_ui(
                 Some(text) => ui.strong(text),
                 None => ui.label("phi_c: not bracketed yet"),
             };
+            // The count stays where it is, so that a button does not move
+            // under the pointer as a scan ends.
             if scan.running() {
                 ui.label(format!("{}/{} runs", scan.finished(), scan.total));
                 if ui.button("Cancel").clicked() {
                     out.push(ScanCommand::Cancel(i));
                 }
             } else {
-                if scan.source.is_none() && ui.button("Refine").on_hover_text("A denser grid around phi_c").clicked() {
+                if scan.cancelled {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!("cancelled: {} of {} runs", scan.finished(), scan.total),
+                    );
+                } else {
+                    ui.label(format!("{} runs", scan.finished()));
+                }
+                if scan.source.is_none()
+                    && ui.button("Refine").on_hover_text("Three more phi between the two that bracket phi_c").clicked()
+                {
                     out.push(ScanCommand::Refine(i));
                 }
                 if ui.button("Remove").clicked() {
@@ -97,9 +109,10 @@ pub fn phase_ui(
     if let Some(message) = &diagram.message {
         ui.colored_label(egui::Color32::from_rgb(255, 170, 90), message);
     }
-    let height = ((ui.available_height() - 120.0) / 2.0).clamp(120.0, 320.0);
-    activity_plot(ui, diagram, live_phi, height);
-    tau_plot(ui, diagram, live_phi, height);
+    let height = ((ui.available_height() - 120.0) / 2.0).clamp(150.0, 320.0);
+    let range = phi_range(diagram, live_phi);
+    activity_plot(ui, diagram, live_phi, height, range);
+    tau_plot(ui, diagram, live_phi, height, range);
     ui.horizontal_wrapped(|ui| {
         ui.add(egui::TextEdit::singleline(file).desired_width(150.0));
         if ui.button("Save").on_hover_text("The runs of these scans, as absorb sweep merge writes them").clicked() {
@@ -113,10 +126,33 @@ pub fn phase_ui(
 
 /// f_inf (points with error bars, joined) and the share of absorbed runs
 /// (dashed) against phi.
-fn activity_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, height: f32) {
+/// The phi both plots show: every scan's levels and pins, and the live
+/// run's phi only when it lies near them (a 2D run at 0.82 would squash a 3D
+/// scan around 0.57 into a corner); None: no scan yet.
+fn phi_range(diagram: &PhaseDiagram, live_phi: f64) -> Option<(f64, f64)> {
+    let phis =
+        diagram.scans.iter().flat_map(|s| s.runs.iter().map(|r| r.phi)).chain(diagram.pins.iter().map(|p| p.phi));
+    let (low, high) = phis.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| (l.min(p), h.max(p)));
+    if !low.is_finite() {
+        return None;
+    }
+    let margin = (high - low).max(0.02);
+    Some(if live_phi >= low - margin && live_phi <= high + margin {
+        (low.min(live_phi), high.max(live_phi))
+    } else {
+        (low, high)
+    })
+}
+
+/// The live run's line, where it falls inside the plots' range.
+fn shows_live(range: Option<(f64, f64)>, live_phi: f64) -> bool {
+    range.is_none_or(|(low, high)| (low..=high).contains(&live_phi))
+}
+
+fn activity_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, height: f32, range: Option<(f64, f64)>) {
     let live = live_colour(ui);
     ui.label(egui::RichText::new("Steady activity f_inf (solid), share absorbed (dashed)").strong());
-    let response = axes(Plot::new("phase-activity"), "f_inf, share", false)
+    let response = axes(Plot::new("phase-activity"), "f_inf, share", false, range)
         .height(height)
         .include_y(0.0)
         .include_y(1.0)
@@ -152,17 +188,19 @@ fn activity_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, heigh
                     Points::new("pinned", PlotPoints::from(pins)).color(live).shape(MarkerShape::Diamond).radius(5.0),
                 );
             }
-            plot.vline(VLine::new("this run", live_phi).color(live).width(1.0).style(LineStyle::dashed_loose()));
+            if shows_live(range, live_phi) {
+                plot.vline(VLine::new("this run", live_phi).color(live).width(1.0).style(LineStyle::dashed_loose()));
+            }
         });
-    line_tags(ui, &response, diagram, live_phi);
+    line_tags(ui, &response, diagram, shows_live(range, live_phi).then_some(live_phi));
 }
 
 /// The mean tau of the runs at each phi (absorption time below phi_c,
 /// relaxation time above), on a logarithmic axis.
-fn tau_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, height: f32) {
+fn tau_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, height: f32, range: Option<(f64, f64)>) {
     let live = live_colour(ui);
     ui.label(egui::RichText::new("tau: iterations to absorb (below phi_c) or to relax").strong());
-    let response = axes(Plot::new("phase-tau"), "tau", true).height(height * 0.7).show(ui, |plot| {
+    let response = axes(Plot::new("phase-tau"), "tau", true, range).height(height * 0.8).show(ui, |plot| {
         for (i, scan) in diagram.scans.iter().enumerate() {
             let colour = scan_colour(i);
             let tau: Vec<[f64; 2]> =
@@ -176,12 +214,15 @@ fn tau_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, height: f3
         }
         plot.vline(VLine::new("this run", live_phi).color(live).width(1.0).style(LineStyle::dashed_loose()));
     });
-    line_tags(ui, &response, diagram, live_phi);
+    line_tags(ui, &response, diagram, shows_live(range, live_phi).then_some(live_phi));
 }
 
 /// Both plots' axes: phi on x, labelled with the decimals their ticks need.
-fn axes<'a>(plot: Plot<'a>, y: &str, log: bool) -> Plot<'a> {
-    plot.allow_scroll(false)
+fn axes<'a>(plot: Plot<'a>, y: &str, log: bool, range: Option<(f64, f64)>) -> Plot<'a> {
+    let (low, high) = range.unwrap_or((0.5, 0.6));
+    plot.include_x(low)
+        .include_x(high)
+        .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)
         .custom_x_axes(vec![
@@ -202,7 +243,7 @@ fn axes<'a>(plot: Plot<'a>, y: &str, log: bool) -> Plot<'a> {
 /// Names the vertical lines at the top of a plot: each scan's phi_c in its
 /// colour and "this run" where the live run is; tags that would cover each
 /// other go a row down.
-fn line_tags(ui: &egui::Ui, response: &PlotResponse<()>, diagram: &PhaseDiagram, live_phi: f64) {
+fn line_tags(ui: &egui::Ui, response: &PlotResponse<()>, diagram: &PhaseDiagram, live_phi: Option<f64>) {
     let live = live_colour(ui);
     let mut lines: Vec<(String, f64, egui::Color32)> = diagram
         .scans
@@ -213,7 +254,9 @@ fn line_tags(ui: &egui::Ui, response: &PlotResponse<()>, diagram: &PhaseDiagram,
             Some((format!("phi_c {}", i + 1), phi_c, scan_colour(i)))
         })
         .collect();
-    lines.push(("this run".into(), live_phi, live));
+    if let Some(phi) = live_phi {
+        lines.push(("this run".into(), phi, live));
+    }
     let frame = *response.transform.frame();
     let painter = ui.painter().with_clip_rect(frame);
     let font = egui::TextStyle::Small.resolve(ui.style());

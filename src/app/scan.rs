@@ -99,6 +99,8 @@ pub struct Scan {
     pub step: f64,
     /// The file it was reopened from.
     pub source: Option<PathBuf>,
+    /// Stopped before all its runs were done.
+    pub cancelled: bool,
     /// The scene its points take what they do not set from (None: reopened).
     base: Option<Scene>,
     /// The grid's settings (for a refinement).
@@ -200,7 +202,7 @@ impl Scan {
     fn cancel(&mut self) {
         if let Some(job) = self.job.take() {
             job.cancel.store(true, Ordering::Relaxed);
-            self.total = self.runs.len();
+            self.cancelled = true;
         }
     }
 }
@@ -215,7 +217,9 @@ impl Drop for Scan {
 /// where half the runs are absorbed, between the two phi that bracket it.
 pub fn phi_c_text(estimate: &Estimate) -> Option<String> {
     let (phi, low, high) = estimate.half_absorbed?;
-    Some(format!("phi_c = {phi:.4} ({low:.3}-{high:.3})"))
+    // The bracket with the decimals its grid needs (0.5675-0.57 is not 0.568-0.570).
+    let decimals = ((-(high - low).max(1e-9).log10() - 1e-6).ceil() + 1.0).clamp(3.0, 6.0) as usize;
+    Some(format!("phi_c = {phi:.4} ({low:.decimals$}-{high:.decimals$})"))
 }
 
 /// One packing fraction of a scan as the phase diagram draws it.
@@ -391,6 +395,7 @@ fn scan_commands(
                             total: 0,
                             step: d.settings.step,
                             source: None,
+                            cancelled: false,
                             base: Some(grid.base.clone()),
                             settings: d.settings.clone(),
                             job: None,
@@ -419,6 +424,8 @@ fn scan_commands(
                 match grid.points() {
                     Ok(points) => {
                         scan.step = step;
+                        scan.cancelled = false;
+                        scan.total = scan.runs.len();
                         scan.launch(points);
                     }
                     Err(e) => d.message = Some(format!("cannot refine: {e}")),
@@ -469,6 +476,7 @@ fn scan_commands(
                             total: 0,
                             step: 0.0,
                             source: Some(path.clone()),
+                            cancelled: false,
                             base: None,
                             settings: d.settings.clone(),
                             job: None,
@@ -503,5 +511,30 @@ fn collect_scans(mut diagram: ResMut<PhaseDiagram>) {
         if let Some(e) = scan.collect() {
             d.message = Some(format!("a run of the scan failed: {e}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grids_centre_on_the_live_phi_and_stay_below_one() {
+        assert_eq!(phi_grid(0.5903, 9, 0.01), vec![0.55, 0.56, 0.57, 0.58, 0.59, 0.6, 0.61, 0.62, 0.63]);
+        assert_eq!(phi_grid(0.6, 4, 0.2), vec![0.4, 0.6, 0.8, 1.0]);
+        assert_eq!(phi_grid(0.97, 5, 0.02), vec![0.94, 0.96, 0.98, 1.0]);
+    }
+
+    #[test]
+    fn phi_c_is_written_with_the_decimals_its_bracket_needs() {
+        let at = |low: f64, high: f64| Estimate {
+            group: String::new(),
+            levels: Vec::new(),
+            half_absorbed: Some((0.5 * (low + high), low, high)),
+            power_law: Err(String::new()),
+        };
+        assert_eq!(phi_c_text(&at(0.56, 0.57)).unwrap(), "phi_c = 0.5650 (0.560-0.570)");
+        assert_eq!(phi_c_text(&at(0.5675, 0.57)).unwrap(), "phi_c = 0.5687 (0.5675-0.5700)");
+        assert_eq!(phi_c_text(&at(0.4, 0.6)).unwrap(), "phi_c = 0.5000 (0.400-0.600)");
     }
 }

@@ -304,10 +304,13 @@ fn flatness_ui(ui: &mut egui::Ui, probe: &FlatnessProbe) -> bool {
             ui.label(format!("measuring iteration {k} ..."));
         } else if let Some(e) = &probe.error {
             ui.colored_label(egui::Color32::from_rgb(255, 120, 90), e);
-        } else if let Some(m) = &probe.last {
-            ui.label(m.text());
         }
     });
+    // The last few, each with the scheme that made it, newest first.
+    for m in probe.kept.iter().rev() {
+        let state = if m.absorbed { "absorbed" } else { "still active, not a minimum" };
+        ui.label(egui::RichText::new(format!("{} ({state}): {}", m.label, m.text())).small());
+    }
     clicked
 }
 
