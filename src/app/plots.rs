@@ -71,10 +71,6 @@ const MARKER_HOVER: f32 = 6.0;
 pub(super) const TAG_ROWS: usize = 3;
 /// Room kept between two tags in a row, in points.
 const TAG_GAP: f32 = 3.0;
-/// Columns per point of a plot's width that a line is thinned to: at most
-/// four points a column (first, lowest, highest, last) draw the same pixels
-/// as every point in it (a retina display has two pixels a point).
-const COLUMNS_PER_POINT: f32 = 2.0;
 
 /// Ticks every 1 or 2 times a power of ten (iterations: 0, 200, 400).
 pub fn one_two_spacer(input: GridInput) -> Vec<GridMark> {
@@ -280,7 +276,9 @@ fn plot_ui(
     let (y_low, y_high) = y_extent(data.iter().chain(&ghost).map(|p| p[1]), log);
     let markers: Vec<&Marker> = history.markers().iter().filter(|m| m.iteration >= x_min).collect();
     let width = (ui.available_width() - RIGHT_MARGIN).max(80.0);
-    let columns = (width * COLUMNS_PER_POINT) as usize;
+    // A column a pixel: at most four points a column (first, lowest,
+    // highest, last) draw the same pixels as every point in it.
+    let columns = (width * ui.ctx().pixels_per_point()) as usize;
     let x_max = last.max(x_min + 1.0);
     let (drawn, ghost) = (thin(&data, x_min, x_max, columns), thin(&ghost, x_min, x_max, columns));
     let response = Plot::new(series.id)
