@@ -52,7 +52,8 @@ pub fn phase_ui(
         {
             out.push(ScanCommand::Pin);
         }
-        if !diagram.pins.is_empty() && ui.button("Clear pins").clicked() {
+        // Always there, so that the rows below do not move when a pin is added.
+        if ui.add_enabled(!diagram.pins.is_empty(), egui::Button::new("Clear pins")).clicked() {
             out.push(ScanCommand::ClearPins);
         }
     });

@@ -468,8 +468,9 @@ fn scan_commands(
                     }
                     let opened = groups.len();
                     for (group, runs) in groups {
+                        let file = path.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned());
                         let mut scan = Scan {
-                            label: group,
+                            label: format!("{group} (from {file})"),
                             rows: Vec::new(),
                             runs,
                             estimate: None,
