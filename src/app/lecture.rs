@@ -153,7 +153,8 @@ fn keep_theme(state: Res<LectureState>, mut setup: ResMut<Setup>) {
 }
 
 /// The notes panel: the lecture's title, the step's number and title, its
-/// notes (or why its scene did not load), and arrows. Returns what was asked.
+/// notes (or why its scene did not load), and arrows; folded to its first
+/// line while the notes are hidden. Returns what was asked.
 pub fn lecture_ui(ui: &mut egui::Ui, state: &mut LectureState) -> Option<LectureCommand> {
     let mut asked = None;
     let Some(lecture) = &state.lecture else { return None };
@@ -168,10 +169,15 @@ pub fn lecture_ui(ui: &mut egui::Ui, state: &mut LectureState) -> Option<Lecture
         }
         ui.label(format!("{} | step {} of {}:", lecture.title, state.current + 1, count));
         ui.heading(&step.title);
-        if ui.button("Hide notes").on_hover_text("N shows them again").clicked() {
-            state.notes_shown = false;
+        let (text, hint) = if state.notes_shown { ("Hide notes", "N") } else { ("Show notes", "N") };
+        if ui.button(text).on_hover_text(hint).clicked() {
+            state.notes_shown = !state.notes_shown;
         }
     });
+    if !state.notes_shown {
+        // Folded: the step's line alone, so the class sees more of the picture.
+        return asked;
+    }
     if let Err(e) = &step.scene {
         ui.colored_label(egui::Color32::from_rgb(255, 120, 90), format!("this step's scene did not load: {e}"));
     }

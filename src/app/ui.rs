@@ -150,7 +150,7 @@ fn panels(
                 .response
                 .rect
                 .height();
-            if p.lecture.lecture.is_some() && p.lecture.notes_shown {
+            if p.lecture.lecture.is_some() {
                 insets.bottom = egui::Panel::bottom("lecture")
                     .show(&mut root, |row| {
                         if let Some(asked) = lecture_ui(row, &mut p.lecture) {
@@ -190,7 +190,7 @@ fn panels(
                         output_ui(col, &mut ui, &p.setup, &mut p.recorder, &mut p.capture, &mut out);
                         col.separator();
                         let mut theme = p.setup.scene.view.theme;
-                        if let Some(asked) = lectures_ui(col, &mut p.lecture, &mut theme) {
+                        if let Some(asked) = lectures_ui(col, &mut p.lecture, &mut theme, &mut ui.ui_scale) {
                             p.lecture_out.write(asked);
                         }
                         if theme != p.setup.scene.view.theme {
@@ -316,7 +316,12 @@ fn flatness_ui(ui: &mut egui::Ui, probe: &FlatnessProbe) -> bool {
 
 /// Lectures in lectures/ and any other by its path, and the look for a
 /// projector: dark or light.
-fn lectures_ui(ui: &mut egui::Ui, state: &mut LectureState, theme: &mut Theme) -> Option<LectureCommand> {
+fn lectures_ui(
+    ui: &mut egui::Ui,
+    state: &mut LectureState,
+    theme: &mut Theme,
+    ui_scale: &mut f32,
+) -> Option<LectureCommand> {
     let mut asked = None;
     ui.heading("Lecture and projector");
     ui.horizontal_wrapped(|ui| {
@@ -324,6 +329,8 @@ fn lectures_ui(ui: &mut egui::Ui, state: &mut LectureState, theme: &mut Theme) -
         ui.radio_value(theme, Theme::Dark, "dark");
         ui.radio_value(theme, Theme::Light, "light");
     });
+    ui.add(egui::Slider::new(ui_scale, 0.75..=2.0).text("panel size"))
+        .on_hover_text("Relative to the size chosen for this window; the panels never take more than half of it");
     for path in lecture_files() {
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         if ui.button(format!("Lecture: {name}")).on_hover_text("Page Down / Page Up move between its steps").clicked() {
@@ -336,9 +343,6 @@ fn lectures_ui(ui: &mut egui::Ui, state: &mut LectureState, theme: &mut Theme) -
             asked = Some(LectureCommand::Open(PathBuf::from(&state.open_path), 0));
         }
     });
-    if state.lecture.is_some() && !state.notes_shown && ui.button("Show the notes (N)").clicked() {
-        state.notes_shown = true;
-    }
     if let Some(e) = &state.error {
         ui.colored_label(egui::Color32::from_rgb(255, 120, 90), e);
     }
@@ -719,8 +723,6 @@ pub fn output_ui(
     if let Some(m) = &recorder.message {
         ui.label(egui::RichText::new(m).small());
     }
-    ui.add(egui::Slider::new(&mut state.ui_scale, 0.75..=2.0).text("panel size"))
-        .on_hover_text("Relative to the size chosen for this window; the panels never take more than half of it");
 }
 
 #[cfg(test)]
