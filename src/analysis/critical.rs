@@ -3,7 +3,7 @@
 //! to the mean activity of the surviving runs above phi_c.
 
 use super::collapse::{curvature_errors, nelder_mead};
-use super::merge::Row;
+use super::merge::{Row, group_texts};
 use crate::error::{Error, Result};
 use crate::io::table::Table;
 use std::collections::BTreeMap;
@@ -132,17 +132,7 @@ pub fn read_runs(path: &Path) -> Result<Vec<Run>> {
 pub fn runs_of(rows: &[Row]) -> Vec<Run> {
     rows.iter()
         .map(|Row { point: p, outcome: o, .. }| {
-            let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-            let texts = [
-                p.scheme.name().to_string(),
-                opt(p.kick),
-                opt(p.lr),
-                opt(p.batch),
-                p.fixed_batch.to_string(),
-                p.potential.to_string(),
-                p.dim.to_string(),
-                p.n.to_string(),
-            ];
+            let texts = group_texts(p);
             Run {
                 group: label(&texts, true),
                 family: label(&texts, false),

@@ -70,6 +70,23 @@ pub fn gather(dirs: &[PathBuf]) -> Result<(Vec<Row>, usize)> {
     Ok((merged, unfinished))
 }
 
+/// The texts of a point's scheme, kick, lr, batch, fixed_batch, potential,
+/// dim and n as the merged table writes them: the columns that name its
+/// group (`critical::read_runs` and `critical::runs_of` label groups by them).
+pub fn group_texts(p: &Point) -> [String; 8] {
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    [
+        p.scheme.name().to_string(),
+        opt(p.kick),
+        opt(p.lr),
+        opt(p.batch),
+        p.fixed_batch.to_string(),
+        p.potential.to_string(),
+        p.dim.to_string(),
+        p.n.to_string(),
+    ]
+}
+
 /// The merged table as CSV: one row per point, parameters then results
 /// (without the wall-clock time, so K shards merge to the unsharded table).
 pub fn write_csv(rows: &[Row], w: impl Write) -> Result<()> {
@@ -105,21 +122,13 @@ pub fn write_csv(rows: &[Row], w: impl Write) -> Result<()> {
     header.extend(msd_at.iter().map(|k| format!("msd_{k}")));
     let fail = |e: csv::Error| Error::invalid("merged table", e, "a writable output");
     out.write_record(&header).map_err(fail)?;
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
     for Row { id, point: p, outcome: o } in rows {
         if p.msd_at != msd_at {
             return Err(Error::invalid("point", id, "the same --msd-at iterations as the other points of the table"));
         }
-        let mut record = vec![
-            id.clone(),
-            p.scheme.name().to_string(),
-            opt(p.kick),
-            opt(p.lr),
-            opt(p.batch),
-            p.fixed_batch.to_string(),
-            p.potential.to_string(),
-            p.dim.to_string(),
-            p.n.to_string(),
+        let mut record = vec![id.clone()];
+        record.extend(group_texts(p));
+        record.extend([
             o.side.to_string(),
             p.phi.to_string(),
             p.replicate.to_string(),
@@ -133,7 +142,7 @@ pub fn write_csv(rows: &[Row], w: impl Write) -> Result<()> {
             o.iterations.to_string(),
             o.flatness.as_ref().map_or(String::new(), |f| f.per_particle.to_string()),
             o.flatness.as_ref().map_or(String::new(), |f| f.error.to_string()),
-        ];
+        ]);
         record.extend(o.msd.iter().map(|m| m.to_string()));
         out.write_record(&record).map_err(fail)?;
     }

@@ -1,11 +1,13 @@
 //! Flatness on demand: <dU> / (N sigma_p^2) of the configuration on screen
 //! (MODEL.md, `sim::observe::flatness`), measured in the background on a
-//! copy of it while the run goes on. No window needed: tests drive it.
+//! copy of it while the run goes on; `flatness_ui` is its row of the left
+//! panel. The measuring needs no window: tests drive it.
 
 use super::scan::spare_threads;
 use super::simulation::{Setup, Sim};
 use crate::sim::observe::{self, FLATNESS_SAMPLES, FLATNESS_SIGMA};
 use bevy::prelude::*;
+use bevy_egui::egui;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
@@ -139,4 +141,26 @@ fn collect(mut probe: ResMut<FlatnessProbe>) {
     }
     probe.measuring = None;
     probe.results = None;
+}
+
+/// The flatness of the configuration on screen: a button, then the value
+/// with its error and the iteration it was measured at. True when clicked.
+pub fn flatness_ui(ui: &mut egui::Ui, probe: &FlatnessProbe) -> bool {
+    let mut clicked = false;
+    ui.horizontal_wrapped(|ui| {
+        let button = egui::Button::new("Measure flatness");
+        let hint = "<dU> / (N sigma_p^2) under random kicks of sigma_p = 0.015 diameters: lower is flatter";
+        clicked = ui.add_enabled(probe.measuring.is_none(), button).on_hover_text(hint).clicked();
+        if let Some(k) = probe.measuring {
+            ui.label(format!("measuring iteration {k} ..."));
+        } else if let Some(e) = &probe.error {
+            ui.colored_label(egui::Color32::from_rgb(255, 120, 90), e);
+        }
+    });
+    // The last few, each with the scheme that made it, newest first.
+    for m in probe.kept.iter().rev() {
+        let state = if m.absorbed { "absorbed" } else { "still active, not a minimum" };
+        ui.label(egui::RichText::new(format!("{} ({state}): {}", m.label, m.text())).small());
+    }
+    clicked
 }

@@ -1,13 +1,15 @@
 //! A lecture in the window: Page Down and Page Up (what a presenter's
 //! remote sends) and the arrows of the notes panel move between its steps;
-//! each step loads its scene and may start a scan. The notes panel itself
-//! is drawn by the panels (`lecture_ui`). No window needed: tests drive it.
+//! each step loads its scene and may start a scan. The panels draw the notes
+//! (`lecture_ui`) and the left panel's lecture section (`lectures_ui`); the
+//! steps need no window: tests drive them.
 
 use super::panel_state::UiState;
 use super::plots::PlotTab;
 use super::scan::ScanCommand;
 use super::simulation::{Setup, SimCommand, StatusLine};
 use crate::lecture::Lecture;
+use crate::scene::Theme;
 use bevy::prelude::*;
 use bevy_egui::egui;
 use std::path::PathBuf;
@@ -188,4 +190,50 @@ pub fn lecture_ui(ui: &mut egui::Ui, state: &mut LectureState) -> Option<Lecture
         ui.label(egui::RichText::new(&step.notes).size(ui.style().text_styles[&egui::TextStyle::Body].size * 1.15));
     }
     asked
+}
+
+/// Lectures in lectures/ and any other by its path, and the look for a
+/// projector: dark or light.
+pub fn lectures_ui(
+    ui: &mut egui::Ui,
+    state: &mut LectureState,
+    theme: &mut Theme,
+    ui_scale: &mut f32,
+) -> Option<LectureCommand> {
+    let mut asked = None;
+    ui.heading("Lecture and projector");
+    ui.horizontal_wrapped(|ui| {
+        ui.label("look");
+        ui.radio_value(theme, Theme::Dark, "dark");
+        ui.radio_value(theme, Theme::Light, "light");
+    });
+    ui.add(egui::Slider::new(ui_scale, 0.75..=2.0).text("panel size"))
+        .on_hover_text("Relative to the size chosen for this window; the panels never take more than half of it");
+    for path in lecture_files() {
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if ui.button(format!("Lecture: {name}")).on_hover_text("Page Down / Page Up move between its steps").clicked() {
+            asked = Some(LectureCommand::Open(path, 0));
+        }
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.add(egui::TextEdit::singleline(&mut state.open_path).desired_width(ui.available_width() - 110.0));
+        if ui.button("Open lecture").clicked() {
+            asked = Some(LectureCommand::Open(PathBuf::from(&state.open_path), 0));
+        }
+    });
+    if let Some(e) = &state.error {
+        ui.colored_label(egui::Color32::from_rgb(255, 120, 90), e);
+    }
+    asked
+}
+
+/// The lecture files in lectures/ (here, else beside the sources).
+pub fn lecture_files() -> Vec<PathBuf> {
+    let here = PathBuf::from("lectures");
+    let dir = if here.is_dir() { here } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lectures") };
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect())
+        .unwrap_or_default();
+    found.sort();
+    found
 }

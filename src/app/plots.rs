@@ -19,7 +19,7 @@ pub enum PlotSpan {
 }
 
 /// What the right-hand panel shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum PlotTab {
     /// Activity, energy and MSD of the live run against iteration.
     #[default]

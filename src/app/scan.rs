@@ -95,8 +95,6 @@ pub struct Scan {
     pub estimate: Option<Estimate>,
     /// Runs asked for in all.
     pub total: usize,
-    /// The spacing of its finest grid so far.
-    pub step: f64,
     /// The file it was reopened from.
     pub source: Option<PathBuf>,
     /// Stopped before all its runs were done.
@@ -393,7 +391,6 @@ fn scan_commands(
                             runs: Vec::new(),
                             estimate: None,
                             total: 0,
-                            step: d.settings.step,
                             source: None,
                             cancelled: false,
                             base: Some(grid.base.clone()),
@@ -423,7 +420,6 @@ fn scan_commands(
                 grid.phis = (1..=REFINE_POINTS).map(|k| round12(low + k as f64 * step)).collect();
                 match grid.points() {
                     Ok(points) => {
-                        scan.step = step;
                         scan.cancelled = false;
                         scan.total = scan.runs.len();
                         scan.launch(points);
@@ -475,7 +471,6 @@ fn scan_commands(
                             runs,
                             estimate: None,
                             total: 0,
-                            step: 0.0,
                             source: Some(path.clone()),
                             cancelled: false,
                             base: None,

@@ -4,9 +4,9 @@
 //! they never reach into the particle arrays.
 
 use super::camera::{CameraOptions, PanelInsets};
-use super::flatness::{FlatnessProbe, MeasureFlatness};
+use super::flatness::{FlatnessProbe, MeasureFlatness, flatness_ui};
 use super::keys;
-use super::lecture::{LectureCommand, LectureState, lecture_ui};
+use super::lecture::{LectureCommand, LectureState, lecture_ui, lectures_ui};
 use super::limits::{DrawLimit, Drawable};
 use super::panel_state::{
     PHI_FINE_HALF_RANGE, PHI_RANGE, PanelStatePlugin, PanelsShown, UiState, UiSystems, catalog, status_text,
@@ -210,15 +210,15 @@ fn panels(
                         row.selectable_value(&mut ui.plots.tab, PlotTab::TimeSeries, "Time series");
                         row.selectable_value(&mut ui.plots.tab, PlotTab::PhaseDiagram, "Phase diagram");
                     });
-                    egui::ScrollArea::vertical().scroll_bar_visibility(WHEN_NEEDED).show(col, |col| {
-                        match ui.plots.tab {
-                            PlotTab::TimeSeries => plots_ui(col, &p.history, &mut ui.plots),
-                            PlotTab::PhaseDiagram => {
-                                let mut out = Vec::new();
-                                let phi = p.sim.view().packing().phi();
-                                phase_ui(col, &mut p.diagram, &mut ui.scan_file, phi, &mut out);
-                                p.scans.write_batch(out);
-                            }
+                    // Each tab keeps its own scroll position.
+                    let scroll = egui::ScrollArea::vertical().id_salt(("plots", ui.plots.tab));
+                    scroll.scroll_bar_visibility(WHEN_NEEDED).show(col, |col| match ui.plots.tab {
+                        PlotTab::TimeSeries => plots_ui(col, &p.history, &mut ui.plots),
+                        PlotTab::PhaseDiagram => {
+                            let mut out = Vec::new();
+                            let phi = p.sim.view().packing().phi();
+                            phase_ui(col, &mut p.diagram, &mut ui.scan_file, phi, &mut out);
+                            p.scans.write_batch(out);
                         }
                     })
                 })
@@ -290,74 +290,6 @@ pub fn readouts_ui(
             ui.colored_label(egui::Color32::from_rgb(255, 120, 90), err);
         }
     });
-}
-
-/// The flatness of the configuration on screen: a button, then the value
-/// with its error and the iteration it was measured at. True when clicked.
-fn flatness_ui(ui: &mut egui::Ui, probe: &FlatnessProbe) -> bool {
-    let mut clicked = false;
-    ui.horizontal_wrapped(|ui| {
-        let button = egui::Button::new("Measure flatness");
-        let hint = "<dU> / (N sigma_p^2) under random kicks of sigma_p = 0.015 diameters: lower is flatter";
-        clicked = ui.add_enabled(probe.measuring.is_none(), button).on_hover_text(hint).clicked();
-        if let Some(k) = probe.measuring {
-            ui.label(format!("measuring iteration {k} ..."));
-        } else if let Some(e) = &probe.error {
-            ui.colored_label(egui::Color32::from_rgb(255, 120, 90), e);
-        }
-    });
-    // The last few, each with the scheme that made it, newest first.
-    for m in probe.kept.iter().rev() {
-        let state = if m.absorbed { "absorbed" } else { "still active, not a minimum" };
-        ui.label(egui::RichText::new(format!("{} ({state}): {}", m.label, m.text())).small());
-    }
-    clicked
-}
-
-/// Lectures in lectures/ and any other by its path, and the look for a
-/// projector: dark or light.
-fn lectures_ui(
-    ui: &mut egui::Ui,
-    state: &mut LectureState,
-    theme: &mut Theme,
-    ui_scale: &mut f32,
-) -> Option<LectureCommand> {
-    let mut asked = None;
-    ui.heading("Lecture and projector");
-    ui.horizontal_wrapped(|ui| {
-        ui.label("look");
-        ui.radio_value(theme, Theme::Dark, "dark");
-        ui.radio_value(theme, Theme::Light, "light");
-    });
-    ui.add(egui::Slider::new(ui_scale, 0.75..=2.0).text("panel size"))
-        .on_hover_text("Relative to the size chosen for this window; the panels never take more than half of it");
-    for path in lecture_files() {
-        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        if ui.button(format!("Lecture: {name}")).on_hover_text("Page Down / Page Up move between its steps").clicked() {
-            asked = Some(LectureCommand::Open(path, 0));
-        }
-    }
-    ui.horizontal_wrapped(|ui| {
-        ui.add(egui::TextEdit::singleline(&mut state.open_path).desired_width(ui.available_width() - 110.0));
-        if ui.button("Open lecture").clicked() {
-            asked = Some(LectureCommand::Open(PathBuf::from(&state.open_path), 0));
-        }
-    });
-    if let Some(e) = &state.error {
-        ui.colored_label(egui::Color32::from_rgb(255, 120, 90), e);
-    }
-    asked
-}
-
-/// The lecture files in lectures/ (here, else beside the sources).
-pub fn lecture_files() -> Vec<PathBuf> {
-    let here = PathBuf::from("lectures");
-    let dir = if here.is_dir() { here } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lectures") };
-    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect())
-        .unwrap_or_default();
-    found.sort();
-    found
 }
 
 /// The one line left when the panels are hidden.
