@@ -30,10 +30,9 @@ pub const WORKER_BATCH: Duration = Duration::from_millis(40);
 /// iteration's cost, so the budget alone limits the rate.
 const AS_FAST_AS_IT_GOES: Duration = Duration::from_micros(10);
 
-/// The run on screen. While iterations are in flight the worker owns it
-/// and the window reads a snapshot of it as it was handed over.
-#[derive(Resource)]
-pub struct Sim {
+/// One run as the window holds it. While iterations are in flight the
+/// worker owns it and the window reads a snapshot of it as it was handed over.
+struct Slot {
     /// The run, when on the main thread.
     home: Option<Simulation>,
     /// What the window reads while the run is away.
@@ -45,25 +44,16 @@ pub struct Sim {
     spare: Option<Snapshot>,
 }
 
-impl Sim {
-    /// The window's run.
-    pub fn new(run: Simulation) -> Self {
+impl Slot {
+    fn new(run: Simulation) -> Self {
         Self { shot: Snapshot::of(&run), home: Some(run), fresh: true, spare: None }
     }
 
-    /// What the picture and the panels read: the run, or while the worker
-    /// owns it, the snapshot of it as it was handed over.
-    pub fn view(&self) -> View<'_> {
+    fn view(&self) -> View<'_> {
         self.home.as_ref().map_or_else(|| self.shot.view(), View::of)
     }
 
-    /// The run, unless the worker owns it now.
-    pub fn run(&self) -> Option<&Simulation> {
-        self.home.as_ref()
-    }
-
-    /// The run to change, unless the worker owns it now.
-    pub fn run_mut(&mut self) -> Option<&mut Simulation> {
+    fn run_mut(&mut self) -> Option<&mut Simulation> {
         self.fresh = false;
         self.home.as_mut()
     }
@@ -85,6 +75,79 @@ impl Sim {
         self.fresh = true;
         self.home = Some(run);
     }
+}
+
+/// The run on screen and, while two schemes are compared, the second run
+/// beside it ("run B"), which steps in lockstep with the first ("run A").
+/// While iterations are in flight the worker owns both and the window reads
+/// snapshots of them as they were handed over.
+#[derive(Resource)]
+pub struct Sim {
+    main: Slot,
+    partner: Option<Slot>,
+}
+
+impl Sim {
+    /// The window's run.
+    pub fn new(run: Simulation) -> Self {
+        Self { main: Slot::new(run), partner: None }
+    }
+
+    /// What the picture and the panels read: the run, or while the worker
+    /// owns it, the snapshot of it as it was handed over.
+    pub fn view(&self) -> View<'_> {
+        self.main.view()
+    }
+
+    /// The compared run as the window reads it, while comparing.
+    pub fn partner_view(&self) -> Option<View<'_>> {
+        self.partner.as_ref().map(Slot::view)
+    }
+
+    /// Two runs are compared side by side.
+    pub fn comparing(&self) -> bool {
+        self.partner.is_some()
+    }
+
+    /// The run, unless the worker owns it now.
+    pub fn run(&self) -> Option<&Simulation> {
+        self.main.home.as_ref()
+    }
+
+    /// The compared run, while comparing and unless the worker owns it now.
+    pub fn partner(&self) -> Option<&Simulation> {
+        self.partner.as_ref().and_then(|p| p.home.as_ref())
+    }
+
+    /// The run to change, unless the worker owns it now.
+    pub fn run_mut(&mut self) -> Option<&mut Simulation> {
+        self.main.run_mut()
+    }
+
+    /// Both runs to step together, unless the worker owns them now.
+    fn runs_mut(&mut self) -> Option<(&mut Simulation, Option<&mut Simulation>)> {
+        let partner = match self.partner.as_mut() {
+            Some(p) => Some(p.run_mut()?),
+            None => None,
+        };
+        Some((self.main.run_mut()?, partner))
+    }
+
+    /// Both runs go to the worker together, so that they stay in lockstep.
+    fn hand_over(&mut self) -> Option<Away> {
+        if self.main.home.is_none() || self.partner.as_ref().is_some_and(|p| p.home.is_none()) {
+            return None;
+        }
+        let main = self.main.hand_over()?;
+        let partner = self.partner.as_mut().and_then(Slot::hand_over);
+        Some(Away { main, partner })
+    }
+}
+
+/// The runs while the worker has them, with the snapshots to fill.
+struct Away {
+    main: (Simulation, Option<Snapshot>),
+    partner: Option<(Simulation, Option<Snapshot>)>,
 }
 
 /// The current setup: what a reset rebuilds and what "save as scene" writes.
@@ -122,6 +185,8 @@ pub struct SimSettings {
 pub struct LastStats {
     /// Observables of the last iteration run.
     pub stats: Option<StepStats>,
+    /// Those of the compared run, while comparing.
+    pub partner: Option<StepStats>,
     /// Iterations per second over the last second.
     pub rate: f64,
     window_start: Option<Instant>,
@@ -136,6 +201,8 @@ pub struct PlotHistory {
     pub current: History,
     /// The run before the last reset or new setup, if any.
     pub previous: Option<History>,
+    /// The compared run, while comparing.
+    pub partner: Option<History>,
 }
 
 /// How long after a change another change still counts as part of it, in
@@ -166,8 +233,16 @@ pub enum SimCommand {
     NewSeed,
     /// A new setup (N, dimension, radii): rebuilds the run.
     Rebuild(Box<Scene>),
-    /// Loads a scene file; on error the current run goes on.
+    /// Loads a scene file; on error the current run goes on. It ends a comparison.
     Load(PathBuf),
+    /// Compares the run with a second one under these dynamics: both start
+    /// again from iteration 0 of the setup (the same configuration and seed)
+    /// and step in lockstep. A comparison already open takes the new dynamics.
+    Compare(Dynamics),
+    /// New dynamics for the compared run (run B).
+    SetPartnerDynamics(Dynamics),
+    /// Ends the comparison: run A goes on where it is, without a reset.
+    EndCompare,
 }
 
 #[derive(Resource)]
@@ -212,7 +287,7 @@ impl Plugin for SimulationPlugin {
             });
             app.insert_resource(Sim::new(sim));
         }
-        let first = app.world_mut().resource_mut::<Sim>().run_mut().map(Simulation::observe);
+        let first = app.world_mut().resource_mut::<Sim>().run_mut().map(|run| run.observe());
         app.insert_resource(self.setup.clone())
             .insert_resource(SimSettings { playing: true, iterations_per_second: scene.view.iterations_per_second })
             .insert_resource(FrameStart { at: Instant::now(), steps: 0 })
@@ -276,26 +351,42 @@ impl Worker {
 /// What the worker hands back: the run, its snapshot after the batch, each
 /// iteration's observables and the batch's time.
 struct Batch {
-    run: Simulation,
-    shot: Snapshot,
-    stats: Vec<StepStats>,
+    main: Done,
+    partner: Option<Done>,
     took: Duration,
 }
 
-/// `count` iterations of `run` on the worker, then its snapshot (into
-/// `spare`'s buffers where there is one).
-fn run_batch(mut run: Simulation, spare: Option<Snapshot>, count: usize) -> Batch {
+/// One run after a batch: the run, its snapshot and each iteration's observables.
+struct Done {
+    run: Simulation,
+    shot: Snapshot,
+    stats: Vec<StepStats>,
+}
+
+/// `count` iterations of both runs in lockstep on the worker, then their
+/// snapshots (into the spare snapshots' buffers where there are some).
+fn run_batch(away: Away, count: usize) -> Batch {
+    let Away { main: (mut run, spare), partner } = away;
+    let mut partner = partner.map(|(run, spare)| (run, spare, Vec::with_capacity(count)));
     let start = Instant::now();
-    let stats = (0..count).map(|_| run.step()).collect();
+    let mut stats = Vec::with_capacity(count);
+    for _ in 0..count {
+        stats.push(run.step());
+        if let Some((p, _, p_stats)) = partner.as_mut() {
+            p_stats.push(p.step());
+        }
+    }
     let took = start.elapsed();
-    let shot = match spare {
+    let snapshot = |run: &Simulation, spare: Option<Snapshot>| match spare {
         Some(mut shot) => {
-            shot.retake(&run);
+            shot.retake(run);
             shot
         }
-        None => Snapshot::of(&run),
+        None => Snapshot::of(run),
     };
-    Batch { run, shot, stats, took }
+    let main = Done { shot: snapshot(&run, spare), run, stats };
+    let partner = partner.map(|(run, spare, stats)| Done { shot: snapshot(&run, spare), run, stats });
+    Batch { main, partner, took }
 }
 
 /// How much simulation a frame may run before it draws.
@@ -322,11 +413,21 @@ impl Books<'_> {
         self.recorder.as_ref().is_some_and(|r| r.is_recording())
     }
 
-    /// One iteration of `sim`, booked.
-    fn step(&mut self, sim: &mut Simulation) -> StepStats {
+    /// One iteration of `sim` and of the run compared with it, if any, booked.
+    fn step(&mut self, sim: &mut Simulation, partner: Option<&mut Simulation>) -> StepStats {
         let stats = sim.step();
         self.record(sim, stats);
+        if let Some(partner) = partner {
+            self.record_partner(partner.step());
+        }
         stats
+    }
+
+    /// Books an iteration of the compared run (plots and readouts; a
+    /// recording holds run A only).
+    fn record_partner(&mut self, stats: StepStats) {
+        self.history.partner.get_or_insert_with(History::default).push(&stats);
+        self.last.partner = Some(stats);
     }
 
     /// Marks a change on the plots and writes it into a recording.
@@ -387,28 +488,34 @@ fn advance(mut sim: ResMut<Sim>, mut pace: Pace, mut worker: ResMut<Worker>, mut
         let owed = pace.take_owed().saturating_add(std::mem::take(&mut worker.owed));
         let count = if books.recording() { 1 } else { owed.min(fit) };
         // What the window reads does not change by the handing over.
-        if let Some((run, spare)) = sim.bypass_change_detection().hand_over() {
-            worker.task = Some(AsyncComputeTaskPool::get().spawn(async move { run_batch(run, spare, count) }));
+        if let Some(away) = sim.bypass_change_detection().hand_over() {
+            worker.task = Some(AsyncComputeTaskPool::get().spawn(async move { run_batch(away, count) }));
         }
         return;
     }
-    let Some(run) = sim.run_mut() else { return };
+    let Some((run, partner)) = sim.runs_mut() else { return };
     pace.frame.steps += 1;
     let start = Instant::now();
-    books.step(run);
+    books.step(run, partner);
     worker.learn(start.elapsed());
 }
 
 /// Takes in the worker's batch once it is done.
 fn collect(mut sim: ResMut<Sim>, mut worker: ResMut<Worker>, mut books: Books) {
     let Some(task) = worker.task.as_mut() else { return };
-    let Some(Batch { run, shot, stats, took }) = block_on(future::poll_once(task)) else { return };
+    let Some(Batch { main, partner, took }) = block_on(future::poll_once(task)) else { return };
     worker.task = None;
-    worker.learn(took / stats.len().max(1) as u32);
-    sim.take_back(run, shot);
+    worker.learn(took / main.stats.len().max(1) as u32);
+    sim.main.take_back(main.run, main.shot);
+    if let (Some(slot), Some(done)) = (sim.partner.as_mut(), partner) {
+        slot.take_back(done.run, done.shot);
+        for stats in done.stats {
+            books.record_partner(stats);
+        }
+    }
     // Booking reads the run (a recording writes it) but does not change what the window shows.
-    let Some(run) = sim.home.as_mut() else { return };
-    for stats in stats {
+    let Some(run) = sim.main.home.as_mut() else { return };
+    for stats in main.stats {
         books.record(run, stats);
     }
 }
@@ -459,14 +566,16 @@ fn apply_commands(mut commands: MessageReader<SimCommand>, mut sim: ResMut<Sim>,
         return;
     }
     let now = p.time.elapsed_secs_f64();
-    let Some(run) = sim.run_mut() else { return };
     for command in std::mem::take(&mut p.worker.queued).iter() {
-        let result = apply(command, run, &mut p, now);
+        let result = apply(command, &mut sim, &mut p, now);
         p.status.0 = result.err().map(|e| e.to_string());
     }
 }
 
-fn apply(command: &SimCommand, sim: &mut Simulation, p: &mut CommandParams, now: f64) -> crate::error::Result<()> {
+fn apply(command: &SimCommand, both: &mut Sim, p: &mut CommandParams, now: f64) -> crate::error::Result<()> {
+    let Sim { main, partner } = both;
+    let Some(sim) = main.run_mut() else { return Ok(()) };
+    let mut partner = partner.as_mut().and_then(Slot::run_mut);
     match command {
         SimCommand::SetDynamics(d) => {
             let before = *sim.dynamics();
@@ -487,6 +596,10 @@ fn apply(command: &SimCommand, sim: &mut Simulation, p: &mut CommandParams, now:
                 return Ok(());
             }
             sim.set_phi(*phi)?;
+            if let Some(partner) = partner.as_deref_mut() {
+                partner.set_phi(*phi)?;
+                p.books.last.partner = Some(partner.observe());
+            }
             p.setup.scene.phi = *phi;
             let change = Change { what: "phi".into(), from: number_phi(before), to: number_phi(*phi) };
             p.books.note(sim.iteration(), vec![change], now);
@@ -494,12 +607,13 @@ fn apply(command: &SimCommand, sim: &mut Simulation, p: &mut CommandParams, now:
             Ok(())
         }
         SimCommand::Step => {
-            p.books.step(sim);
+            p.books.step(sim, partner);
             Ok(())
         }
         SimCommand::Advance(steps) => {
             for _ in 0..*steps {
-                if p.books.step(sim).absorbed {
+                let a = p.books.step(sim, partner.as_deref_mut()).absorbed;
+                if a && partner.as_deref().is_none_or(|b| b.absorbed_at().is_some()) {
                     break;
                 }
             }
@@ -507,21 +621,45 @@ fn apply(command: &SimCommand, sim: &mut Simulation, p: &mut CommandParams, now:
         }
         SimCommand::Reset => {
             let scene = p.setup.scene.clone();
-            restart(&scene, None, sim, p)
+            let b = partner.map(|b| *b.dynamics());
+            restart(&scene, None, both, b, p)
         }
         SimCommand::NewSeed => {
             let mut scene = p.setup.scene.clone();
             scene.seed = scene.seed.wrapping_add(1);
-            restart(&scene, None, sim, p)
+            let b = partner.map(|b| *b.dynamics());
+            restart(&scene, None, both, b, p)
         }
         SimCommand::Rebuild(scene) => {
             scene.validate()?;
-            restart(scene, None, sim, p)
+            let b = partner.map(|b| *b.dynamics());
+            restart(scene, None, both, b, p)
         }
         SimCommand::Load(path) => {
             let scene = Scene::load(path)?;
-            restart(&scene, Some(path.clone()), sim, p)?;
+            restart(&scene, Some(path.clone()), both, None, p)?;
             p.settings.iterations_per_second = scene.view.iterations_per_second;
+            Ok(())
+        }
+        SimCommand::Compare(d) => {
+            let scene = p.setup.scene.clone();
+            restart(&scene, None, both, Some(*d), p)
+        }
+        SimCommand::SetPartnerDynamics(d) => {
+            let Some(b) = partner else { return Ok(()) };
+            let before = *b.dynamics();
+            b.set_dynamics(*d)?;
+            let history = p.books.history.partner.get_or_insert_with(History::default);
+            note_changes(b.iteration(), d.changes_from(&before), history, None, now);
+            p.books.last.partner = Some(b.observe());
+            Ok(())
+        }
+        SimCommand::EndCompare => {
+            both.partner = None;
+            p.books.history.partner = None;
+            p.books.last.partner = None;
+            // The panels take the one run's values again.
+            p.setup.set_changed();
             Ok(())
         }
     }
@@ -551,19 +689,28 @@ fn note_changes(
 
 /// Replaces the run by iteration 0 of `scene` (refused, with the old run
 /// kept, when the window cannot draw it); `path` is where it came from, if
-/// it was loaded. The plots keep the run before for comparison.
+/// it was loaded. With `partner`, a second run under those dynamics starts
+/// from the same configuration and seed (twice the spheres to draw);
+/// without, any comparison ends. The plots keep the run before for comparison.
 fn restart(
     scene: &Scene,
     path: Option<PathBuf>,
-    sim: &mut Simulation,
+    both: &mut Sim,
+    partner: Option<Dynamics>,
     p: &mut CommandParams,
 ) -> crate::error::Result<()> {
     if let Some(limit) = &p.limit.0 {
-        limit.check(scene.n)?;
+        limit.check(if partner.is_some() { 2 * scene.n } else { scene.n })?;
     }
-    *sim = scene.simulation()?;
-    // The new run's state shows at once, not after its first iteration.
-    *p.books.last = LastStats { stats: Some(sim.observe()), ..LastStats::default() };
+    let mut run = scene.simulation()?;
+    let mut b = partner.map(|d| Simulation::new(run.packing().clone(), d, scene.seed)).transpose()?;
+    // The new runs' state shows at once, not after their first iteration.
+    *p.books.last =
+        LastStats { stats: Some(run.observe()), partner: b.as_mut().map(|b| b.observe()), ..LastStats::default() };
+    let Some(sim) = both.main.run_mut() else { return Ok(()) };
+    *sim = run;
+    both.partner = b.map(Slot::new);
+    p.books.history.partner = both.partner.as_ref().map(|_| History::default());
     let finished = std::mem::take(&mut p.books.history.current);
     if !finished.points().is_empty() {
         p.books.history.previous = Some(finished);
