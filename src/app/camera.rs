@@ -1,8 +1,13 @@
 //! Cameras: an orbit camera for 3D (drag rotates, scroll zooms, C resets),
 //! an orthographic top view for 2D, and the camera that draws the panels. The
-//! world is drawn in the part of the window the panels leave free.
+//! world is drawn in the part of the window the panels leave free; while two
+//! runs are compared it is split in two views, run A on the left and run B
+//! on the right, each drawn by a camera of its own that follows the orbit
+//! camera, so that one drag turns both.
 
 use super::simulation::{Setup, Sim};
+use bevy::camera::visibility::RenderLayers;
+use bevy::camera::{ClearColorConfig, Viewport};
 use bevy::light::cluster::ClusterConfig;
 use bevy::prelude::*;
 use bevy::render::view::Msaa;
@@ -12,6 +17,17 @@ use bevy_panorbit_camera::{PanOrbitCamera, PanOrbitCameraPlugin, PanOrbitCameraS
 /// The camera that looks at the particles.
 #[derive(Component)]
 pub struct WorldCamera;
+
+/// One of the two views of a comparison: 0 draws run A (left), 1 run B (right).
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SplitView(pub usize);
+
+/// The render layer of run B's spheres. Run A's spheres and the box
+/// outlines are on layer 0 (the outlines on run B's layer too).
+pub const RUN_B_LAYER: usize = 2;
+/// A layer nothing is on: while the picture is split, the camera of the
+/// panels draws the panels only.
+const PANELS_ONLY_LAYER: usize = 3;
 
 /// The window area the panels cover, in logical pixels.
 #[derive(Resource, Default, Clone, Copy, Debug, PartialEq)]
@@ -50,7 +66,8 @@ impl Plugin for CameraPlugin {
             .add_systems(
                 Update,
                 (frame_world, apply_options, ignore_drags_on_panels).chain().before(PanOrbitCameraSystemSet),
-            );
+            )
+            .add_systems(Update, split_views.after(PanOrbitCameraSystemSet));
     }
 }
 
@@ -58,8 +75,10 @@ impl Plugin for CameraPlugin {
 /// full-window pass, which software renderers feel). The spheres shade
 /// themselves with a headlight: no light, so no light clustering either
 /// (2.3 ms a frame under lavapipe).
-fn spawn_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
+fn spawn_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>, mut gizmos: ResMut<GizmoConfigStore>) {
     egui.auto_create_primary_context = false;
+    // The box is drawn in both views of a comparison.
+    gizmos.config_mut::<DefaultGizmoConfigGroup>().0.render_layers = RenderLayers::from_layers(&[0, RUN_B_LAYER]);
     commands.spawn((WorldCamera, PrimaryEguiContext, Camera3d::default(), Msaa::Off, ClusterConfig::Single));
 }
 
@@ -98,11 +117,31 @@ pub fn fit_height_2d(side: f32, window_height: f32, free: Vec2) -> f32 {
     per_pixel * window_height
 }
 
+/// The two views of a comparison, in logical pixels: the part of the
+/// window the panels leave free, split down the middle.
+pub fn split_rects(window: Vec2, insets: &PanelInsets) -> [Rect; 2] {
+    let (left, right) = (insets.left, (window.x - insets.right).max(insets.left + 2.0));
+    let (top, bottom) = (insets.top, (window.y - insets.bottom).max(insets.top + 1.0));
+    let middle = 0.5 * (left + right);
+    [Rect::new(left, top, middle, bottom), Rect::new(middle, top, right, bottom)]
+}
+
+/// The height of the view the world is fitted into and half its free
+/// extent around the point the camera looks at, in logical pixels: the
+/// window beside the panels, or while comparing one of its two halves.
+fn fit_area(window: Vec2, insets: &PanelInsets, split: bool) -> (f32, Vec2) {
+    if !split {
+        return (window.y, free_half_extent(window, insets));
+    }
+    let half = split_rects(window, insets)[0].size();
+    (half.y.max(2.0 * MIN_FREE), (half / 2.0).max(Vec2::splat(MIN_FREE)))
+}
+
 /// What the camera was last fitted to.
 #[derive(Default)]
 struct Fitted {
-    /// Dimension, box side and run.
-    key: Option<(usize, u64, u64)>,
+    /// Dimension, box side, run and whether the picture is split.
+    key: Option<(usize, u64, u64, bool)>,
     /// The distance (3D) or world height (2D) last set.
     extent: f32,
 }
@@ -123,16 +162,16 @@ fn frame_world(
     let asked = requests.read().count() > 0;
     let ViewOf { setup, sim, insets, windows } = view_of;
     let Ok(window) = windows.single() else { return };
-    let size = window.size();
-    let free = free_half_extent(size, &insets);
+    let split = sim.comparing();
+    let (height, free) = fit_area(window.size(), &insets, split);
     let p = sim.view().packing();
     let side = p.side() as f32;
-    let key = (p.dim(), p.side().to_bits(), setup.run);
+    let key = (p.dim(), p.side().to_bits(), setup.run, split);
     let new_run = fitted.key != Some(key) || asked;
     let view = &setup.scene.view;
     for (camera, orbit_camera) in &mut cameras {
         if p.dim() >= 3 {
-            let distance = fit_distance(side, size.y, free).max(view.camera_distance as f32 * side);
+            let distance = fit_distance(side, height, free).max(view.camera_distance as f32 * side);
             match orbit_camera {
                 Some(mut cam) if !new_run => {
                     // Follow the window and panels unless the class zoomed the view.
@@ -152,7 +191,7 @@ fn frame_world(
                 }
             }
         } else {
-            let height = fit_height_2d(side, size.y, free);
+            let height = fit_height_2d(side, height, free);
             if new_run || (height - fitted.extent).abs() > 1e-4 * height {
                 commands.entity(camera).remove::<PanOrbitCamera>().insert((
                     Projection::Orthographic(OrthographicProjection {
@@ -193,6 +232,78 @@ fn orbit(distance: f32, view: &crate::scene::View) -> PanOrbitCamera {
         zoom_sensitivity: 0.5,
         ..default()
     }
+}
+
+/// The world camera's part, and what a view of a comparison copies from it.
+type WorldParts<'a> = (Entity, &'a Transform, &'a Projection, &'a Msaa, &'a mut Camera);
+/// A view of a comparison.
+type ViewParts<'a> = (Entity, &'a SplitView, &'a mut Transform, &'a mut Projection, &'a mut Camera, &'a mut Msaa);
+
+/// While two runs are compared, two cameras draw them side by side in the
+/// free part of the window, each from where the orbit camera is; the world
+/// camera then draws only the panels, over them. Closing the comparison
+/// gives the whole picture back to the world camera.
+fn split_views(
+    mut commands: Commands,
+    sim: Res<Sim>,
+    insets: Res<PanelInsets>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    mut world: Query<WorldParts, (With<WorldCamera>, Without<SplitView>)>,
+    mut views: Query<ViewParts, Without<WorldCamera>>,
+) {
+    let Ok((world_entity, at, projection, msaa, mut world_camera)) = world.single_mut() else { return };
+    if !sim.comparing() {
+        if !views.is_empty() {
+            for (view, ..) in &views {
+                commands.entity(view).despawn();
+            }
+            world_camera.clear_color = ClearColorConfig::Default;
+            commands.entity(world_entity).insert(RenderLayers::layer(0));
+        }
+        return;
+    }
+    let Ok(window) = windows.single() else { return };
+    let physical = UVec2::new(window.physical_width(), window.physical_height());
+    let rects = split_rects(window.size(), &insets).map(|r| viewport(r, window.scale_factor(), physical));
+    if views.is_empty() {
+        // The first view clears the picture; the second and the panels' camera draw over it.
+        world_camera.clear_color = ClearColorConfig::None;
+        commands.entity(world_entity).insert(RenderLayers::layer(PANELS_ONLY_LAYER));
+        for (k, rect) in rects.into_iter().enumerate() {
+            let camera = Camera {
+                order: k as isize - 2,
+                viewport: Some(rect),
+                clear_color: if k == 0 { ClearColorConfig::Default } else { ClearColorConfig::None },
+                ..default()
+            };
+            let layer = RenderLayers::layer(if k == 0 { 0 } else { RUN_B_LAYER });
+            let parts = (*at, projection.clone(), *msaa, ClusterConfig::Single, layer);
+            commands.spawn((SplitView(k), Camera3d::default(), camera, parts));
+        }
+        return;
+    }
+    for (_, view, mut t, mut p, mut camera, mut m) in &mut views {
+        t.set_if_neq(*at);
+        *p = projection.clone();
+        m.set_if_neq(*msaa);
+        let rect = rects[view.0].clone();
+        if camera
+            .viewport
+            .as_ref()
+            .is_none_or(|v| (v.physical_position, v.physical_size) != (rect.physical_position, rect.physical_size))
+        {
+            camera.viewport = Some(rect);
+        }
+    }
+}
+
+/// A rectangle in logical pixels as a viewport inside a window of
+/// `physical` pixels (never empty, never past the window's edge).
+fn viewport(rect: Rect, scale: f32, physical: UVec2) -> Viewport {
+    let max = physical.saturating_sub(UVec2::ONE);
+    let position = (rect.min * scale).round().as_uvec2().min(max);
+    let size = (rect.size() * scale).round().as_uvec2().max(UVec2::ONE).min(physical - position);
+    Viewport { physical_position: position, physical_size: size, ..default() }
 }
 
 fn apply_options(options: Res<CameraOptions>, mut cameras: Query<&mut Msaa, With<WorldCamera>>) {

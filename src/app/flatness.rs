@@ -68,9 +68,11 @@ pub struct FlatnessProbe {
     /// Why the last one failed.
     pub error: Option<String>,
     results: Option<Mutex<Receiver<Result<Measured, String>>>>,
+    /// Results still to come (two while comparing: run A's, then run B's).
+    awaited: usize,
 }
 
-/// Asks for the flatness of the configuration on screen.
+/// Asks for the flatness of the configuration on screen (of both runs while comparing).
 #[derive(Message, Clone, Copy, Debug)]
 pub struct MeasureFlatness;
 
@@ -94,24 +96,35 @@ fn start(
     if asked.read().count() == 0 || probe.measuring.is_some() {
         return;
     }
-    let view = sim.view();
-    let (label, absorbed) = (view.dynamics().summary(), view.absorbed_at().is_some());
-    let packing = view.packing().clone();
-    let potential = view.dynamics().potential;
-    let iteration = view.iteration();
+    let comparing = sim.comparing();
+    let iteration = sim.view().iteration();
+    // Copies of what is measured; the runs go on meanwhile.
+    let jobs: Vec<_> = [Some(("A", sim.view())), sim.partner_view().map(|b| ("B", b))]
+        .into_iter()
+        .flatten()
+        .map(|(name, view)| {
+            let summary = view.dynamics().summary();
+            let label = if comparing { format!("{name}: {summary}") } else { summary };
+            (label, view.absorbed_at().is_some(), view.packing().clone(), view.dynamics().potential)
+        })
+        .collect();
     let seed = setup.scene.seed ^ iteration;
-    let n = packing.len();
-    let samples = samples_for(n);
     let (send, results) = channel();
+    probe.awaited = jobs.len();
     std::thread::spawn(move || {
-        let measure = || observe::flatness(&packing, potential, samples, FLATNESS_SIGMA, seed);
-        let result = match rayon::ThreadPoolBuilder::new().num_threads(spare_threads()).build() {
-            Ok(pool) => pool.install(measure),
-            Err(_) => measure(),
-        };
-        let _ = send.send(
-            result.map(|flatness| Measured { iteration, n, label, absorbed, flatness }).map_err(|e| e.to_string()),
-        );
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(spare_threads()).build().ok();
+        for (label, absorbed, packing, potential) in jobs {
+            let n = packing.len();
+            let measure = || observe::flatness(&packing, potential, samples_for(n), FLATNESS_SIGMA, seed);
+            let result = match &pool {
+                Some(pool) => pool.install(measure),
+                None => measure(),
+            };
+            let measured = result.map(|flatness| Measured { iteration, n, label, absorbed, flatness });
+            if send.send(measured.map_err(|e| e.to_string())).is_err() {
+                return;
+            }
+        }
     });
     probe.measuring = Some(iteration);
     probe.error = None;
@@ -119,25 +132,31 @@ fn start(
 }
 
 fn collect(mut probe: ResMut<FlatnessProbe>) {
-    let Some(results) = &probe.results else { return };
-    let received = match results.lock() {
-        Ok(r) => r.try_recv(),
-        Err(_) => Err(TryRecvError::Disconnected),
-    };
-    let outcome = match received {
-        Err(TryRecvError::Empty) => return,
-        Ok(outcome) => outcome,
-        Err(TryRecvError::Disconnected) => Err("the measurement stopped before it finished".into()),
-    };
-    match outcome {
-        Ok(m) => {
-            if probe.kept.len() == KEPT {
-                probe.kept.remove(0);
+    while probe.awaited > 0 {
+        let Some(results) = &probe.results else { return };
+        let received = match results.lock() {
+            Ok(r) => r.try_recv(),
+            Err(_) => Err(TryRecvError::Disconnected),
+        };
+        let outcome = match received {
+            Err(TryRecvError::Empty) => return,
+            Ok(outcome) => outcome,
+            Err(TryRecvError::Disconnected) => Err("the measurement stopped before it finished".into()),
+        };
+        probe.awaited -= 1;
+        match outcome {
+            Ok(m) => {
+                if probe.kept.len() == KEPT {
+                    probe.kept.remove(0);
+                }
+                probe.kept.push(m.clone());
+                probe.last = Some(m);
             }
-            probe.kept.push(m.clone());
-            probe.last = Some(m);
+            Err(e) => {
+                probe.error = Some(e);
+                probe.awaited = 0;
+            }
         }
-        Err(e) => probe.error = Some(e),
     }
     probe.measuring = None;
     probe.results = None;
@@ -145,10 +164,10 @@ fn collect(mut probe: ResMut<FlatnessProbe>) {
 
 /// The flatness of the configuration on screen: a button, then the value
 /// with its error and the iteration it was measured at. True when clicked.
-pub fn flatness_ui(ui: &mut egui::Ui, probe: &FlatnessProbe) -> bool {
+pub fn flatness_ui(ui: &mut egui::Ui, probe: &FlatnessProbe, comparing: bool) -> bool {
     let mut clicked = false;
     ui.horizontal_wrapped(|ui| {
-        let button = egui::Button::new("Measure flatness");
+        let button = egui::Button::new(if comparing { "Measure flatness (runs A and B)" } else { "Measure flatness" });
         let hint = "<dU> / (N sigma_p^2) under random kicks of sigma_p = 0.015 diameters: lower is flatter";
         clicked = ui.add_enabled(probe.measuring.is_none(), button).on_hover_text(hint).clicked();
         if let Some(k) = probe.measuring {

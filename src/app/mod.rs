@@ -2,6 +2,8 @@
 //! `absorb view` and `cargo run --release` start it.
 
 pub mod camera;
+pub mod compare;
+pub mod controls;
 pub mod flatness;
 pub mod history;
 pub mod impostor;
@@ -63,6 +65,8 @@ pub struct ViewOptions {
     pub scan: bool,
     /// Open this lecture at this step (from 0).
     pub lecture: Option<(PathBuf, usize)>,
+    /// Compare side by side with a second run under these dynamics.
+    pub compare: Option<crate::sim::Dynamics>,
 }
 
 /// The scripted-figure mode of `absorb view --screenshot`.
@@ -112,6 +116,9 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     if options.scan {
         app.world_mut().write_message(scan::ScanCommand::Start);
         app.world_mut().resource_mut::<panel_state::UiState>().plots.tab = plots::PlotTab::PhaseDiagram;
+    }
+    if let Some(d) = options.compare {
+        app.world_mut().write_message(simulation::SimCommand::Compare(d));
     }
     if let Some(shot) = options.screenshot {
         app.world_mut().write_message(simulation::SimCommand::Advance(shot.steps));

@@ -93,6 +93,47 @@ pub struct UiState {
     pub catalog: Vec<(PathBuf, String)>,
     /// The file the phase diagram's scans are saved to and opened from.
     pub scan_file: String,
+    /// The scheme "Compare" starts run B with (None: the one matched to run A's BRO).
+    pub compare_with: Option<SchemeKind>,
+    /// Run B's scheme controls, while comparing.
+    pub partner: Option<PartnerControls>,
+}
+
+/// Run B's scheme controls: they follow run B's dynamics as run A's follow the setup.
+#[derive(Clone, Debug)]
+pub struct PartnerControls {
+    /// The scheme picked.
+    pub scheme: SchemeKind,
+    /// Its parameters as the sliders hold them.
+    pub params: SchemeParams,
+    /// The pair potential.
+    pub potential: Potential,
+    /// The overlap tolerance.
+    pub tolerance: f64,
+    /// Run B's dynamics these were taken from.
+    pub followed: Dynamics,
+    /// The dynamics last sent, until run B has them.
+    pub sent: Option<Dynamics>,
+}
+
+impl PartnerControls {
+    /// The controls of run B under `d`, other schemes' parameters taken from `base`.
+    pub fn of(d: &Dynamics, base: SchemeParams) -> Self {
+        Self {
+            scheme: d.scheme.kind(),
+            params: d.scheme.params(base),
+            potential: d.potential,
+            tolerance: d.overlap_tolerance,
+            followed: *d,
+            sent: None,
+        }
+    }
+
+    /// The dynamics the controls show.
+    pub fn dynamics(&self) -> crate::error::Result<Dynamics> {
+        let scheme = self.scheme.build(&self.params)?;
+        Ok(Dynamics { scheme, potential: self.potential, overlap_tolerance: self.tolerance })
+    }
 }
 
 impl UiState {
@@ -122,6 +163,8 @@ impl UiState {
             screenshot_panels: true,
             catalog: catalog(),
             scan_file: super::phase_panel::DEFAULT_SCAN_FILE.into(),
+            compare_with: None,
+            partner: None,
         };
         state.follow(setup, phi);
         state

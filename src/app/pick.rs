@@ -3,7 +3,7 @@
 //! overlaps; the panel reads its id, radius, overlaps, share of the energy
 //! and last displacement while the run goes on.
 
-use super::camera::PanelInsets;
+use super::camera::{PanelInsets, WorldCamera};
 use super::show::{self, Show};
 use super::simulation::Sim;
 use super::snapshot::View;
@@ -135,13 +135,13 @@ impl Pointer<'_, '_> {
 fn click(
     keys: Res<ButtonInput<KeyCode>>,
     mut pointer: Pointer,
-    cameras: Query<(&Camera, &GlobalTransform, &Projection), With<Camera3d>>,
+    cameras: Query<(&Camera, &GlobalTransform, &Projection), With<WorldCamera>>,
     sim: Res<Sim>,
     show: Res<Show>,
     mut selected: ResMut<Selected>,
     mut press: Local<Press>,
 ) {
-    if keys.just_pressed(KeyCode::Escape) && selected.id.is_some() {
+    if (keys.just_pressed(KeyCode::Escape) || sim.comparing()) && selected.id.is_some() {
         *selected = Selected::default();
     }
     let left = MouseButton::Left;
@@ -168,6 +168,10 @@ fn click(
         return;
     }
     let Some(up) = pointer.over_picture() else { return };
+    if sim.comparing() {
+        // The picture is split between two runs: no selection.
+        return;
+    }
     let Some((camera, at, projection)) = cameras.iter().next() else { return };
     let Ok(ray) = camera.viewport_to_world(at, up) else { return };
     let run = sim.view();
@@ -192,7 +196,12 @@ const RING_LEAST: f32 = 0.04;
 /// a sphere a few pixels wide among many is hard to find on a projector.
 /// It lies a ring's radius in front of the sphere, so the spheres around it
 /// do not hide it.
-fn ring(selected: Res<Selected>, sim: Res<Sim>, cameras: Query<&GlobalTransform, With<Camera3d>>, mut gizmos: Gizmos) {
+fn ring(
+    selected: Res<Selected>,
+    sim: Res<Sim>,
+    cameras: Query<&GlobalTransform, With<WorldCamera>>,
+    mut gizmos: Gizmos,
+) {
     let Some(reading) = selected.reading.as_ref().filter(|r| r.drawn) else { return };
     let Some(eye) = cameras.iter().next() else { return };
     let p = sim.view().packing();

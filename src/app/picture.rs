@@ -3,6 +3,7 @@
 //! the periodic box as an outline. What is drawn is filled from the run's
 //! positions and readouts; nothing in the picture is a particle.
 
+use super::camera::{RUN_B_LAYER, WorldCamera};
 use super::impostor::{self, ImpostorMaterial};
 use super::limits::{DrawLimit, Drawable};
 use super::pick::Selected;
@@ -12,7 +13,7 @@ use super::simulation::{Setup, Sim};
 use super::snapshot::View;
 use crate::budget::MemoryLimit;
 use crate::scene::{Rgb, Theme};
-use bevy::camera::visibility::NoFrustumCulling;
+use bevy::camera::visibility::{NoFrustumCulling, RenderLayers};
 use bevy::pbr::MaterialPlugin;
 use bevy::prelude::*;
 use bevy::render::renderer::{RenderAdapterInfo, RenderDevice};
@@ -121,9 +122,12 @@ fn to_color(c: Rgb) -> Color {
     Color::srgb(c[0], c[1], c[2])
 }
 
-/// What is drawn: `quads` quads (the spheres in sight, then hidden ones) and their buffers.
-#[derive(Resource)]
-struct Drawn {
+/// What is drawn of each run: run A, and run B while comparing.
+#[derive(Resource, Default)]
+struct Drawn([Option<DrawnRun>; 2]);
+
+/// What is drawn of a run: `quads` quads (the spheres in sight, then hidden ones) and their buffers.
+struct DrawnRun {
     entity: Entity,
     quads: usize,
     /// The eye the spheres in sight were chosen for.
@@ -155,6 +159,7 @@ impl Plugin for PicturePlugin {
             .init_resource::<Show>()
             .init_resource::<Selected>()
             .init_resource::<RefillTime>()
+            .init_resource::<Drawn>()
             .add_systems(Startup, setup_legend)
             .add_systems(
                 Update,
@@ -208,71 +213,83 @@ fn quads_for(shown: usize, now: usize) -> usize {
 }
 
 /// Where the eye is, for a perspective view of a 3D run (None: draw all).
-fn eye(sim: View, cameras: &Query<(&GlobalTransform, &Projection), With<Camera3d>>) -> Option<Vec3> {
+fn eye(sim: View, cameras: &Query<(&GlobalTransform, &Projection), With<WorldCamera>>) -> Option<Vec3> {
     let (at, projection) = cameras.iter().next()?;
     (sim.packing().dim() >= 3 && matches!(projection, Projection::Perspective(_))).then(|| at.translation())
 }
 
-/// The spheres' quads and buffers follow the run: refilled when the run,
+/// The spheres' quads and buffers follow the runs: refilled when a run,
 /// the colouring, the legend or (in 3D) the eye changed, with the spheres
 /// in sight (src/app/show.rs); made anew when their number needs other quads.
+/// Run B's spheres, while comparing, are on a layer of their own that only
+/// its view draws (src/app/camera.rs).
 fn sync_spheres(
     mut commands: Commands,
     sim: Res<Sim>,
     limit: Res<DrawLimit>,
     look: Look,
-    mut drawn: Option<ResMut<Drawn>>,
-    cameras: Query<(&GlobalTransform, &Projection), With<Camera3d>>,
+    mut drawn: ResMut<Drawn>,
+    cameras: Query<(&GlobalTransform, &Projection), With<WorldCamera>>,
     mut assets: SphereAssets,
 ) {
     let start = std::time::Instant::now();
     assets.took.0 = std::time::Duration::ZERO;
     let (mode, Some(legend)) = (&look.mode, &look.legend) else { return };
-    let run = sim.view();
-    let n = run.packing().len();
-    // Nothing is drawn before the device's limit is known, nor over it.
-    if limit.0.as_ref().is_none_or(|l| l.check(n).is_err()) {
-        return;
-    }
-    let eye = eye(run, &cameras);
-    let moved = drawn.as_ref().is_some_and(|d| d.eye != eye);
-    let restyled = mode.is_changed()
-        || legend.is_changed()
-        || look.show.is_changed()
-        || look.clear.is_changed()
-        || look.selected.is_changed();
-    if drawn.is_some() && !(sim.is_changed() || restyled || moved) {
-        return;
-    }
-    let shown = show::choose_reusing(run, &look.show, eye, &mut assets.sight);
-    let quads = quads_for(shown.ids.len(), drawn.as_ref().map_or(0, |d| d.quads));
-    let spheres = sphere_bytes(run, &shown, quads);
-    let background = look.clear.0.to_srgba();
-    let faded = [background.red, background.green, background.blue];
-    // While a sphere is selected the others fade towards the background.
-    let fade = if look.selected.reading.is_some() { SELECTION_FADE } else { 0.0 };
-    let mut colours = colour_bytes(run, **mode, legend, &shown, (faded, fade), quads);
-    highlight(&mut colours, &shown, &look.selected);
-    if let Some(drawn) = drawn.as_mut().filter(|d| d.quads == quads) {
-        drawn.eye = eye;
-        for (handle, bytes) in [(&drawn.spheres, spheres), (&drawn.colours, colours)] {
-            if let Some(mut buffer) = assets.buffers.get_mut(handle) {
-                buffer.data = Some(bytes);
+    for (k, run) in [Some(sim.view()), sim.partner_view()].into_iter().enumerate() {
+        let Some(run) = run else {
+            if let Some(old) = drawn.0[k].take() {
+                commands.entity(old.entity).despawn();
             }
+            continue;
+        };
+        let n = run.packing().len();
+        // Nothing is drawn before the device's limit is known, nor over it.
+        if limit.0.as_ref().is_none_or(|l| l.check(n).is_err()) {
+            return;
         }
-        assets.took.0 = start.elapsed();
-        return;
+        let eye = eye(run, &cameras);
+        let slot = &mut drawn.bypass_change_detection().0[k];
+        let moved = slot.as_ref().is_some_and(|d| d.eye != eye);
+        let restyled = mode.is_changed()
+            || legend.is_changed()
+            || look.show.is_changed()
+            || look.clear.is_changed()
+            || look.selected.is_changed();
+        if slot.is_some() && !(sim.is_changed() || restyled || moved) {
+            continue;
+        }
+        let shown = show::choose_reusing(run, &look.show, eye, &mut assets.sight[k]);
+        let quads = quads_for(shown.ids.len(), slot.as_ref().map_or(0, |d| d.quads));
+        let spheres = sphere_bytes(run, &shown, quads);
+        let background = look.clear.0.to_srgba();
+        let faded = [background.red, background.green, background.blue];
+        // While a sphere of run A is selected the others fade towards the background.
+        let selecting = k == 0 && look.selected.reading.is_some();
+        let fade = if selecting { SELECTION_FADE } else { 0.0 };
+        let mut colours = colour_bytes(run, **mode, legend, &shown, (faded, fade), quads);
+        if k == 0 {
+            highlight(&mut colours, &shown, &look.selected);
+        }
+        if let Some(d) = slot.as_mut().filter(|d| d.quads == quads) {
+            d.eye = eye;
+            for (handle, bytes) in [(&d.spheres, spheres), (&d.colours, colours)] {
+                if let Some(mut buffer) = assets.buffers.get_mut(handle) {
+                    buffer.data = Some(bytes);
+                }
+            }
+            continue;
+        }
+        if let Some(old) = slot.take() {
+            commands.entity(old.entity).despawn();
+        }
+        let spheres = assets.buffers.add(impostor::buffer(spheres));
+        let colours = assets.buffers.add(impostor::buffer(colours));
+        let material = assets.materials.add(ImpostorMaterial { spheres: spheres.clone(), colours: colours.clone() });
+        let mesh = Mesh3d(assets.meshes.add(impostor::quads(quads)));
+        let layer = RenderLayers::layer(if k == 0 { 0 } else { RUN_B_LAYER });
+        let entity = commands.spawn((mesh, MeshMaterial3d(material), NoFrustumCulling, layer)).id();
+        *slot = Some(DrawnRun { entity, quads, spheres, colours, eye });
     }
-    if let Some(old) = drawn.as_ref() {
-        commands.entity(old.entity).despawn();
-    }
-    let spheres = assets.buffers.add(impostor::buffer(spheres));
-    let colours = assets.buffers.add(impostor::buffer(colours));
-    let material = assets.materials.add(ImpostorMaterial { spheres: spheres.clone(), colours: colours.clone() });
-    let entity = commands
-        .spawn((Mesh3d(assets.meshes.add(impostor::quads(quads))), MeshMaterial3d(material), NoFrustumCulling))
-        .id();
-    commands.insert_resource(Drawn { entity, quads, spheres, colours, eye });
     assets.took.0 = start.elapsed();
 }
 
@@ -294,8 +311,8 @@ struct SphereAssets<'w, 's> {
     buffers: ResMut<'w, Assets<ShaderBuffer>>,
     /// How long filling them took.
     took: ResMut<'w, RefillTime>,
-    /// The depth of sight last measured (src/app/show.rs).
-    sight: Local<'s, Option<show::SightMemo>>,
+    /// The depth of sight last measured in each run (src/app/show.rs).
+    sight: Local<'s, [Option<show::SightMemo>; 2]>,
 }
 
 /// `[x, y, z, r]` of the spheres `shown` as the shader reads them (faint

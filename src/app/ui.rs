@@ -4,13 +4,12 @@
 //! they never reach into the particle arrays.
 
 use super::camera::{CameraOptions, PanelInsets};
+use super::controls::controls_ui;
 use super::flatness::{FlatnessProbe, MeasureFlatness, flatness_ui};
 use super::keys;
 use super::lecture::{LectureCommand, LectureState, lecture_ui, lectures_ui};
 use super::limits::{DrawLimit, Drawable};
-use super::panel_state::{
-    PHI_FINE_HALF_RANGE, PHI_RANGE, PanelStatePlugin, PanelsShown, UiState, UiSystems, catalog, status_text,
-};
+use super::panel_state::{PanelStatePlugin, PanelsShown, UiState, UiSystems, catalog, status_text};
 use super::phase_panel::phase_ui;
 use super::pick::Selected;
 use super::picture::{ColorMode, Legend};
@@ -23,7 +22,6 @@ use super::show::Show;
 use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
 use crate::scene::{MAX_PARTICLES, Theme};
 use crate::sim::packing::Radii;
-use crate::sim::{BatchMode, Param, Potential, SchemeKind};
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -171,7 +169,7 @@ fn panels(
                         let mut out = Vec::new();
                         ui.editing = false;
                         controls_ui(col, &mut ui, &p.sim, &mut p.settings, now, &mut out);
-                        if flatness_ui(col, &p.flatness) {
+                        if flatness_ui(col, &p.flatness, p.sim.comparing()) {
                             p.measure.write(MeasureFlatness);
                         }
                         col.separator();
@@ -243,6 +241,7 @@ fn panels(
     if *p.insets != insets {
         *p.insets = insets;
     }
+    super::compare::view_labels(ctx, &p.sim, &p.last, &insets, zoom);
     Ok(())
 }
 
@@ -308,183 +307,6 @@ pub fn status_bar_ui(ui: &mut egui::Ui, sim: &Sim, last: &LastStats, settings: &
             ui.label("(paused)");
         }
     });
-}
-
-/// Scheme, step sizes, potential, tolerance, phi and speed: all take effect
-/// at the next iteration, once an edit is done (a typed number on Enter, a
-/// slider on release or when it rests).
-pub fn controls_ui(
-    ui: &mut egui::Ui,
-    state: &mut UiState,
-    sim: &Sim,
-    settings: &mut SimSettings,
-    now: f64,
-    out: &mut Vec<SimCommand>,
-) {
-    ui.heading("Run");
-    ui.horizontal_wrapped(|ui| {
-        if ui.button(if settings.playing { "Pause" } else { "Play" }).clicked() {
-            settings.playing = !settings.playing;
-        }
-        if ui.button("Step").clicked() {
-            settings.playing = false;
-            out.push(SimCommand::Step);
-        }
-        if ui.button("Reset").on_hover_text("Back to iteration 0, same seed").clicked() {
-            out.push(SimCommand::Reset);
-        }
-        if ui.button("New seed").clicked() {
-            out.push(SimCommand::NewSeed);
-        }
-    });
-    let mut fastest = settings.iterations_per_second == 0.0;
-    ui.horizontal_wrapped(|ui| {
-        ui.checkbox(&mut fastest, "as fast as it goes");
-        if !fastest {
-            let mut ips = if settings.iterations_per_second > 0.0 { settings.iterations_per_second } else { 30.0 };
-            ui.add(egui::Slider::new(&mut ips, 1.0..=10_000.0).logarithmic(true).text("it/s"));
-            settings.iterations_per_second = ips;
-        }
-    });
-    if fastest {
-        settings.iterations_per_second = 0.0;
-    }
-
-    ui.heading("Scheme");
-    egui::ComboBox::from_id_salt("scheme").selected_text(state.scheme.name()).show_ui(ui, |ui| {
-        for kind in SchemeKind::ALL {
-            ui.selectable_value(&mut state.scheme, kind, kind.name());
-        }
-    });
-    let uses = state.scheme.parameters(&state.params);
-    let sa = matches!(state.scheme, SchemeKind::SaPairwise | SchemeKind::SaParticle);
-    let mut responses = Vec::new();
-    {
-        let p = &mut state.params;
-        fn slider<'a>(value: &'a mut f64, range: std::ops::RangeInclusive<f64>, text: &str) -> egui::Slider<'a> {
-            // Never clamped: a scene's value outside the slider's range stays as it is.
-            egui::Slider::new(value, range)
-                .logarithmic(true)
-                .text(text)
-                .clamping(egui::SliderClamping::Never)
-                .update_while_editing(false)
-        }
-        if sa {
-            ui.horizontal_wrapped(|ui| {
-                ui.label("noise matched to");
-                ui.radio_value(&mut p.sa_matches_sgd, false, "BRO");
-                ui.radio_value(&mut p.sa_matches_sgd, true, "SGD / RCD");
-            });
-            responses.push(ui.add(slider(&mut p.h, 0.01..=1.0, "step h")));
-        }
-        if uses.contains(&Param::Kick) || (sa && !p.sa_matches_sgd) {
-            responses.push(ui.add(slider(&mut p.kick, 1e-3..=1.0, "kick eps")));
-        }
-        if uses.contains(&Param::Lr) {
-            responses.push(ui.add(slider(&mut p.lr, 1e-3..=1.0, "learning rate")));
-        }
-        if uses.contains(&Param::Batch) {
-            responses.push(ui.add(slider(&mut p.batch, 0.01..=1.0, "batch fraction b")));
-            if !sa {
-                ui.horizontal_wrapped(|ui| {
-                    ui.radio_value(&mut p.batch_mode, BatchMode::Probabilistic, "each with prob. b");
-                    ui.radio_value(&mut p.batch_mode, BatchMode::Fixed, "exactly b of them");
-                });
-            }
-        }
-        if state.scheme == SchemeKind::BroParticle {
-            ui.checkbox(&mut p.normalized, "normalized kick");
-        }
-    }
-    let before = state.potential;
-    ui.horizontal_wrapped(|ui| {
-        ui.label("potential m");
-        for (m, label) in
-            [(Potential::LINEAR, "1 linear"), (Potential::HARMONIC, "2 harmonic"), (Potential::HERTZIAN, "5/2 Hertz")]
-        {
-            ui.radio_value(&mut state.potential, m, label);
-        }
-    });
-    if state.potential != before && state.tolerance == before.default_overlap_tolerance() {
-        // The tolerance follows the potential unless it was set by hand.
-        state.tolerance = state.potential.default_overlap_tolerance();
-    }
-    ui.horizontal_wrapped(|ui| {
-        ui.label("active when overlap >");
-        responses.push(
-            ui.add(
-                egui::DragValue::new(&mut state.tolerance)
-                    .range(0.0..=0.99)
-                    .speed(1e-4)
-                    .max_decimals(5)
-                    .update_while_editing(false),
-            )
-            .on_hover_text(
-                "A pair counts as active only when its overlap 1 - r/sigma exceeds this. \
-                 Under m > 1 gradient steps close overlaps only geometrically: 0.001 lets a run \
-                 below phi_c absorb in finite time.",
-            ),
-        );
-        ui.label("of sigma");
-    });
-    let current = sim.view().dynamics();
-    if let Some(matched) = current.scheme.gradient_match() {
-        let label =
-            if matched.kind() == SchemeKind::Sgd { "Match SGD to this BRO" } else { "Match RCD to this particle BRO" };
-        if ui.button(label).on_hover_text("b = 3/4, lr = 2 eps / 3: the same mean and variance per pair").clicked() {
-            state.scheme = matched.kind();
-            state.params = matched.params(state.params);
-        }
-    }
-
-    ui.heading("Packing fraction");
-    if let Some(c) = state.phi_fine
-        && (state.phi - c).abs() > PHI_FINE_HALF_RANGE
-    {
-        // The keys took phi out of the narrowed range: centre it again.
-        state.phi_fine = Some(state.phi);
-    }
-    let (lo, hi) = match state.phi_fine {
-        Some(c) => ((c - PHI_FINE_HALF_RANGE).max(PHI_RANGE.0), (c + PHI_FINE_HALF_RANGE).min(PHI_RANGE.1)),
-        None => PHI_RANGE,
-    };
-    let phi_response = ui.add(
-        egui::Slider::new(&mut state.phi, lo..=hi)
-            .clamping(egui::SliderClamping::Never)
-            .text("phi")
-            .min_decimals(3)
-            .max_decimals(4)
-            .drag_value_speed(1e-4)
-            .update_while_editing(false),
-    );
-    let mut fine = state.phi_fine.is_some();
-    ui.horizontal_wrapped(|ui| {
-        if ui
-            .checkbox(&mut fine, format!("fine: phi +/- {PHI_FINE_HALF_RANGE}"))
-            .on_hover_text("Narrows the slider around the present phi; Up and Down keys step 0.001")
-            .changed()
-        {
-            state.phi_fine = fine.then_some(state.phi);
-        }
-        ui.label(egui::RichText::new("rescales the radii").small());
-    });
-    for r in responses.iter().chain([&phi_response]) {
-        state.track(r, now);
-    }
-    if !state.settled(now) {
-        return;
-    }
-    if (state.phi - sim.view().packing().phi()).abs() > 1e-9 && state.sent_phi != Some(state.phi) {
-        out.push(SimCommand::SetPhi(state.phi));
-        state.sent_phi = Some(state.phi);
-    }
-    if let Ok(d) = state.dynamics()
-        && d != *current
-        && state.sent != Some(d)
-    {
-        out.push(SimCommand::SetDynamics(d));
-        state.sent = Some(d);
-    }
 }
 
 /// N, dimension, radii and seed: these rebuild the run. N is checked

@@ -43,6 +43,12 @@ pub struct ViewArgs {
     /// The lecture's step to start at, from 1.
     #[arg(long, value_name = "K", requires = "lecture")]
     step: Option<usize>,
+    /// Compare side by side with a second run from the same start and seed:
+    /// SGD matched to the scene's pairwise BRO (RCD to particle BRO) when no
+    /// scheme is named, else that scheme with the scene's parameters. Put
+    /// the scene before it: `absorb view SCENE --compare`.
+    #[arg(long, value_name = "SCHEME", num_args = 0..=1, default_missing_value = "matched")]
+    compare: Option<String>,
 }
 
 #[cfg(feature = "gui")]
@@ -84,6 +90,14 @@ pub fn view(args: ViewArgs) -> Result<()> {
             Some((file.clone(), step - 1))
         }
     };
+    let compare = match args.compare.as_deref() {
+        None => None,
+        Some(text) => {
+            let kind = absorb::app::compare::parse_compare(text).map_err(|e| anyhow::anyhow!("--compare: {e}"))?;
+            let a = scene.dynamics();
+            Some(absorb::app::compare::partner_dynamics(&a, kind).map_err(|e| anyhow::anyhow!("--compare: {e}"))?)
+        }
+    };
     let size = match args.size.as_deref() {
         None => absorb::app::WINDOW_SIZE,
         Some(text) => parse_size(text)?,
@@ -97,6 +111,7 @@ pub fn view(args: ViewArgs) -> Result<()> {
         size,
         scan: args.scan,
         lecture,
+        compare,
     })? {
         bevy::app::AppExit::Success => Ok(()),
         // The visualizer has said why already.
