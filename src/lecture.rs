@@ -1,6 +1,6 @@
 //! Lecture files: a storyline of steps, each a scene with a title and a few
-//! sentences of notes, and what to start with it (a scan of phi). RON, in
-//! `lectures/`:
+//! sentences of notes, and what to start with it (a scan of phi, a second
+//! run side by side). RON, in `lectures/`:
 //!
 //! ```ron
 //! (
@@ -9,12 +9,14 @@
 //!     steps: [
 //!         (title: "Below phi_c the spheres settle", scene: "absorbing-3d", notes: "..."),
 //!         (title: "f_inf rises from zero at phi_c", scene: "default", scan: true),
+//!         (title: "BRO is SGD in disguise", scene: "bidisperse-2d", compare: "matched"),
 //!     ],
 //! )
 //! ```
 
 use crate::error::{Error, Result};
 use crate::scene::{Scene, Theme};
+use crate::sim::Dynamics;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -45,6 +47,11 @@ pub struct StepFile {
     /// Start a scan of phi once the scene is loaded.
     #[serde(default)]
     pub scan: bool,
+    /// Compare the scene's run with a second one side by side: `"matched"`
+    /// (the gradient scheme matched to the scene's BRO) or a scheme's name;
+    /// empty for one run.
+    #[serde(default)]
+    pub compare: String,
 }
 
 /// A step ready to show: its scene found, or why not.
@@ -58,6 +65,8 @@ pub struct Step {
     pub scene: std::result::Result<PathBuf, String>,
     /// Start a scan of phi with it.
     pub scan: bool,
+    /// Compare it with a second run under these dynamics.
+    pub compare: Option<Dynamics>,
 }
 
 /// A lecture: its steps, each checked.
@@ -97,16 +106,33 @@ impl Lecture {
             });
         }
         let beside = path.parent().and_then(Path::parent).map(|p| p.join("scenes"));
-        let steps = file
-            .steps
-            .into_iter()
-            .map(|s| {
-                let scene = find_scene(&s.scene, beside.as_deref());
-                Step { title: s.title, notes: s.notes, scene, scan: s.scan }
-            })
-            .collect();
+        let mut steps = Vec::with_capacity(file.steps.len());
+        for (k, s) in file.steps.into_iter().enumerate() {
+            let scene = find_scene(&s.scene, beside.as_deref());
+            let compare = match (&scene, s.compare.trim()) {
+                (_, "") => None,
+                (Ok(found), text) => Some(compared(found, text).map_err(|why| Error::InFile {
+                    path: path.to_path_buf(),
+                    error: Box::new(Error::invalid(
+                        format!("steps[{}].compare", k + 1),
+                        text,
+                        format!("\"matched\" or a scheme's name ({why})"),
+                    )),
+                })?),
+                // A step whose scene is missing says so when shown.
+                (Err(_), _) => None,
+            };
+            steps.push(Step { title: s.title, notes: s.notes, scene, scan: s.scan, compare });
+        }
         Ok(Self { title: file.title, path: path.to_path_buf(), theme: file.theme, steps })
     }
+}
+
+/// Run B's dynamics beside the scene at `path`, as a step names them.
+fn compared(path: &Path, text: &str) -> std::result::Result<Dynamics, String> {
+    let kind = crate::compare::parse_compare(text)?;
+    let scene = Scene::load(path).map_err(|e| e.to_string())?;
+    crate::compare::partner_dynamics(&scene.dynamics(), kind)
 }
 
 /// The file of a step's scene, checked to load.

@@ -30,6 +30,7 @@ pub mod analysis;
 pub mod app;
 pub mod bench;
 pub mod budget;
+pub mod compare;
 pub mod error;
 pub mod io;
 pub mod lecture;

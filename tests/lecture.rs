@@ -1,7 +1,7 @@
 //! Lectures: the shipped ones parse and name scenes that load; a bad file
 //! names its line and column and the window goes on; a step whose scene is
 //! missing says so while the others work; steps load their scenes and start
-//! their scans. Driven headless with MinimalPlugins.
+//! their scans and comparisons. Driven headless with MinimalPlugins.
 #![cfg(feature = "gui")]
 
 use absorb::app::lecture::{LectureCommand, LecturePlugin, LectureState};
@@ -52,6 +52,7 @@ fn shipped_lectures_parse_and_every_scene_they_name_loads() {
                 assert!(!step.title.is_empty() && !step.notes.is_empty(), "{} step {}", path.display(), k + 1);
             }
             assert!(lecture.steps.iter().any(|s| s.scan), "one step fills in the phase diagram");
+            assert!(lecture.steps.iter().any(|s| s.compare.is_some()), "one step compares two schemes");
             count += 1;
         }
     }
@@ -125,4 +126,34 @@ fn steps_load_their_scenes_a_missing_one_says_so_and_the_others_work() {
     send(&mut app, LectureCommand::Go(2));
     assert_eq!(app.world().resource::<Setup>().path.as_ref().and_then(|p| p.file_stem()).unwrap(), "default");
     assert_eq!(app.world().resource::<PhaseDiagram>().scans.len(), 1);
+}
+
+#[test]
+fn a_compare_step_shows_its_scene_beside_the_matched_sgd() {
+    let path = temp(
+        "compare.ron",
+        r#"(title: "t", steps: [
+            (title: "one run", scene: "default"),
+            (title: "BRO and SGD", scene: "bidisperse-2d", compare: "matched"),
+        ])"#,
+    );
+    let mut app = app();
+    send(&mut app, LectureCommand::Open(path.clone(), 1));
+    let sim = app.world().resource::<Sim>();
+    let b = sim.partner_view().expect("the step compares");
+    let bro = Scene::load(Path::new("scenes/bidisperse-2d.ron")).unwrap();
+    assert_eq!(sim.view().dynamics(), &bro.dynamics());
+    let eps = match bro.scheme {
+        absorb::sim::Scheme::BroPairwise { kick } => kick,
+        other => panic!("the scene is pairwise BRO, not {other:?}"),
+    };
+    assert_eq!(b.dynamics().scheme, absorb::sim::Scheme::sgd_matched_to_bro(eps));
+    assert_eq!(b.packing(), sim.view().packing(), "the same start");
+    // The step before is one run again.
+    send(&mut app, LectureCommand::Previous);
+    assert!(!app.world().resource::<Sim>().comparing());
+    // A scheme that does not exist is the file's error, with the step.
+    let bad = temp("bad-compare.ron", r#"(title: "t", steps: [(title: "x", scene: "default", compare: "adam")])"#);
+    let e = Lecture::load(&bad).unwrap_err().to_string();
+    assert!(e.contains("steps[1].compare") && e.contains("adam") && e.contains("sgd"), "{e}");
 }

@@ -5,9 +5,9 @@
 //! iteration, once an edit is done (a typed number on Enter, a slider on
 //! release or when it rests).
 
-use super::compare::partner_dynamics;
 use super::panel_state::{PHI_FINE_HALF_RANGE, PHI_RANGE, PartnerControls, UiState};
 use super::simulation::{Sim, SimCommand, SimSettings};
+use crate::compare::partner_dynamics;
 use crate::sim::{BatchMode, Param, Potential, SchemeKind, SchemeParams};
 use bevy_egui::egui;
 

@@ -122,6 +122,9 @@ fn lecture_commands(
         match &step.scene {
             Ok(path) => {
                 sim.write(SimCommand::Load(path.clone()));
+                if let Some(d) = step.compare {
+                    sim.write(SimCommand::Compare(d));
+                }
                 let scan = step.scan;
                 if let Some(ui) = ui.as_deref_mut() {
                     ui.plots.tab = if scan { PlotTab::PhaseDiagram } else { PlotTab::TimeSeries };

@@ -1,6 +1,7 @@
 //! The live plots: activity, energy per particle and MSD against iteration,
 //! over the whole run or a recent window, with a labelled marker wherever a
-//! parameter changed and, faintly, the run before the last restart.
+//! parameter changed and, faintly, the run before the last restart; while
+//! two runs are compared, both in their colours.
 
 use super::history::{History, Marker, Point};
 use super::simulation::PlotHistory;
@@ -188,7 +189,16 @@ pub fn plots_ui(ui: &mut egui::Ui, history: &PlotHistory, state: &mut PlotOption
     let log = state.log_y;
     let prefix = if log { "log10 " } else { "" };
     let height = ((ui.available_height() - 3.0 * 28.0) / 3.0).max(110.0);
-    let previous = history.previous.as_ref().filter(|_| state.show_previous);
+    let partner = history.partner.as_ref();
+    if partner.is_some() {
+        // The legend of both runs, in the colours of the labels over their views.
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(super::compare::RUN_A, "— run A (left)");
+            ui.colored_label(super::compare::RUN_B, "— run B (right)");
+        });
+    }
+    // While comparing, the previous run would be a third line to tell apart.
+    let previous = history.previous.as_ref().filter(|_| state.show_previous && partner.is_none());
     let all = [
         Series {
             id: "activity",
@@ -216,7 +226,8 @@ pub fn plots_ui(ui: &mut egui::Ui, history: &PlotHistory, state: &mut PlotOption
         ui.label(egui::RichText::new(series.title).strong());
         // Room for the top tick label, which reaches above the plot's frame.
         ui.add_space(6.0);
-        plot_ui(ui, series, &history.current, previous, state.span, height);
+        let runs = Runs { this: &history.current, previous, partner };
+        plot_ui(ui, series, runs, state.span, height);
     }
 }
 
@@ -250,14 +261,20 @@ fn y_extent(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     (centre - least / 2.0, centre + least / 2.0)
 }
 
-fn plot_ui(
-    ui: &mut egui::Ui,
-    series: &Series,
-    history: &History,
-    previous: Option<&History>,
-    span: PlotSpan,
-    height: f32,
-) {
+/// The histories one plot draws.
+#[derive(Clone, Copy)]
+struct Runs<'a> {
+    /// This run (run A while comparing).
+    this: &'a History,
+    /// The run before the last restart, faint.
+    previous: Option<&'a History>,
+    /// The compared run (run B).
+    partner: Option<&'a History>,
+}
+
+/// One plot of `series`: this run, the previous run (faint) and the compared run.
+fn plot_ui(ui: &mut egui::Ui, series: &Series, runs: Runs, span: PlotSpan, height: f32) {
+    let Runs { this: history, previous, partner } = runs;
     let data = points(history, span, series);
     let last = history.recent(1).next().map_or(0.0, |p| p.iteration);
     let x_min = match span {
@@ -272,8 +289,9 @@ fn plot_ui(
                 .collect()
         })
         .unwrap_or_default();
+    let other = partner.map(|h| points(h, span, series)).unwrap_or_default();
     let log = series.log;
-    let (y_low, y_high) = y_extent(data.iter().chain(&ghost).map(|p| p[1]), log);
+    let (y_low, y_high) = y_extent(data.iter().chain(&ghost).chain(&other).map(|p| p[1]), log);
     let markers: Vec<&Marker> = history.markers().iter().filter(|m| m.iteration >= x_min).collect();
     let width = (ui.available_width() - RIGHT_MARGIN).max(80.0);
     // A column a pixel: at most four points a column (first, lowest,
@@ -281,6 +299,7 @@ fn plot_ui(
     let columns = (width * ui.ctx().pixels_per_point()) as usize;
     let x_max = last.max(x_min + 1.0);
     let (drawn, ghost) = (thin(&data, x_min, x_max, columns), thin(&ghost, x_min, x_max, columns));
+    let other = thin(&other, x_min, x_max, columns);
     let response = Plot::new(series.id)
         .height(height)
         .width(width)
@@ -318,7 +337,13 @@ fn plot_ui(
                         .allow_hover(false),
                 );
             }
-            plot.line(Line::new("this run", PlotPoints::from(drawn)).width(1.5).allow_hover(false));
+            if partner.is_some() {
+                let (a, b) = (super::compare::RUN_A, super::compare::RUN_B);
+                plot.line(Line::new("run A", PlotPoints::from(drawn)).color(a).width(1.5).allow_hover(false));
+                plot.line(Line::new("run B", PlotPoints::from(other)).color(b).width(1.5).allow_hover(false));
+            } else {
+                plot.line(Line::new("this run", PlotPoints::from(drawn)).width(1.5).allow_hover(false));
+            }
             for m in &markers {
                 plot.vline(VLine::new(m.tag(), m.iteration).color(MARKER_COLOUR).width(1.0).allow_hover(false));
             }

@@ -266,17 +266,23 @@ pub fn readouts_ui(
 ) {
     ui.horizontal_wrapped(|ui| {
         let s = last.stats.unwrap_or_default();
-        ui.strong(status_text(sim.view()));
+        let a = if sim.comparing() { "A: " } else { "" };
+        ui.strong(format!("{a}{}", status_text(sim.view())));
         ui.separator();
         ui.strong(format!("iteration {}", sim.view().iteration()));
-        ui.label(format!("f_a = {:.4}", s.activity));
+        ui.label(format!("{a}f_a = {:.4}", s.activity));
         ui.label(format!("e = {:.3e}", s.energy));
         ui.label(format!("active pairs {}", s.active_pairs));
         ui.separator();
         match sim.view().absorbed_at() {
-            Some(k) => ui.colored_label(calm(ui), format!("absorbed at iteration {k}")),
-            None => ui.label("active"),
+            Some(k) => ui.colored_label(calm(ui), format!("{a}absorbed at iteration {k}")),
+            None => ui.label(format!("{a}active")),
         };
+        if let (Some(b), Some(stats)) = (sim.partner_view(), last.partner) {
+            ui.separator();
+            let state = b.absorbed_at().map_or("active".to_string(), |k| format!("absorbed at {k}"));
+            ui.label(format!("B: {} | f_a = {:.4} | {state}", b.dynamics().summary(), stats.activity));
+        }
         ui.separator();
         // No rate while paused: the last one would read as if it still ran.
         ui.label(format!("{:.0} it/s", if settings.playing { last.rate } else { 0.0 }));

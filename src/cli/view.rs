@@ -93,9 +93,9 @@ pub fn view(args: ViewArgs) -> Result<()> {
     let compare = match args.compare.as_deref() {
         None => None,
         Some(text) => {
-            let kind = absorb::app::compare::parse_compare(text).map_err(|e| anyhow::anyhow!("--compare: {e}"))?;
+            let kind = absorb::compare::parse_compare(text).map_err(|e| anyhow::anyhow!("--compare: {e}"))?;
             let a = scene.dynamics();
-            Some(absorb::app::compare::partner_dynamics(&a, kind).map_err(|e| anyhow::anyhow!("--compare: {e}"))?)
+            Some(absorb::compare::partner_dynamics(&a, kind).map_err(|e| anyhow::anyhow!("--compare: {e}"))?)
         }
     };
     let size = match args.size.as_deref() {
