@@ -177,3 +177,34 @@ fn reset_restarts_both_and_a_loaded_scene_ends_the_comparison() {
     assert!(!sim.comparing(), "a new scene is one run");
     assert_eq!(sim.view().iteration(), 0);
 }
+
+#[test]
+fn flatness_is_measured_for_both_runs() {
+    use absorb::app::flatness::{FlatnessPlugin, FlatnessProbe, MeasureFlatness, samples_for};
+    use absorb::sim::observe::{FLATNESS_SIGMA, flatness};
+    let mut app = app();
+    app.add_plugins(FlatnessPlugin);
+    send(&mut app, SimCommand::Compare(matched()));
+    send(&mut app, SimCommand::Advance(30));
+    app.update();
+    app.world_mut().write_message(MeasureFlatness);
+    app.update();
+    let started = std::time::Instant::now();
+    while app.world().resource::<FlatnessProbe>().measuring.is_some() {
+        assert!(started.elapsed() < Duration::from_secs(60), "the measurements did not finish in a minute");
+        std::thread::sleep(Duration::from_millis(5));
+        app.update();
+    }
+    let probe = app.world().resource::<FlatnessProbe>();
+    assert_eq!(probe.kept.len(), 2, "one measurement a run: {:?}", probe.error);
+    let sim = app.world().resource::<Sim>();
+    for (measured, (name, view)) in probe.kept.iter().zip([("A", sim.view()), ("B", sim.partner_view().unwrap())]) {
+        assert!(measured.label.starts_with(&format!("{name}: ")), "{}", measured.label);
+        assert_eq!(measured.iteration, 30);
+        let seed = scene().seed ^ 30;
+        let expected =
+            flatness(view.packing(), view.dynamics().potential, samples_for(400), FLATNESS_SIGMA, seed).unwrap();
+        assert_eq!(measured.flatness, expected, "run {name}: the core's flatness of its configuration");
+    }
+    assert_ne!(probe.kept[0].flatness, probe.kept[1].flatness, "two configurations, two values");
+}
