@@ -183,7 +183,8 @@ pub fn plots_ui(ui: &mut egui::Ui, history: &PlotHistory, state: &mut PlotOption
     });
     ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut state.log_y, "logarithmic y");
-        ui.add_enabled(history.previous.is_some(), egui::Checkbox::new(&mut state.show_previous, "previous run"))
+        let offered = history.previous.is_some() && history.partner.is_none();
+        ui.add_enabled(offered, egui::Checkbox::new(&mut state.show_previous, "previous run"))
             .on_hover_text("The run before the last restart, faint, for comparison");
     });
     let log = state.log_y;
