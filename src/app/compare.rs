@@ -32,7 +32,10 @@ pub fn view_labels(ctx: &egui::Context, sim: &Sim, last: &LastStats, insets: &Pa
         [("A", sim.view(), last.stats.map(|s| s.activity), RUN_A), ("B", b, last.partner.map(|s| s.activity), RUN_B)];
     for (rect, (name, view, activity, colour)) in rects.iter().zip(runs) {
         let at = egui::pos2(rect.min.x / zoom + 8.0, rect.min.y / zoom + 6.0);
+        let room = (rect.width() / zoom - 16.0).max(40.0);
         egui::Area::new(egui::Id::new(("run label", name))).fixed_pos(at).interactable(false).show(ctx, |ui| {
+            // As wide as its view allows: it wraps only where the view is narrow.
+            ui.set_max_width(room);
             egui::Frame::new()
                 .fill(ui.visuals().panel_fill.gamma_multiply(0.85))
                 .inner_margin(egui::Margin::symmetric(6, 3))
