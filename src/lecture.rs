@@ -93,7 +93,9 @@ impl Lecture {
     /// Parses a lecture; scene names are resolved from the working
     /// directory, then beside the lecture's folder (`lectures/../scenes`).
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
-        let file: LectureFile = ron::from_str(text).map_err(|e| Error::Parse {
+        // `theme: Light` rather than `theme: Some(Light)`.
+        let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let file: LectureFile = options.from_str(text).map_err(|e| Error::Parse {
             path: path.to_path_buf(),
             line: e.span.start.line,
             column: e.span.start.col,

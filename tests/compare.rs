@@ -207,4 +207,9 @@ fn flatness_is_measured_for_both_runs() {
         assert_eq!(measured.flatness, expected, "run {name}: the core's flatness of its configuration");
     }
     assert_ne!(probe.kept[0].flatness, probe.kept[1].flatness, "two configurations, two values");
+    // Closing the comparison forgets them: "B" would name a run no longer there.
+    send(&mut app, SimCommand::EndCompare);
+    app.update();
+    app.update();
+    assert!(app.world().resource::<FlatnessProbe>().kept.is_empty());
 }

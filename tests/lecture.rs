@@ -132,11 +132,12 @@ fn steps_load_their_scenes_a_missing_one_says_so_and_the_others_work() {
 fn a_compare_step_shows_its_scene_beside_the_matched_sgd() {
     let path = temp(
         "compare.ron",
-        r#"(title: "t", steps: [
+        r#"(title: "t", theme: Light, steps: [
             (title: "one run", scene: "default"),
             (title: "BRO and SGD", scene: "bidisperse-2d", compare: "matched"),
         ])"#,
     );
+    assert_eq!(Lecture::load(&path).unwrap().theme, Some(absorb::scene::Theme::Light), "as the README writes it");
     let mut app = app();
     send(&mut app, LectureCommand::Open(path.clone(), 1));
     let sim = app.world().resource::<Sim>();

@@ -70,6 +70,10 @@ pub struct FlatnessProbe {
     results: Option<Mutex<Receiver<Result<Measured, String>>>>,
     /// Results still to come (two while comparing: run A's, then run B's).
     awaited: usize,
+    /// What the results were measured on: whether two runs were compared,
+    /// the scene's file, N and dimension. Another scene or the start or end
+    /// of a comparison forgets them ("B" would name another run).
+    context: Option<(bool, Option<std::path::PathBuf>, usize, usize)>,
 }
 
 /// Asks for the flatness of the configuration on screen (of both runs while comparing).
@@ -83,8 +87,26 @@ impl Plugin for FlatnessPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<FlatnessProbe>()
             .add_message::<MeasureFlatness>()
-            .add_systems(Update, (start, collect).chain());
+            .add_systems(Update, (forget_stale, start, collect).chain());
     }
+}
+
+/// Results of another scene, or of runs A and B that are no longer on
+/// screen, are dropped, and so is a measurement in flight.
+fn forget_stale(mut probe: ResMut<FlatnessProbe>, sim: Res<Sim>, setup: Res<Setup>) {
+    let context = Some((sim.comparing(), setup.path.clone(), setup.scene.n, setup.scene.dim));
+    if probe.context == context {
+        return;
+    }
+    if probe.context.is_some() {
+        probe.kept.clear();
+        probe.last = None;
+        probe.error = None;
+        probe.measuring = None;
+        probe.results = None;
+        probe.awaited = 0;
+    }
+    probe.context = context;
 }
 
 fn start(
@@ -176,8 +198,11 @@ pub fn flatness_ui(ui: &mut egui::Ui, probe: &FlatnessProbe, comparing: bool) ->
             ui.colored_label(egui::Color32::from_rgb(255, 120, 90), e);
         }
     });
-    // The last few, each with the scheme that made it, newest first.
-    for m in probe.kept.iter().rev() {
+    // The last few, each with the scheme that made it, newest first (run A
+    // before run B of the same iteration).
+    let mut shown: Vec<&Measured> = probe.kept.iter().collect();
+    shown.sort_by_key(|m| std::cmp::Reverse(m.iteration));
+    for m in shown {
         let state = if m.absorbed { "absorbed" } else { "still active, not a minimum" };
         ui.label(egui::RichText::new(format!("{} ({state}): {}", m.label, m.text())).small());
     }

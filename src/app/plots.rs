@@ -189,15 +189,16 @@ pub fn plots_ui(ui: &mut egui::Ui, history: &PlotHistory, state: &mut PlotOption
     });
     let log = state.log_y;
     let prefix = if log { "log10 " } else { "" };
-    let height = ((ui.available_height() - 3.0 * 28.0) / 3.0).max(110.0);
     let partner = history.partner.as_ref();
     if partner.is_some() {
         // The legend of both runs, in the colours of the labels over their views.
         ui.horizontal_wrapped(|ui| {
-            ui.colored_label(super::compare::RUN_A, "— run A (left)");
-            ui.colored_label(super::compare::RUN_B, "— run B (right)");
+            let [a, b] = super::compare::run_colours(ui);
+            ui.colored_label(a, "— run A (left)");
+            ui.colored_label(b, "— run B (right)");
         });
     }
+    let height = ((ui.available_height() - 3.0 * 28.0) / 3.0).max(110.0);
     // While comparing, the previous run would be a third line to tell apart.
     let previous = history.previous.as_ref().filter(|_| state.show_previous && partner.is_none());
     let all = [
@@ -301,6 +302,7 @@ fn plot_ui(ui: &mut egui::Ui, series: &Series, runs: Runs, span: PlotSpan, heigh
     let x_max = last.max(x_min + 1.0);
     let (drawn, ghost) = (thin(&data, x_min, x_max, columns), thin(&ghost, x_min, x_max, columns));
     let other = thin(&other, x_min, x_max, columns);
+    let colours = super::compare::run_colours(ui);
     let response = Plot::new(series.id)
         .height(height)
         .width(width)
@@ -339,7 +341,7 @@ fn plot_ui(ui: &mut egui::Ui, series: &Series, runs: Runs, span: PlotSpan, heigh
                 );
             }
             if partner.is_some() {
-                let (a, b) = (super::compare::RUN_A, super::compare::RUN_B);
+                let [a, b] = colours;
                 plot.line(Line::new("run A", PlotPoints::from(drawn)).color(a).width(1.5).allow_hover(false));
                 plot.line(Line::new("run B", PlotPoints::from(other)).color(b).width(1.5).allow_hover(false));
             } else {

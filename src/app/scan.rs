@@ -462,7 +462,10 @@ fn scan_commands(
                             None => groups.push((run.group.clone(), vec![run])),
                         }
                     }
-                    let opened = groups.len();
+                    let found = groups.len();
+                    // A curve shown already (a scan saved and opened again) is not drawn twice.
+                    groups.retain(|(_, runs)| !d.scans.iter().any(|s| same_runs(&s.runs, runs)));
+                    let (opened, shown) = (groups.len(), found - groups.len());
                     for (group, runs) in groups {
                         let file = path.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned());
                         let mut scan = Scan {
@@ -481,7 +484,8 @@ fn scan_commands(
                         scan.reestimate();
                         d.scans.push(scan);
                     }
-                    d.message = Some(format!("opened {opened} curves from {}", path.display()));
+                    let also = if shown > 0 { format!(" ({shown} shown already)") } else { String::new() };
+                    d.message = Some(format!("opened {opened} curves from {}{also}", path.display()));
                 }
                 Err(e) => d.message = Some(format!("not opened: {e}")),
             },
@@ -508,6 +512,17 @@ fn collect_scans(mut diagram: ResMut<PhaseDiagram>) {
             d.message = Some(format!("a run of the scan failed: {e}"));
         }
     }
+}
+
+/// The same runs, in any order: a curve already on the diagram.
+fn same_runs(a: &[critical::Run], b: &[critical::Run]) -> bool {
+    let key = |r: &critical::Run| (r.phi.to_bits(), r.f_inf.to_bits(), r.tau.map(f64::to_bits), r.absorbed);
+    let sorted = |runs: &[critical::Run]| {
+        let mut runs = runs.to_vec();
+        runs.sort_by_key(key);
+        runs
+    };
+    a.len() == b.len() && sorted(a) == sorted(b)
 }
 
 #[cfg(test)]

@@ -266,22 +266,25 @@ pub fn readouts_ui(
 ) {
     ui.horizontal_wrapped(|ui| {
         let s = last.stats.unwrap_or_default();
-        let a = if sim.comparing() { "A: " } else { "" };
-        ui.strong(format!("{a}{}", status_text(sim.view())));
-        ui.separator();
-        ui.strong(format!("iteration {}", sim.view().iteration()));
-        ui.label(format!("{a}f_a = {:.4}", s.activity));
-        ui.label(format!("e = {:.3e}", s.energy));
-        ui.label(format!("active pairs {}", s.active_pairs));
-        ui.separator();
-        match sim.view().absorbed_at() {
-            Some(k) => ui.colored_label(calm(ui), format!("{a}absorbed at iteration {k}")),
-            None => ui.label(format!("{a}active")),
-        };
-        if let (Some(b), Some(stats)) = (sim.partner_view(), last.partner) {
+        if sim.comparing() {
+            // Each run's scheme and state are over its view: here what they share, and both activities.
+            let p = sim.view().packing();
+            ui.strong(format!("runs A and B | phi {:.4} | N {}, {}D", p.phi(), p.len(), p.dim()));
             ui.separator();
-            let state = b.absorbed_at().map_or("active".to_string(), |k| format!("absorbed at {k}"));
-            ui.label(format!("B: {} | f_a = {:.4} | {state}", b.dynamics().summary(), stats.activity));
+            ui.strong(format!("iteration {}", sim.view().iteration()));
+            compared_readouts(ui, sim, last);
+        } else {
+            ui.strong(status_text(sim.view()));
+            ui.separator();
+            ui.strong(format!("iteration {}", sim.view().iteration()));
+            ui.label(format!("f_a = {:.4}", s.activity));
+            ui.label(format!("e = {:.3e}", s.energy));
+            ui.label(format!("active pairs {}", s.active_pairs));
+            ui.separator();
+            match sim.view().absorbed_at() {
+                Some(k) => ui.colored_label(calm(ui), format!("absorbed at iteration {k}")),
+                None => ui.label("active"),
+            };
         }
         ui.separator();
         // No rate while paused: the last one would read as if it still ran.
@@ -297,18 +300,36 @@ pub fn readouts_ui(
     });
 }
 
+/// Both runs' activity, or where each absorbed, in their colours.
+fn compared_readouts(ui: &mut egui::Ui, sim: &Sim, last: &LastStats) {
+    let [a, b] = super::compare::run_colours(ui);
+    let runs = [(a, "A", Some(sim.view()), last.stats), (b, "B", sim.partner_view(), last.partner)];
+    for (colour, name, view, stats) in runs {
+        let Some(view) = view else { continue };
+        let text = match view.absorbed_at() {
+            Some(k) => format!("{name} absorbed at {k}"),
+            None => format!("{name}: f_a = {:.4}", stats.map_or(0.0, |s| s.activity)),
+        };
+        ui.colored_label(colour, text);
+    }
+}
+
 /// The one line left when the panels are hidden.
 pub fn status_bar_ui(ui: &mut egui::Ui, sim: &Sim, last: &LastStats, settings: &SimSettings) {
     ui.horizontal_wrapped(|ui| {
         let s = last.stats.unwrap_or_default();
         ui.strong(format!("iteration {}", sim.view().iteration()));
-        ui.label(format!("f_a = {:.4}", s.activity));
-        match sim.view().absorbed_at() {
-            Some(k) => ui.colored_label(calm(ui), format!("absorbed at {k}")),
-            None => ui.label("active"),
-        };
-        ui.separator();
-        ui.label(status_text(sim.view()));
+        if sim.comparing() {
+            compared_readouts(ui, sim, last);
+        } else {
+            ui.label(format!("f_a = {:.4}", s.activity));
+            match sim.view().absorbed_at() {
+                Some(k) => ui.colored_label(calm(ui), format!("absorbed at {k}")),
+                None => ui.label("active"),
+            };
+            ui.separator();
+            ui.label(status_text(sim.view()));
+        }
         if !settings.playing {
             ui.label("(paused)");
         }
