@@ -2,6 +2,7 @@
 //! with a progress bar on a terminal, a time series and a final frame.
 
 use crate::error::{Error, Result};
+use crate::io::recording::{self, Recording};
 use crate::io::{self, AtomicFile, xyz};
 use crate::scene::Scene;
 use crate::sim::observe::{self, Relaxation};
@@ -54,13 +55,60 @@ impl fmt::Display for Summary {
     }
 }
 
+/// Where the time series goes: a file that appears whole when the run
+/// ends, or, while recording, a recording's folder written as it goes.
+enum Series {
+    Whole(AtomicFile),
+    Recording { files: Recording, every: u64, path: std::path::PathBuf },
+}
+
+impl Series {
+    fn row(&mut self, sim: &mut crate::sim::Simulation, stats: &crate::sim::StepStats) -> Result<()> {
+        match self {
+            Series::Whole(file) => io::timeseries_row(file.writer(), stats).map_err(|e| file.err(e)),
+            Series::Recording { files, every, path } => {
+                files.row(stats).map_err(|e| Error::io(&*path, e))?;
+                if sim.iteration().is_multiple_of(*every) {
+                    files.frame(sim).map_err(|e| Error::io(&*path, e))?;
+                    files.flush().map_err(|e| Error::io(&*path, e))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self, sim: &mut crate::sim::Simulation) -> Result<()> {
+        match self {
+            Series::Whole(file) => file.commit(),
+            Series::Recording { mut files, path, .. } => {
+                // The last configuration ends the trajectory, on the grid or not.
+                files.frame(sim).and_then(|()| files.flush()).map_err(|e| Error::io(&path, e))
+            }
+        }
+    }
+}
+
 /// Runs `scene` for at most `scene.steps` iterations, writing
-/// `out_dir/timeseries.csv` and `out_dir/final.xyz`.
-pub fn run(scene: &Scene, out_dir: &Path, progress: bool) -> Result<Summary> {
+/// `out_dir/timeseries.csv` and `out_dir/final.xyz`; with `record_every`
+/// = K, also `out_dir/trajectory.xyz` (the configuration at iteration 0,
+/// every K-th and the last) and `changes.csv`: the folder the window's
+/// Record button writes, with the time series written as the run goes.
+pub fn run(scene: &Scene, out_dir: &Path, progress: bool, record_every: Option<u64>) -> Result<Summary> {
     let mut sim = scene.simulation()?;
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
-    let mut series = AtomicFile::create(&out_dir.join(TIMESERIES_FILE))?;
-    writeln!(series.writer(), "{}", io::TIMESERIES_HEADER).map_err(|e| series.err(e))?;
+    let mut series = match record_every {
+        None => {
+            let mut file = AtomicFile::create(&out_dir.join(TIMESERIES_FILE))?;
+            writeln!(file.writer(), "{}", io::TIMESERIES_HEADER).map_err(|e| file.err(e))?;
+            Series::Whole(file)
+        }
+        Some(every) => {
+            let path = out_dir.join(recording::TRAJECTORY_FILE);
+            let mut files = Recording::create(out_dir).map_err(|e| Error::io(out_dir, e))?;
+            files.frame(&mut sim).map_err(|e| Error::io(&path, e))?;
+            Series::Recording { files, every: every.max(1), path }
+        }
+    };
 
     let bar = progress.then(|| {
         let bar = indicatif::ProgressBar::new(scene.steps);
@@ -75,7 +123,7 @@ pub fn run(scene: &Scene, out_dir: &Path, progress: bool) -> Result<Summary> {
     let mut stalled = false;
     for _ in 0..scene.steps {
         let stats = sim.step();
-        io::timeseries_row(series.writer(), &stats).map_err(|e| series.err(e))?;
+        series.row(&mut sim, &stats)?;
         activity.push(stats.activity);
         last = Some(stats);
         if let Some(bar) = &bar
@@ -107,7 +155,7 @@ pub fn run(scene: &Scene, out_dir: &Path, progress: bool) -> Result<Summary> {
             xyz::FrameInfo { step: sim.iteration(), dynamics: sim.dynamics() },
         )
     })?;
-    series.commit()?;
+    series.finish(&mut sim)?;
     Ok(Summary {
         iterations: activity.len() as u64,
         activity: last.activity,

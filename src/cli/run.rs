@@ -55,6 +55,12 @@ pub struct RunArgs {
     /// Output directory (default: out/SCENE).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Record the run as the window's Record button does: a trajectory
+    /// frame every K iterations (and the first and last) in
+    /// DIR/trajectory.xyz, beside the time series and a change log, for
+    /// `absorb view --replay` or OVITO.
+    #[arg(long, value_name = "K")]
+    record_every: Option<u64>,
 }
 
 impl RunArgs {
@@ -79,13 +85,17 @@ pub fn run_headless(args: RunArgs) -> Result<()> {
         let what = if args.n.is_some() { format!("--n {}", scene.n) } else { format!("{}", path.display()) };
         absorb::budget::check_runs(scene.dim, scene.n, 1, pool.current_num_threads(), &what)?;
     }
-    let summary = pool.install(|| absorb::run::run(&scene, &out, std::io::stderr().is_terminal()))?;
+    let progress = std::io::stderr().is_terminal();
+    let summary = pool.install(|| absorb::run::run(&scene, &out, progress, args.record_every))?;
     println!("{summary}");
     eprintln!(
         "wrote {} and {}",
         out.join(absorb::run::TIMESERIES_FILE).display(),
         out.join(absorb::run::FINAL_FILE).display()
     );
+    if args.record_every.is_some() {
+        eprintln!("recorded {}", out.join(absorb::io::recording::TRAJECTORY_FILE).display());
+    }
     Ok(())
 }
 
@@ -99,6 +109,9 @@ fn check_flags(a: &RunArgs) -> Result<()> {
     a.batch.map_or(Ok(()), check_batch).map_err(as_flag)?;
     if let Some(t) = a.overlap_tolerance {
         super::args::check_overlap_tolerance(t)?;
+    }
+    if a.record_every == Some(0) {
+        anyhow::bail!("--record-every = 0 is not allowed: a frame every K >= 1 iterations");
     }
     if a.threads == Some(0) {
         anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");

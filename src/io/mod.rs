@@ -1,6 +1,7 @@
 //! Writers: files that appear whole or not at all, extended XYZ frames, time
 //! series; and the reader of CSV tables.
 
+pub mod recording;
 pub mod table;
 pub mod xyz;
 
