@@ -85,7 +85,7 @@ fn spawn_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>, mu
 /// Room around the box when it is fitted into the view: 5 % of its size.
 const FIT_MARGIN: f32 = 1.05;
 /// The perspective camera's vertical field of view (Bevy's default).
-const FIELD_OF_VIEW: f32 = std::f32::consts::FRAC_PI_4;
+pub const FIELD_OF_VIEW: f32 = std::f32::consts::FRAC_PI_4;
 /// The free part of the view is never taken as smaller than this, in logical pixels.
 const MIN_FREE: f32 = 40.0;
 

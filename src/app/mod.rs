@@ -10,6 +10,7 @@ pub mod impostor;
 pub mod keys;
 pub mod lecture;
 pub mod limits;
+pub mod movie;
 pub mod panel_state;
 pub mod phase_panel;
 pub mod pick;

@@ -397,16 +397,21 @@ fn colour_level(mode: ColorMode, contacts: u16, moved: f32, largest: f32) -> usi
     }
 }
 
+/// The height in pixels of the picture drawn without a window (a movie's frames).
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct OffscreenHeight(pub u32);
+
 /// Outlines 2 px wide in a 720 px tall window, wider in proportion in
 /// taller ones: a picture for a slide looks the same at any size.
 fn scale_lines(
     windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
     capture: Option<Res<CaptureRequest>>,
+    offscreen: Option<Res<OffscreenHeight>>,
     mut store: ResMut<GizmoConfigStore>,
 ) {
     // While a larger screenshot renders, its height sets the width (the
     // window shows the thicker lines for those few frames).
-    let large = capture.and_then(|c| c.large_height()).map(|h| h as f32);
+    let large = capture.and_then(|c| c.large_height()).or(offscreen.map(|h| h.0)).map(|h| h as f32);
     let window = windows.single().map_or(720.0, |w| w.resolution.physical_height() as f32);
     let height = large.unwrap_or(window);
     let width = LINE_WIDTH * (height / LINE_WIDTH_AT_HEIGHT).max(1.0);

@@ -1,5 +1,5 @@
 //! The command line, one file a command: `run` (run.rs), `view` (view.rs),
-//! `bench` (bench.rs), `sweep` and `sweep merge` (sweep.rs), `figure ...`
+//! `movie` (movie.rs), `bench` (bench.rs), `sweep` and `sweep merge` (sweep.rs), `figure ...`
 //! (figure.rs), `analyze ...` (analyze.rs). Each parses its arguments, calls
 //! the library and reports. The command tree is here; what the commands
 //! share (scenes named on the command line, phi lists, progress bars, the
@@ -9,6 +9,7 @@ mod analyze;
 mod args;
 mod bench;
 mod figure;
+mod movie;
 mod run;
 mod sweep;
 mod view;
@@ -18,6 +19,7 @@ use anyhow::Result;
 use bench::BenchArgs;
 use clap::{Parser, Subcommand};
 use figure::FigureCommand;
+use movie::MovieArgs;
 use run::RunArgs;
 use sweep::{SweepAction, SweepCommand};
 use view::ViewArgs;
@@ -37,6 +39,8 @@ enum Command {
     Run(RunArgs),
     /// Open the visualizer on a scene (the default command).
     View(ViewArgs),
+    /// Film a scene offscreen: a frame every K iterations into an MP4, a GIF or PNGs.
+    Movie(MovieArgs),
     /// Time the core on fixed workloads; prints one JSON object per line.
     Bench(BenchArgs),
     /// Run a grid of state points headless (`absorb sweep --phi ... --out DIR`),
@@ -55,6 +59,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Run(args)) => run::run_headless(args),
         Some(Command::View(args)) => view::view(args),
+        Some(Command::Movie(args)) => movie::movie(args),
         Some(Command::Bench(args)) => bench::bench(args),
         Some(Command::Sweep(SweepCommand { action: Some(SweepAction::Merge { dirs, out }), .. })) => {
             sweep::merge(&dirs, out)

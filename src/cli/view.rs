@@ -100,7 +100,7 @@ pub fn view(args: ViewArgs) -> Result<()> {
     };
     let size = match args.size.as_deref() {
         None => absorb::app::WINDOW_SIZE,
-        Some(text) => parse_size(text)?,
+        Some(text) => parse_size(text, (200, 8192), (200, 8192))?,
     };
     match absorb::app::run(absorb::app::ViewOptions {
         scene,
@@ -119,13 +119,19 @@ pub fn view(args: ViewArgs) -> Result<()> {
     }
 }
 
-/// `1920x1080` as (1920, 1080); each side from 200 to 8192 pixels.
+/// `1920x1080` as (1920, 1080), the width and height within their ranges.
 #[cfg(feature = "gui")]
-fn parse_size(text: &str) -> Result<(u32, u32)> {
+pub fn parse_size(text: &str, width: (u32, u32), height: (u32, u32)) -> Result<(u32, u32)> {
     let parsed = text.split_once(['x', 'X']).and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));
     match parsed {
-        Some((w, h)) if (200..=8192).contains(&w) && (200..=8192).contains(&h) => Ok((w, h)),
-        _ => anyhow::bail!("--size = {text} is not allowed: WIDTHxHEIGHT in pixels, each from 200 to 8192"),
+        Some((w, h)) if (width.0..=width.1).contains(&w) && (height.0..=height.1).contains(&h) => Ok((w, h)),
+        _ => anyhow::bail!(
+            "--size = {text} is not allowed: WIDTHxHEIGHT in pixels, from {}x{} to {}x{}",
+            width.0,
+            height.0,
+            width.1,
+            height.1
+        ),
     }
 }
 

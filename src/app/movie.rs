@@ -1,0 +1,399 @@
+//! Movies for talks, rendered offscreen frame by frame (`absorb movie`): no
+//! window, no dropped frames, the same frames for the same scene and seed.
+//! A frame every K iterations is drawn by the window's picture plugin into
+//! an image and written as numbered PNGs, a GIF (the `gif` crate, no
+//! external program) or an MP4 (H.264, yuv420p, through `ffmpeg`).
+
+use super::camera::{FIELD_OF_VIEW, WorldCamera, fit_distance, fit_height_2d};
+use super::picture::{OffscreenHeight, PicturePlugin};
+use super::screenshot::save_png;
+use super::simulation::{Setup, Sim, SimCommand, SimSettings, SimulationPlugin};
+use crate::scene::Scene;
+use bevy::camera::RenderTarget;
+use bevy::light::cluster::ClusterConfig;
+use bevy::prelude::*;
+use bevy::render::render_resource::TextureFormat;
+use bevy::render::view::Msaa;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::window::ExitCondition;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// The largest frame: 8K, as for screenshots.
+pub const LARGEST: (u32, u32) = (7680, 4320);
+/// The smallest frame side.
+pub const SMALLEST: u32 = 16;
+/// Renders a frame may take to come back before the movie gives up.
+const CAPTURE_TRIES: usize = 120;
+/// Tries to get a first picture with spheres in it (pipelines compile in the background).
+const WARMUP_TRIES: usize = 200;
+
+/// Where the frames go, by the output's extension.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// A folder of `frame-00000.png`, ... (a path without an extension).
+    Folder(PathBuf),
+    /// An animated GIF.
+    Gif(PathBuf),
+    /// An H.264 MP4 through ffmpeg.
+    Mp4(PathBuf),
+}
+
+impl Output {
+    /// The output a path names: `.gif`, `.mp4`, or no extension for a folder of PNGs.
+    pub fn of(path: &Path) -> Result<Self, String> {
+        match path.extension().map(|e| e.to_string_lossy().to_lowercase()) {
+            None => Ok(Output::Folder(path.to_path_buf())),
+            Some(e) if e == "gif" => Ok(Output::Gif(path.to_path_buf())),
+            Some(e) if e == "mp4" => Ok(Output::Mp4(path.to_path_buf())),
+            Some(e) => Err(format!(
+                "--out {} is not allowed: .{e} is not a movie absorb writes; use .mp4 (needs ffmpeg), \
+                 .gif, or a folder name without an extension for numbered PNGs",
+                path.display()
+            )),
+        }
+    }
+}
+
+/// What to film.
+#[derive(Clone, Debug)]
+pub struct MovieOptions {
+    /// The scene.
+    pub scene: Scene,
+    /// Iterations filmed (fewer if the run absorbs: its last frame is the absorbed state).
+    pub steps: u64,
+    /// A frame every this many iterations.
+    pub every: u64,
+    /// Frame size in pixels.
+    pub size: (u32, u32),
+    /// Frames per second of the movie.
+    pub fps: u32,
+    /// Azimuth and elevation in degrees, distance in box sides (3D; default the scene's).
+    pub camera: Option<(f32, f32, Option<f32>)>,
+    /// Degrees the camera turns about the box each frame (3D).
+    pub orbit: f32,
+    /// Where the movie goes.
+    pub out: Output,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+impl MovieOptions {
+    /// Frames in the movie: the start, then one every `every` iterations.
+    pub fn frames(&self) -> u64 {
+        self.steps / self.every.max(1) + 1
+    }
+
+    /// Checks everything that can be checked before any work is done.
+    pub fn check(&self) -> Result<(), String> {
+        let (w, h) = self.size;
+        if !(SMALLEST..=LARGEST.0).contains(&w) || !(SMALLEST..=LARGEST.1).contains(&h) {
+            return Err(format!(
+                "--size {w}x{h} is not allowed: from {SMALLEST}x{SMALLEST} to {}x{} pixels",
+                LARGEST.0, LARGEST.1
+            ));
+        }
+        if self.every == 0 {
+            return Err("--every 0 is not allowed: a frame every K >= 1 iterations".into());
+        }
+        if !(1..=120).contains(&self.fps) {
+            return Err(format!("--fps {} is not allowed: 1 to 120 frames per second", self.fps));
+        }
+        if !self.orbit.is_finite() {
+            return Err(format!("--orbit {} is not allowed: degrees per frame, a finite number", self.orbit));
+        }
+        if let Output::Mp4(_) = &self.out
+            && std::process::Command::new("ffmpeg").arg("-version").output().is_err()
+        {
+            return Err("an .mp4 needs ffmpeg, which was not found on PATH: install it (apt install ffmpeg), \
+                        or write a .gif or a folder of PNGs instead"
+                .into());
+        }
+        Ok(())
+    }
+}
+
+/// A movie being written.
+enum Sink {
+    Folder(PathBuf),
+    Gif(Box<gif::Encoder<std::io::BufWriter<std::fs::File>>>, u16),
+    Mp4(std::process::Child, PathBuf),
+}
+
+impl Sink {
+    /// Opens the output (a folder made, a file created): an unwritable path fails here, before any frame.
+    fn open(options: &MovieOptions) -> Result<Self, String> {
+        let (w, h) = options.size;
+        let parent = |p: &Path| {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot write {}: {e}", p.display()))
+        };
+        match &options.out {
+            Output::Folder(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
+                Ok(Sink::Folder(dir.clone()))
+            }
+            Output::Gif(path) => {
+                parent(path)?;
+                let file = std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                let (gw, gh) = (u16::try_from(w), u16::try_from(h));
+                let (Ok(gw), Ok(gh)) = (gw, gh) else {
+                    return Err(format!("a GIF is at most 65535 pixels a side, not {w}x{h}"));
+                };
+                let mut encoder = gif::Encoder::new(std::io::BufWriter::new(file), gw, gh, &[])
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                encoder
+                    .set_repeat(gif::Repeat::Infinite)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                let delay = (100.0 / options.fps as f64).round().max(1.0) as u16;
+                Ok(Sink::Gif(Box::new(encoder), delay))
+            }
+            Output::Mp4(path) => {
+                parent(path)?;
+                std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                let mut command = std::process::Command::new("ffmpeg");
+                // Its own process group: Ctrl-C stops the filming, which then closes the movie.
+                #[cfg(unix)]
+                std::os::unix::process::CommandExt::process_group(&mut command, 0);
+                let child = command
+                    .args(["-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgba", "-s"])
+                    .arg(format!("{w}x{h}"))
+                    .args(["-framerate", &options.fps.to_string(), "-i", "-"])
+                    // yuv420p needs even sides: an odd one gets a pixel of padding.
+                    .args(["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+                    .args(["-movflags", "+faststart"])
+                    .arg(path)
+                    .stdin(std::process::Stdio::piped())
+                    .spawn()
+                    .map_err(|e| format!("cannot start ffmpeg: {e}"))?;
+                Ok(Sink::Mp4(child, path.clone()))
+            }
+        }
+    }
+
+    fn write(&mut self, k: u64, frame: &Image) -> Result<(), String> {
+        match self {
+            Sink::Folder(dir) => save_png(frame, &dir.join(format!("frame-{k:05}.png"))),
+            Sink::Gif(encoder, delay) => {
+                let mut rgba = rgba(frame)?;
+                let (w, h) = (frame.width() as u16, frame.height() as u16);
+                let mut gif_frame = gif::Frame::from_rgba_speed(w, h, &mut rgba, 10);
+                gif_frame.delay = *delay;
+                encoder.write_frame(&gif_frame).map_err(|e| format!("cannot write the GIF: {e}"))
+            }
+            Sink::Mp4(child, _) => {
+                let rgba = rgba(frame)?;
+                let stdin = child.stdin.as_mut().ok_or("ffmpeg's input closed")?;
+                stdin.write_all(&rgba).map_err(|e| format!("ffmpeg stopped taking frames: {e}"))
+            }
+        }
+    }
+
+    fn finish(self) -> Result<(), String> {
+        match self {
+            Sink::Folder(_) => Ok(()),
+            // The encoder writes the GIF's trailer when dropped.
+            Sink::Gif(encoder, _) => {
+                encoder.into_inner().map_err(|e| e.to_string())?.flush().map_err(|e| e.to_string())
+            }
+            Sink::Mp4(mut child, path) => {
+                drop(child.stdin.take());
+                let status = child.wait().map_err(|e| format!("ffmpeg: {e}"))?;
+                if status.success() {
+                    Ok(())
+                } else {
+                    Err(format!("ffmpeg could not write {} ({status})", path.display()))
+                }
+            }
+        }
+    }
+}
+
+/// Spheres are on the frame: some of its pixels are coloured (the
+/// background and the box's lines are grey; every colouring of the spheres
+/// is saturated).
+fn spheres_drawn(frame: &Image) -> bool {
+    let Ok(pixels) = rgba(frame) else { return false };
+    let coloured = pixels
+        .chunks_exact(4)
+        .filter(|p| p[..3].iter().max().unwrap_or(&0) - p[..3].iter().min().unwrap_or(&0) > SATURATED)
+        .count();
+    coloured * 1000 > pixels.len() / 4
+}
+
+/// The spread of a pixel's channels above which it is coloured, not grey.
+const SATURATED: u8 = 60;
+
+fn rgba(frame: &Image) -> Result<Vec<u8>, String> {
+    Ok(frame.clone().try_into_dynamic().map_err(|e| e.to_string())?.to_rgba8().into_raw())
+}
+
+/// An app that draws `scene` into an image of `size`, with no window.
+fn offscreen_app(scene: &Scene, size: (u32, u32)) -> Result<(App, Handle<Image>), String> {
+    let sim = scene.simulation().map_err(|e| e.to_string())?;
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
+            .disable::<bevy::winit::WinitPlugin>()
+            .disable::<bevy::log::LogPlugin>(),
+    );
+    app.insert_resource(Sim::new(sim)).insert_resource(OffscreenHeight(size.1));
+    app.add_plugins((SimulationPlugin::new(Setup::new(scene.clone(), None)), PicturePlugin));
+    app.world_mut().resource_mut::<SimSettings>().playing = false;
+    // What App::run does first: wait for the renderer, then finish the plugins.
+    while app.plugins_state() == bevy::app::PluginsState::Adding {
+        bevy::tasks::tick_global_task_pools_on_main_thread();
+    }
+    app.finish();
+    app.cleanup();
+    let target = Image::new_target_texture(size.0, size.1, TextureFormat::Rgba8UnormSrgb, None);
+    let image = app.world_mut().resource_mut::<Assets<Image>>().add(target);
+    let camera = (WorldCamera, Camera3d::default(), RenderTarget::Image(image.clone().into()), Msaa::Off);
+    app.world_mut().spawn((camera, ClusterConfig::Single));
+    Ok((app, image))
+}
+
+/// Points the camera at the box from azimuth `yaw` and elevation `pitch`
+/// (degrees), fitted to the frame, or straight down on a 2D box.
+fn aim(app: &mut App, scene: &Scene, size: (u32, u32), (yaw, pitch, distance): (f32, f32, Option<f32>)) {
+    let side = app.world().resource::<Sim>().view().packing().side() as f32;
+    let (w, h) = (size.0 as f32, size.1 as f32);
+    let half = Vec2::new(w / 2.0, h / 2.0);
+    let (transform, projection) = if scene.dim >= 3 {
+        let fitted = fit_distance(side, h, half).max(scene.view.camera_distance as f32 * side);
+        let r = distance.map_or(fitted, |d| d * side);
+        let (y, p) = (yaw.to_radians(), pitch.to_radians());
+        let eye = r * Vec3::new(p.cos() * y.sin(), p.sin(), p.cos() * y.cos());
+        let projection = Projection::Perspective(PerspectiveProjection { fov: FIELD_OF_VIEW, ..default() });
+        (Transform::from_translation(eye).looking_at(Vec3::ZERO, Vec3::Y), projection)
+    } else {
+        let height = fit_height_2d(side, h, half);
+        let projection = Projection::Orthographic(OrthographicProjection {
+            scaling_mode: bevy::camera::ScalingMode::FixedVertical { viewport_height: height },
+            ..OrthographicProjection::default_3d()
+        });
+        (Transform::from_xyz(0.0, 0.0, 2.0 * side).looking_at(Vec3::ZERO, Vec3::Y), projection)
+    };
+    let mut cameras = app.world_mut().query_filtered::<Entity, With<WorldCamera>>();
+    let cameras: Vec<Entity> = cameras.iter(app.world()).collect();
+    for camera in cameras {
+        app.world_mut().entity_mut(camera).insert((transform, projection.clone()));
+    }
+}
+
+/// Renders until the frame now on the image comes back.
+fn capture(app: &mut App, image: &Handle<Image>) -> Result<Image, String> {
+    let shot: Arc<Mutex<Option<Image>>> = Arc::default();
+    let slot = shot.clone();
+    app.world_mut().spawn(Screenshot::image(image.clone())).observe(move |captured: On<ScreenshotCaptured>| {
+        if let Ok(mut slot) = slot.lock() {
+            *slot = Some(captured.image.clone());
+        }
+    });
+    for _ in 0..CAPTURE_TRIES {
+        app.update();
+        if let Some(frame) = shot.lock().ok().and_then(|mut s| s.take()) {
+            return Ok(frame);
+        }
+    }
+    Err("the renderer did not hand back a frame".into())
+}
+
+/// Films `options.scene`: the start, then a frame every `every` iterations,
+/// into the output; returns the frames written.
+pub fn film(options: &MovieOptions) -> Result<u64, String> {
+    options.check()?;
+    // An unwritable output fails here, before anything is rendered; a
+    // movie file that gets no frame is removed.
+    let sink = Sink::open(options)?;
+    let result = film_into(options, sink);
+    if result.is_err()
+        && let Output::Gif(path) | Output::Mp4(path) = &options.out
+    {
+        let _ = std::fs::remove_file(path);
+    }
+    result
+}
+
+fn film_into(options: &MovieOptions, mut sink: Sink) -> Result<u64, String> {
+    let scene = &options.scene;
+    let (mut app, image) = offscreen_app(scene, options.size)?;
+    let (yaw, pitch, distance) =
+        options.camera.unwrap_or((scene.view.camera_yaw as f32, scene.view.camera_pitch as f32, None));
+    aim(&mut app, scene, options.size, (yaw, pitch, distance));
+    // Pipelines compile in the background: the first frames are empty, or
+    // hold the box alone (its lines compile first).
+    let mut ready = false;
+    for _ in 0..WARMUP_TRIES {
+        let frame = capture(&mut app, &image)?;
+        let compiling = app
+            .get_sub_app(bevy::render::RenderApp)
+            .and_then(|render| render.world().get_resource::<bevy::render::render_resource::PipelineCache>())
+            .is_some_and(|cache| cache.waiting_pipelines().next().is_some());
+        if !compiling && spheres_drawn(&frame) {
+            ready = true;
+            break;
+        }
+    }
+    if !ready {
+        return Err("nothing was drawn: the graphics device renders no spheres".into());
+    }
+    let frames = options.frames();
+    let stop = interruption::watch();
+    let bar = options.progress.then(|| {
+        let bar = indicatif::ProgressBar::new(frames);
+        let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} frames [{elapsed} < {eta}]");
+        bar.set_style(style.unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        bar
+    });
+    let mut written = 0;
+    for k in 0..frames {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            // Ctrl-C: the frames so far, in a file that plays.
+            break;
+        }
+        if k > 0 {
+            app.world_mut().write_message(SimCommand::Advance(options.every));
+            if options.orbit != 0.0 {
+                aim(&mut app, scene, options.size, (yaw + options.orbit * k as f32, pitch, distance));
+            }
+            app.update();
+        }
+        let frame = capture(&mut app, &image)?;
+        sink.write(k, &frame)?;
+        written += 1;
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    sink.finish()?;
+    Ok(written)
+}
+
+/// Ctrl-C while filming: the loop stops between two frames and the movie is
+/// finished with the frames so far, instead of the process dying mid-write.
+mod interruption {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static STOP: AtomicBool = AtomicBool::new(false);
+
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    extern "C" fn on_interrupt(_: libc::c_int) {
+        STOP.store(true, Ordering::Relaxed);
+    }
+
+    /// The flag Ctrl-C sets (from now on, in this process).
+    pub fn watch() -> &'static AtomicBool {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe {
+            libc::signal(libc::SIGINT, on_interrupt as *const () as libc::sighandler_t);
+        }
+        &STOP
+    }
+}
