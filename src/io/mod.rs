@@ -3,6 +3,7 @@
 
 pub mod recording;
 pub mod table;
+pub mod trajectory;
 pub mod xyz;
 
 use crate::error::{Error, Result};

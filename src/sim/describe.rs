@@ -85,6 +85,26 @@ impl Dynamics {
         out
     }
 
+    /// The dynamics a recording's frame header names ([`Self::fields`] as
+    /// `name=value` pairs), or None where a value is missing or invalid.
+    pub fn from_fields(values: &[(String, String)]) -> Option<Dynamics> {
+        let get = |name: &str| values.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let number = |name: &str| get(name).and_then(|v| v.parse::<f64>().ok());
+        let kind: crate::sim::SchemeKind = get("scheme")?.parse().ok()?;
+        let mut params = crate::sim::SchemeParams::default();
+        params.kick = number("kick").unwrap_or(params.kick);
+        params.lr = number("lr").unwrap_or(params.lr);
+        params.batch = number("batch").unwrap_or(params.batch);
+        params.h = number("h").unwrap_or(params.h);
+        params.normalized = get("normalized") == Some("true");
+        params.batch_mode =
+            if get("batch_mode") == Some("fixed") { BatchMode::Fixed } else { BatchMode::Probabilistic };
+        params.sa_matches_sgd = get("noise") == Some("sgd");
+        let scheme = kind.build(&params).ok()?;
+        let potential = crate::sim::Potential::new(number("potential")?).ok()?;
+        Some(Dynamics { scheme, potential, overlap_tolerance: number("overlap_tolerance")? })
+    }
+
     /// What differs from `before` to `self`, in the order of [`Self::fields`]
     /// (values one of them lacks are `-` on that side).
     pub fn changes_from(&self, before: &Dynamics) -> Vec<Change> {
@@ -195,6 +215,27 @@ pub fn number(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_frame_headers_fields_give_back_its_dynamics() {
+        use crate::sim::{Noise, Potential, Scheme};
+        let schemes = [
+            Scheme::BroPairwise { kick: 0.05 },
+            Scheme::BroPairwiseNonreciprocal { kick: 0.3 },
+            Scheme::BroParticle { kick: 0.2, normalized: true },
+            Scheme::Sgd { lr: 0.0333, batch: 0.75, batch_mode: BatchMode::Fixed },
+            Scheme::Rcd { lr: 0.1, batch: 0.25, batch_mode: BatchMode::Probabilistic },
+            Scheme::Gd { lr: 0.07 },
+            Scheme::SaPairwise { noise: Noise::Sgd { lr: 0.1, batch: 0.5 }, h: 0.5 },
+            Scheme::SaParticle { noise: Noise::Bro { kick: 0.2 }, h: 1.0 },
+        ];
+        for scheme in schemes {
+            let d = Dynamics { scheme, potential: Potential::HARMONIC, overlap_tolerance: 0.001 };
+            let values: Vec<(String, String)> = d.fields().into_iter().map(|f| (f.name.to_string(), f.value)).collect();
+            assert_eq!(Dynamics::from_fields(&values), Some(d), "{scheme:?}");
+        }
+        assert_eq!(Dynamics::from_fields(&[("scheme".into(), "adam".into())]), None);
+    }
+
     use super::*;
 
     #[test]

@@ -1,0 +1,67 @@
+//! A recording read back frame by frame: the recorded positions, activity
+//! and dynamics exactly; a file cut off mid-frame up to its last whole
+//! frame, saying where it stopped; a frame of another run refused with its
+//! number.
+
+use absorb::io::trajectory::Trajectory;
+use absorb::scene::Scene;
+
+fn recorded(name: &str) -> (Scene, std::path::PathBuf, u64) {
+    let scene = Scene { dim: 3, n: 200, phi: 0.55, seed: 8, steps: 45, ..Scene::default() };
+    let out = std::env::temp_dir().join(format!("absorb-replay-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let summary = absorb::run::run(&scene, &out, false, Some(10)).unwrap();
+    (scene, out, summary.iterations)
+}
+
+#[test]
+fn replay_reads_back_exactly_the_recorded_positions_and_activity() {
+    let (scene, out, last) = recorded("exact");
+    let trajectory = Trajectory::open(&out).unwrap();
+    assert_eq!(trajectory.steps, [0, 10, 20, 30, 40, last]);
+    assert!(trajectory.stopped.is_none());
+    // Read out of order: each frame on its own.
+    for k in [3, 0, 5, 1, 4, 2] {
+        let frame = trajectory.frame(k).unwrap();
+        let mut run = scene.simulation().unwrap();
+        while run.iteration() < frame.step {
+            run.step();
+        }
+        assert_eq!(frame.packing.positions(), run.packing().positions(), "frame {k}");
+        let (contacts, _) = run.contacts();
+        let active: Vec<bool> = contacts.iter().map(|&c| c > 0).collect();
+        assert_eq!(frame.active, active, "frame {k}: the recorded activity");
+        assert_eq!(frame.dynamics, Some(scene.dynamics()));
+    }
+    assert_eq!(trajectory.at_step(25), 2);
+    assert_eq!(trajectory.at_step(0), 0);
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn a_cut_off_file_replays_to_its_last_whole_frame_and_another_run_is_refused() {
+    let (_, out, _) = recorded("cut");
+    let path = out.join("trajectory.xyz");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let whole = Trajectory::open(&path).unwrap();
+    // Cut in the middle of the last frame's particle lines.
+    let cut = &text[..text.len() - 3000];
+    std::fs::write(&path, cut).unwrap();
+    let trajectory = Trajectory::open(&path).unwrap();
+    assert_eq!(trajectory.len(), whole.len() - 1);
+    let why = trajectory.stopped.clone().expect("says where it stopped");
+    assert!(why.contains("cut off") && why.contains("line"), "{why}");
+    let last = trajectory.frame(trajectory.len() - 1).unwrap();
+    assert_eq!(last.packing.len(), 200);
+
+    // A frame of 100 spheres after frames of 200: refused, with its number.
+    let first_frame: String = text.lines().take(2 + 200).collect::<Vec<_>>().join("\n");
+    let smaller: String = {
+        let lines: Vec<&str> = text.lines().take(2 + 100).collect();
+        format!("100\n{}\n", lines[1..].join("\n"))
+    };
+    std::fs::write(&path, format!("{first_frame}\n{smaller}")).unwrap();
+    let e = Trajectory::open(&path).unwrap_err().to_string();
+    assert!(e.contains("frame 2") && e.contains("100 spheres"), "{e}");
+    std::fs::remove_dir_all(&out).unwrap();
+}
