@@ -65,3 +65,47 @@ fn a_cut_off_file_replays_to_its_last_whole_frame_and_another_run_is_refused() {
     assert!(e.contains("frame 2") && e.contains("100 spheres"), "{e}");
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[cfg(feature = "gui")]
+#[test]
+fn the_window_shows_the_frame_its_timeline_is_at_and_the_recorded_series() {
+    use absorb::app::replay::{Replay, ReplayCommand, ReplayPlugin};
+    use absorb::app::simulation::{PlotHistory, Setup, Sim, SimSettings, SimulationPlugin};
+    use bevy::prelude::*;
+    let (scene, out, _) = recorded("window");
+    let trajectory = Trajectory::open(&out).unwrap();
+    // A window on another scene (the default one) opens the recording.
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    app.add_plugins(SimulationPlugin::new(Setup::new(Scene::default_scene().unwrap(), None))).add_plugins(ReplayPlugin);
+    app.world_mut().resource_mut::<SimSettings>().playing = false;
+    app.world_mut().write_message(ReplayCommand::Open(out.clone()));
+    app.update();
+    for k in [0, 3, 5] {
+        app.world_mut().resource_mut::<Replay>().state.as_mut().unwrap().frame = k;
+        app.update();
+        let frame = trajectory.frame(k).unwrap();
+        let view = app.world().resource::<Sim>().view();
+        assert_eq!(view.iteration(), frame.step, "frame {k}");
+        assert_eq!(view.packing().positions(), frame.packing.positions(), "frame {k}");
+        assert_eq!(view.dynamics(), &scene.dynamics());
+        let active: Vec<bool> = view.last_contacts().iter().map(|&c| c > 0).collect();
+        assert_eq!(active, frame.active, "frame {k}: the recorded activity");
+        assert_eq!(
+            app.world().resource::<Setup>().scene.scheme,
+            scene.scheme,
+            "the panels show the recording's scheme"
+        );
+        assert_eq!(app.world().resource::<PlotHistory>().cursor, Some(frame.step as f64));
+    }
+    let series = &app.world().resource::<PlotHistory>().current;
+    // A row for each iteration run (from iteration 0 to the one before the last frame).
+    assert_eq!(series.points().len() as u64, *trajectory.steps.last().unwrap(), "every recorded row");
+    // Back to the live run.
+    app.world_mut().write_message(ReplayCommand::Close);
+    app.update();
+    app.update();
+    assert!(app.world().resource::<Replay>().state.is_none());
+    assert_eq!(app.world().resource::<Sim>().view().iteration(), 0);
+    std::fs::remove_dir_all(&out).unwrap();
+}

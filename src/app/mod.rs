@@ -19,6 +19,7 @@ pub mod picture_panel;
 pub mod plots;
 mod probe;
 pub mod record;
+pub mod replay;
 pub mod scan;
 pub mod screenshot;
 pub mod show;
@@ -68,6 +69,8 @@ pub struct ViewOptions {
     pub lecture: Option<(PathBuf, usize)>,
     /// Compare side by side with a second run under these dynamics.
     pub compare: Option<crate::sim::Dynamics>,
+    /// Replay this recording.
+    pub replay: Option<PathBuf>,
 }
 
 /// The scripted-figure mode of `absorb view --screenshot`.
@@ -117,6 +120,9 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     if options.scan {
         app.world_mut().write_message(scan::ScanCommand::Start);
         app.world_mut().resource_mut::<panel_state::UiState>().plots.tab = plots::PlotTab::PhaseDiagram;
+    }
+    if let Some(path) = options.replay {
+        app.world_mut().write_message(replay::ReplayCommand::Open(path));
     }
     if let Some(d) = options.compare {
         app.world_mut().write_message(simulation::SimCommand::Compare(d));
@@ -198,6 +204,7 @@ impl Plugin for AbsorbPlugins {
     fn build(&self, app: &mut App) {
         app.add_plugins(self.sim.clone()).add_plugins((
             record::RecordPlugin,
+            replay::ReplayPlugin,
             scan::ScanPlugin,
             flatness::FlatnessPlugin,
             lecture::LecturePlugin,

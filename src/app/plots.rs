@@ -228,7 +228,7 @@ pub fn plots_ui(ui: &mut egui::Ui, history: &PlotHistory, state: &mut PlotOption
         ui.label(egui::RichText::new(series.title).strong());
         // Room for the top tick label, which reaches above the plot's frame.
         ui.add_space(6.0);
-        let runs = Runs { this: &history.current, previous, partner };
+        let runs = Runs { this: &history.current, previous, partner, cursor: history.cursor };
         plot_ui(ui, series, runs, state.span, height);
     }
 }
@@ -272,11 +272,13 @@ struct Runs<'a> {
     previous: Option<&'a History>,
     /// The compared run (run B).
     partner: Option<&'a History>,
+    /// The iteration a replay shows.
+    cursor: Option<f64>,
 }
 
 /// One plot of `series`: this run, the previous run (faint) and the compared run.
 fn plot_ui(ui: &mut egui::Ui, series: &Series, runs: Runs, span: PlotSpan, height: f32) {
-    let Runs { this: history, previous, partner } = runs;
+    let Runs { this: history, previous, partner, cursor } = runs;
     let data = points(history, span, series);
     let last = history.recent(1).next().map_or(0.0, |p| p.iteration);
     let x_min = match span {
@@ -346,6 +348,9 @@ fn plot_ui(ui: &mut egui::Ui, series: &Series, runs: Runs, span: PlotSpan, heigh
                 plot.line(Line::new("run B", PlotPoints::from(other)).color(b).width(1.5).allow_hover(false));
             } else {
                 plot.line(Line::new("this run", PlotPoints::from(drawn)).width(1.5).allow_hover(false));
+            }
+            if let Some(at) = cursor {
+                plot.vline(VLine::new("replayed frame", at).color(egui::Color32::GRAY).width(1.5).allow_hover(false));
             }
             for m in &markers {
                 plot.vline(VLine::new(m.tag(), m.iteration).color(MARKER_COLOUR).width(1.0).allow_hover(false));

@@ -203,6 +203,8 @@ pub struct PlotHistory {
     pub previous: Option<History>,
     /// The compared run, while comparing.
     pub partner: Option<History>,
+    /// The iteration a replay shows, marked on the plots.
+    pub cursor: Option<f64>,
 }
 
 /// How long after a change another change still counts as part of it, in

@@ -16,6 +16,7 @@ use super::picture::{ColorMode, Legend};
 use super::picture_panel::{picture_ui, selected_ui};
 use super::plots::{PlotTab, plots_ui};
 use super::record::Recorder;
+use super::replay::{Replay, ReplayCommand, replay_ui};
 use super::scan::{PhaseDiagram, ScanCommand};
 use super::screenshot::CaptureRequest;
 use super::show::Show;
@@ -63,6 +64,8 @@ struct PanelParams<'w> {
     lecture: ResMut<'w, LectureState>,
     lecture_out: MessageWriter<'w, LectureCommand>,
     scans: MessageWriter<'w, ScanCommand>,
+    replay: ResMut<'w, Replay>,
+    replay_out: MessageWriter<'w, ReplayCommand>,
 }
 
 /// Window height (logical pixels) at which the panels are drawn at egui's
@@ -148,6 +151,17 @@ fn panels(
                 .response
                 .rect
                 .height();
+            if p.replay.state.is_some() {
+                insets.bottom += egui::Panel::bottom("replay")
+                    .show(&mut root, |row| {
+                        if let Some(asked) = replay_ui(row, &mut p.replay) {
+                            p.replay_out.write(asked);
+                        }
+                    })
+                    .response
+                    .rect
+                    .height();
+            }
             if p.lecture.lecture.is_some() {
                 insets.bottom = egui::Panel::bottom("lecture")
                     .show(&mut root, |row| {
@@ -186,6 +200,9 @@ fn panels(
                         setup_ui(col, &mut ui, &p.setup, p.limit.0.as_ref(), &mut out);
                         col.separator();
                         output_ui(col, &mut ui, &p.setup, &mut p.recorder, &mut p.capture, &mut out);
+                        if let Some(asked) = replay_open_ui(col, &mut p.replay) {
+                            p.replay_out.write(asked);
+                        }
                         col.separator();
                         let mut theme = p.setup.scene.view.theme;
                         if let Some(asked) = lectures_ui(col, &mut p.lecture, &mut theme, &mut ui.ui_scale) {
@@ -504,6 +521,23 @@ pub fn output_ui(
     if let Some(m) = &recorder.message {
         ui.label(egui::RichText::new(m).small());
     }
+}
+
+/// Opens a recording (its folder or trajectory.xyz) for replay.
+fn replay_open_ui(ui: &mut egui::Ui, replay: &mut Replay) -> Option<ReplayCommand> {
+    let mut asked = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.add(egui::TextEdit::singleline(&mut replay.path).desired_width(ui.available_width() - 70.0));
+        if ui.button("Replay").on_hover_text("A recording's folder or its trajectory.xyz").clicked() {
+            asked = Some(ReplayCommand::Open(PathBuf::from(replay.path.trim())));
+        }
+    });
+    if replay.state.is_none()
+        && let Some(e) = &replay.error
+    {
+        note_ui(ui, e);
+    }
+    asked
 }
 
 #[cfg(test)]

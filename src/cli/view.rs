@@ -49,6 +49,10 @@ pub struct ViewArgs {
     /// the scene before it: `absorb view SCENE --compare`.
     #[arg(long, value_name = "SCHEME", num_args = 0..=1, default_missing_value = "matched")]
     compare: Option<String>,
+    /// Replay a recording: its folder (the window's Record button, or
+    /// `absorb run --record-every K`) or a trajectory.xyz.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["compare", "lecture", "scan"])]
+    replay: Option<PathBuf>,
 }
 
 #[cfg(feature = "gui")]
@@ -98,6 +102,13 @@ pub fn view(args: ViewArgs) -> Result<()> {
             Some(absorb::compare::partner_dynamics(&a, kind).map_err(|e| anyhow::anyhow!("--compare: {e}"))?)
         }
     };
+    if let Some(path) = &args.replay {
+        // Refused before a window opens: a file that is not a trajectory, or mixes runs.
+        let trajectory = absorb::io::trajectory::Trajectory::open(path)?;
+        if let Some(why) = &trajectory.stopped {
+            eprintln!("absorb: {}: {why}", trajectory.path.display());
+        }
+    }
     let size = match args.size.as_deref() {
         None => absorb::app::WINDOW_SIZE,
         Some(text) => parse_size(text, (200, 8192), (200, 8192))?,
@@ -112,6 +123,7 @@ pub fn view(args: ViewArgs) -> Result<()> {
         scan: args.scan,
         lecture,
         compare,
+        replay: args.replay,
     })? {
         bevy::app::AppExit::Success => Ok(()),
         // The visualizer has said why already.

@@ -115,6 +115,14 @@ impl Simulation {
         })
     }
 
+    /// The same run counted from iteration `k`: a replayed frame shows the
+    /// iteration it was recorded at (stepped on, its random numbers are
+    /// keyed by the iterations from `k`).
+    pub fn resume_at(mut self, k: u64) -> Self {
+        self.iteration = k;
+        self
+    }
+
     /// One iteration: measures x^k, moves every active particle, wraps.
     pub fn step(&mut self) -> StepStats {
         crate::with_dim!(self.packing.dim(), D, self.step_d::<D>())

@@ -1,0 +1,259 @@
+//! Replaying a recording (`absorb view --replay PATH`, or "Replay" in the
+//! panel): a recorded trajectory shown frame by frame with every colouring
+//! and show mode, a timeline to scrub, play and pause at a chosen speed,
+//! and the recording's time series on the plots with a cursor at the frame
+//! shown. Frames are read from the file on demand (src/io/trajectory.rs).
+
+use super::history::History;
+use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
+use crate::io::trajectory::Trajectory;
+use crate::sim::{Simulation, StepStats};
+use bevy::prelude::*;
+use bevy_egui::egui;
+use std::path::{Path, PathBuf};
+
+/// Frames a second a replay plays at first.
+pub const DEFAULT_SPEED: f64 = 10.0;
+
+/// The recording being replayed, if any.
+#[derive(Resource, Default)]
+pub struct Replay {
+    /// The trajectory and where the timeline is.
+    pub state: Option<ReplayState>,
+    /// Why the last recording could not be opened.
+    pub error: Option<String>,
+    /// The path typed in the panel.
+    pub path: String,
+}
+
+/// A recording open for replay.
+pub struct ReplayState {
+    /// Its frames.
+    pub trajectory: Trajectory,
+    /// The frame the timeline is at.
+    pub frame: usize,
+    /// The frame on screen.
+    shown: Option<usize>,
+    /// Playing on its own.
+    pub playing: bool,
+    /// Frames a second while playing.
+    pub speed: f64,
+    /// Frames owed to the clock while playing.
+    owed: f64,
+}
+
+/// What the panels and the command line ask of the replay.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub enum ReplayCommand {
+    /// Opens a recording's folder or a trajectory.xyz.
+    Open(PathBuf),
+    /// Back to the live run of the setup.
+    Close,
+}
+
+/// Replays recordings.
+pub struct ReplayPlugin;
+
+impl Plugin for ReplayPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<Replay>()
+            .add_message::<ReplayCommand>()
+            // Before the panels take the setup's values: they then show the
+            // recording's, and send none of their own to the frame on screen.
+            .add_systems(
+                Update,
+                (replay_commands, advance_replay, show_frame).chain().before(super::panel_state::UiSystems::Follow),
+            );
+    }
+}
+
+/// The recorded time series beside a trajectory (a recording's
+/// timeseries.csv), as far as its rows are whole.
+pub fn read_series(trajectory: &Path) -> History {
+    let mut history = History::default();
+    let dir = if trajectory.is_dir() { trajectory } else { trajectory.parent().unwrap_or(Path::new(".")) };
+    let Ok(mut reader) = csv::Reader::from_path(dir.join(crate::run::TIMESERIES_FILE)) else { return history };
+    let Ok(header) = reader.headers().cloned() else { return history };
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (Some(step), Some(activity), Some(energy), Some(msd)) =
+        (column("step"), column("activity"), column("energy"), column("msd"))
+    else {
+        return history;
+    };
+    for record in reader.records() {
+        // A recording cut off mid-row ends at its last whole row.
+        let Ok(record) = record else { break };
+        let value = |k: usize| record.get(k).and_then(|v| v.parse::<f64>().ok());
+        let (Some(s), Some(a), Some(e), Some(m)) = (value(step), value(activity), value(energy), value(msd)) else {
+            break;
+        };
+        history.push(&StepStats { iteration: s as u64, activity: a, energy: e, msd: m, ..StepStats::default() });
+    }
+    history
+}
+
+fn replay_commands(
+    mut commands: MessageReader<ReplayCommand>,
+    mut replay: ResMut<Replay>,
+    mut settings: ResMut<SimSettings>,
+    mut history: ResMut<PlotHistory>,
+    mut sim: MessageWriter<SimCommand>,
+) {
+    for command in commands.read() {
+        match command {
+            ReplayCommand::Open(path) => match Trajectory::open(path) {
+                Ok(trajectory) => {
+                    // The live run stops; the plots show the recording's series.
+                    settings.playing = false;
+                    history.previous = None;
+                    history.partner = None;
+                    history.current = read_series(path);
+                    replay.error = trajectory.stopped.clone();
+                    replay.path = path.display().to_string();
+                    replay.state = Some(ReplayState {
+                        trajectory,
+                        frame: 0,
+                        shown: None,
+                        playing: false,
+                        speed: DEFAULT_SPEED,
+                        owed: 0.0,
+                    });
+                }
+                Err(e) => replay.error = Some(e.to_string()),
+            },
+            ReplayCommand::Close => {
+                if replay.state.take().is_some() {
+                    // The setup's run again, from its start.
+                    history.current = History::default();
+                    sim.write(SimCommand::Reset);
+                    replay.error = None;
+                }
+            }
+        }
+    }
+}
+
+fn advance_replay(mut replay: ResMut<Replay>, time: Res<Time>) {
+    let Some(state) = replay.state.as_mut() else { return };
+    if !state.playing {
+        state.owed = 0.0;
+        return;
+    }
+    state.owed += time.delta_secs_f64() * state.speed;
+    let steps = state.owed.floor();
+    state.owed -= steps;
+    let last = state.trajectory.len() - 1;
+    state.frame = (state.frame + steps as usize).min(last);
+    if state.frame == last {
+        state.playing = false;
+    }
+}
+
+/// The frame the timeline is at replaces the run on screen.
+fn show_frame(
+    mut replay: ResMut<Replay>,
+    mut sim: ResMut<Sim>,
+    mut last: ResMut<LastStats>,
+    mut history: ResMut<PlotHistory>,
+    mut status: ResMut<StatusLine>,
+    mut setup: ResMut<Setup>,
+) {
+    let Some(state) = replay.state.as_mut() else {
+        history.cursor = None;
+        return;
+    };
+    if state.shown == Some(state.frame) {
+        return;
+    }
+    let Some(run) = sim.run_mut() else { return };
+    match state.trajectory.frame(state.frame) {
+        Ok(frame) => {
+            // A frame of another program names no dynamics: the setup's colour it.
+            let dynamics = frame.dynamics.unwrap_or_else(|| setup.scene.dynamics());
+            match Simulation::new(frame.packing, dynamics, setup.scene.seed) {
+                Ok(replayed) => {
+                    *run = replayed.resume_at(frame.step);
+                    follow_recording(&mut setup, run, state.shown.is_none());
+                    last.stats = Some(run.observe());
+                    history.cursor = Some(frame.step as f64);
+                    state.shown = Some(state.frame);
+                }
+                Err(e) => status.0 = Some(format!("frame {}: {e}", state.frame + 1)),
+            }
+        }
+        Err(e) => {
+            status.0 = Some(e.to_string());
+            state.playing = false;
+            state.shown = Some(state.frame);
+        }
+    }
+}
+
+/// The setup takes the recording's values, so that the panels show them
+/// (and send nothing else to the frame on screen); the first frame of a
+/// recording counts as a new run for the panels.
+fn follow_recording(setup: &mut Setup, run: &Simulation, first: bool) {
+    let (d, p) = (run.dynamics(), run.packing());
+    let scene = &setup.scene;
+    let same = scene.scheme == d.scheme
+        && scene.potential == d.potential
+        && scene.overlap_tolerance() == d.overlap_tolerance
+        && scene.n == p.len()
+        && scene.dim == p.dim()
+        && scene.phi == p.phi();
+    if same && !first {
+        return;
+    }
+    let scene = &mut setup.scene;
+    scene.scheme = d.scheme;
+    scene.potential = d.potential;
+    scene.overlap_tolerance = Some(d.overlap_tolerance);
+    scene.n = p.len();
+    scene.dim = p.dim();
+    scene.phi = p.phi();
+    if first {
+        setup.run += 1;
+    }
+}
+
+/// The timeline: play and pause, a slider over the frames, the speed, and
+/// back to the live run. Returns what was asked.
+pub fn replay_ui(ui: &mut egui::Ui, replay: &mut Replay) -> Option<ReplayCommand> {
+    let mut asked = None;
+    let error = replay.error.clone();
+    let Some(state) = replay.state.as_mut() else { return None };
+    let last = state.trajectory.len() - 1;
+    ui.horizontal_wrapped(|ui| {
+        ui.strong("Replay");
+        if ui.button(if state.playing { "Pause" } else { "Play" }).clicked() {
+            if !state.playing && state.frame == last {
+                state.frame = 0;
+            }
+            state.playing = !state.playing;
+        }
+        if ui.button("<").on_hover_text("The frame before").clicked() {
+            state.frame = state.frame.saturating_sub(1);
+            state.playing = false;
+        }
+        if ui.button(">").on_hover_text("The next frame").clicked() {
+            state.frame = (state.frame + 1).min(last);
+            state.playing = false;
+        }
+        let mut frame = state.frame;
+        let step = state.trajectory.steps[frame];
+        let slider = egui::Slider::new(&mut frame, 0..=last).text(format!("frame of {} (iteration {step})", last + 1));
+        if ui.add(slider).changed() {
+            state.frame = frame;
+            state.playing = false;
+        }
+        ui.add(egui::Slider::new(&mut state.speed, 1.0..=120.0).logarithmic(true).text("frames/s"));
+        if ui.button("Back to the live run").clicked() {
+            asked = Some(ReplayCommand::Close);
+        }
+    });
+    ui.label(egui::RichText::new(state.trajectory.path.display().to_string()).small());
+    if let Some(e) = error {
+        ui.colored_label(egui::Color32::from_rgb(255, 190, 120), format!("read up to where it stops: {e}"));
+    }
+    asked
+}
