@@ -221,7 +221,7 @@ fn follow_recording(setup: &mut Setup, run: &Simulation, first: bool) {
 pub fn replay_ui(ui: &mut egui::Ui, replay: &mut Replay) -> Option<ReplayCommand> {
     let mut asked = None;
     let error = replay.error.clone();
-    let Some(state) = replay.state.as_mut() else { return None };
+    let state = replay.state.as_mut()?;
     let last = state.trajectory.len() - 1;
     ui.horizontal_wrapped(|ui| {
         ui.strong("Replay");
