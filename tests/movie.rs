@@ -12,7 +12,18 @@ const SIZE: (u32, u32) = (160, 120);
 fn options(out: Output) -> MovieOptions {
     // 22 iterations, a frame every 2: the start and 11 more.
     let scene = Scene { dim: 3, n: 150, phi: 0.55, seed: 9, ..Scene::default() };
-    MovieOptions { scene, steps: 22, every: 2, size: SIZE, fps: 10, camera: None, orbit: 3.0, out, progress: false }
+    MovieOptions {
+        scene,
+        steps: 22,
+        every: 2,
+        size: SIZE,
+        fps: 10,
+        camera: None,
+        orbit: 3.0,
+        out,
+        progress: false,
+        replay: None,
+    }
 }
 
 /// A path in a folder of the test's own (the tests run side by side).
@@ -97,4 +108,28 @@ fn bad_outputs_and_sizes_are_refused_before_any_work() {
     o.size = SIZE;
     o.every = 0;
     assert!(o.check().unwrap_err().contains("--every"));
+}
+
+#[test]
+fn a_recording_is_filmed_frame_by_frame() {
+    let dir = temp("replay", "recording");
+    let scene = Scene { dim: 2, n: 200, phi: 0.6, seed: 2, steps: 30, ..Scene::default() };
+    absorb::run::run(&scene, &dir, false, Some(3)).unwrap();
+    let trajectory = absorb::io::trajectory::Trajectory::open(&dir).unwrap();
+    let recorded = trajectory.len();
+    let out = temp("replay", "frames");
+    let mut o = options(Output::Folder(out.clone()));
+    o.scene = scene;
+    o.replay = Some(trajectory);
+    o.every = 1;
+    assert_eq!(film(&o).unwrap(), recorded as u64);
+    let files = pngs(&out);
+    assert_eq!(files.len(), recorded);
+    let distinct: std::collections::HashSet<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    assert!(
+        distinct.len() > recorded / 2,
+        "the frames follow the recording: {} distinct of {recorded}",
+        distinct.len()
+    );
+    std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
 }

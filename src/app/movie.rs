@@ -9,6 +9,7 @@ use super::picture::{OffscreenHeight, PicturePlugin};
 use super::screenshot::save_png;
 use super::simulation::{Setup, Sim, SimCommand, SimSettings, SimulationPlugin};
 use crate::scene::Scene;
+use crate::sim::Simulation;
 use bevy::camera::RenderTarget;
 use bevy::light::cluster::ClusterConfig;
 use bevy::prelude::*;
@@ -75,6 +76,9 @@ pub struct MovieOptions {
     pub orbit: f32,
     /// Where the movie goes.
     pub out: Output,
+    /// Film this recording instead of running the scene: every `every`-th
+    /// of its frames (`steps` is then not used).
+    pub replay: Option<crate::io::trajectory::Trajectory>,
     /// Show a progress bar.
     pub progress: bool,
 }
@@ -82,6 +86,9 @@ pub struct MovieOptions {
 impl MovieOptions {
     /// Frames in the movie: the start, then one every `every` iterations.
     pub fn frames(&self) -> u64 {
+        if let Some(t) = &self.replay {
+            return (t.len() as u64 - 1) / self.every.max(1) + 1;
+        }
         self.steps / self.every.max(1) + 1
     }
 
@@ -230,8 +237,7 @@ fn rgba(frame: &Image) -> Result<Vec<u8>, String> {
 }
 
 /// An app that draws `scene` into an image of `size`, with no window.
-fn offscreen_app(scene: &Scene, size: (u32, u32)) -> Result<(App, Handle<Image>), String> {
-    let sim = scene.simulation().map_err(|e| e.to_string())?;
+fn offscreen_app(scene: &Scene, sim: Simulation, size: (u32, u32)) -> Result<(App, Handle<Image>), String> {
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins
@@ -261,7 +267,7 @@ fn aim(app: &mut App, scene: &Scene, size: (u32, u32), (yaw, pitch, distance): (
     let side = app.world().resource::<Sim>().view().packing().side() as f32;
     let (w, h) = (size.0 as f32, size.1 as f32);
     let half = Vec2::new(w / 2.0, h / 2.0);
-    let (transform, projection) = if scene.dim >= 3 {
+    let (transform, projection) = if app.world().resource::<Sim>().view().packing().dim() >= 3 {
         let fitted = fit_distance(side, h, half).max(scene.view.camera_distance as f32 * side);
         let r = distance.map_or(fitted, |d| d * side);
         let (y, p) = (yaw.to_radians(), pitch.to_radians());
@@ -317,9 +323,21 @@ pub fn film(options: &MovieOptions) -> Result<u64, String> {
     result
 }
 
+/// The recorded frame `k` as a run to draw.
+fn replayed(trajectory: &crate::io::trajectory::Trajectory, k: usize, scene: &Scene) -> Result<Simulation, String> {
+    let frame = trajectory.frame(k).map_err(|e| e.to_string())?;
+    let dynamics = frame.dynamics.unwrap_or_else(|| scene.dynamics());
+    let run = Simulation::new(frame.packing, dynamics, scene.seed).map_err(|e| e.to_string())?;
+    Ok(run.resume_at(frame.step))
+}
+
 fn film_into(options: &MovieOptions, mut sink: Sink) -> Result<u64, String> {
     let scene = &options.scene;
-    let (mut app, image) = offscreen_app(scene, options.size)?;
+    let run = match &options.replay {
+        Some(t) => replayed(t, 0, scene)?,
+        None => scene.simulation().map_err(|e| e.to_string())?,
+    };
+    let (mut app, image) = offscreen_app(scene, run, options.size)?;
     let (yaw, pitch, distance) =
         options.camera.unwrap_or((scene.view.camera_yaw as f32, scene.view.camera_pitch as f32, None));
     aim(&mut app, scene, options.size, (yaw, pitch, distance));
@@ -355,7 +373,17 @@ fn film_into(options: &MovieOptions, mut sink: Sink) -> Result<u64, String> {
             break;
         }
         if k > 0 {
-            app.world_mut().write_message(SimCommand::Advance(options.every));
+            match &options.replay {
+                Some(t) => {
+                    let next = replayed(t, (k * options.every) as usize, scene)?;
+                    if let Some(run) = app.world_mut().resource_mut::<Sim>().run_mut() {
+                        *run = next;
+                    }
+                }
+                None => {
+                    app.world_mut().write_message(SimCommand::Advance(options.every));
+                }
+            }
             if options.orbit != 0.0 {
                 aim(&mut app, scene, options.size, (yaw + options.orbit * k as f32, pitch, distance));
             }

@@ -10,8 +10,12 @@ pub struct MovieArgs {
     /// Scene file, or the name of one in scenes/ (default: the built-in default scene).
     scene: Option<String>,
     /// Iterations filmed (the movie ends early at the absorbed state, which it shows).
-    #[arg(long, value_name = "T")]
-    steps: u64,
+    #[arg(long, value_name = "T", required_unless_present = "replay")]
+    steps: Option<u64>,
+    /// Film a recording (its folder or trajectory.xyz) instead: every K-th
+    /// of its frames.
+    #[arg(long, value_name = "PATH", conflicts_with = "steps")]
+    replay: Option<PathBuf>,
     /// A frame every K iterations (the first frame is the start).
     #[arg(long, value_name = "K", default_value_t = 1)]
     every: u64,
@@ -49,9 +53,14 @@ pub fn movie(args: MovieArgs) -> Result<()> {
     let out = Output::of(&args.out).map_err(anyhow::Error::msg)?;
     let size = super::view::parse_size(&args.size, (absorb::app::movie::SMALLEST, 7680), (16, 4320))?;
     let camera = args.camera.as_deref().map(parse_camera).transpose()?;
+    let replay = args.replay.as_deref().map(absorb::io::trajectory::Trajectory::open).transpose()?;
+    if let Some(why) = replay.as_ref().and_then(|t| t.stopped.as_ref()) {
+        eprintln!("absorb: {why}");
+    }
     let options = MovieOptions {
+        replay,
         scene,
-        steps: args.steps,
+        steps: args.steps.unwrap_or(0),
         every: args.every,
         size,
         fps: args.fps,
