@@ -23,6 +23,7 @@ fn options(out: Output) -> MovieOptions {
         out,
         progress: false,
         replay: None,
+        show: absorb::app::show::ShowMode::All,
     }
 }
 

@@ -76,6 +76,8 @@ pub struct MovieOptions {
     pub orbit: f32,
     /// Where the movie goes.
     pub out: Output,
+    /// What of the spheres is shown (as the window's "show" control).
+    pub show: super::show::ShowMode,
     /// Film this recording instead of running the scene: every `every`-th
     /// of its frames (`steps` is then not used).
     pub replay: Option<crate::io::trajectory::Trajectory>,
@@ -237,7 +239,12 @@ fn rgba(frame: &Image) -> Result<Vec<u8>, String> {
 }
 
 /// An app that draws `scene` into an image of `size`, with no window.
-fn offscreen_app(scene: &Scene, sim: Simulation, size: (u32, u32)) -> Result<(App, Handle<Image>), String> {
+fn offscreen_app(
+    scene: &Scene,
+    sim: Simulation,
+    size: (u32, u32),
+    show: super::show::ShowMode,
+) -> Result<(App, Handle<Image>), String> {
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins
@@ -246,6 +253,7 @@ fn offscreen_app(scene: &Scene, sim: Simulation, size: (u32, u32)) -> Result<(Ap
             .disable::<bevy::log::LogPlugin>(),
     );
     app.insert_resource(Sim::new(sim)).insert_resource(OffscreenHeight(size.1));
+    app.insert_resource(super::show::Show { mode: show, ..default() });
     app.add_plugins((SimulationPlugin::new(Setup::new(scene.clone(), None)), PicturePlugin));
     app.world_mut().resource_mut::<SimSettings>().playing = false;
     // What App::run does first: wait for the renderer, then finish the plugins.
@@ -337,7 +345,7 @@ fn film_into(options: &MovieOptions, mut sink: Sink) -> Result<u64, String> {
         Some(t) => replayed(t, 0, scene)?,
         None => scene.simulation().map_err(|e| e.to_string())?,
     };
-    let (mut app, image) = offscreen_app(scene, run, options.size)?;
+    let (mut app, image) = offscreen_app(scene, run, options.size, options.show)?;
     let (yaw, pitch, distance) =
         options.camera.unwrap_or((scene.view.camera_yaw as f32, scene.view.camera_pitch as f32, None));
     aim(&mut app, scene, options.size, (yaw, pitch, distance));

@@ -55,6 +55,18 @@ impl ShowMode {
         }
     }
 
+    /// The mode called `name` on the command line: `all`, `overlapping`,
+    /// `points` (overlapping, resting as points) or `slab`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "all" => Some(ShowMode::All),
+            "overlapping" => Some(ShowMode::Overlapping),
+            "points" => Some(ShowMode::OverlappingWithPoints),
+            "slab" => Some(ShowMode::Slab),
+            _ => None,
+        }
+    }
+
     /// The next mode (the S key).
     pub fn next(self) -> Self {
         let k = Self::ALL.iter().position(|&m| m == self).unwrap_or(0);

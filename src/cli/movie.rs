@@ -32,6 +32,10 @@ pub struct MovieArgs {
     /// Turn the camera about the box by this many degrees a frame (3D).
     #[arg(long, value_name = "DEG", default_value_t = 0.0, allow_hyphen_values = true)]
     orbit: f32,
+    /// What of the spheres is shown: all, overlapping, points (overlapping,
+    /// resting as faint points) or slab (a slab through the middle).
+    #[arg(long, value_name = "MODE", default_value = "all")]
+    show: String,
     /// Number of particles (overrides the scene).
     #[arg(long = "n", value_name = "N")]
     n: Option<usize>,
@@ -57,7 +61,10 @@ pub fn movie(args: MovieArgs) -> Result<()> {
     if let Some(why) = replay.as_ref().and_then(|t| t.stopped.as_ref()) {
         eprintln!("absorb: {why}");
     }
+    let show = absorb::app::show::ShowMode::from_name(&args.show)
+        .ok_or_else(|| anyhow::anyhow!("--show {} is not allowed: all, overlapping, points or slab", args.show))?;
     let options = MovieOptions {
+        show,
         replay,
         scene,
         steps: args.steps.unwrap_or(0),
