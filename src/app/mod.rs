@@ -27,6 +27,7 @@ pub mod sight;
 pub mod simulation;
 pub mod snapshot;
 pub mod ui;
+pub mod video;
 
 use crate::scene::Scene;
 use bevy::diagnostic::FrameTimeDiagnosticsPlugin;
@@ -205,6 +206,7 @@ impl Plugin for AbsorbPlugins {
         app.add_plugins(self.sim.clone()).add_plugins((
             record::RecordPlugin,
             replay::ReplayPlugin,
+            video::VideoPlugin,
             scan::ScanPlugin,
             flatness::FlatnessPlugin,
             lecture::LecturePlugin,

@@ -21,6 +21,7 @@ use super::scan::{PhaseDiagram, ScanCommand};
 use super::screenshot::CaptureRequest;
 use super::show::Show;
 use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
+use super::video::VideoRecorder;
 use crate::scene::{MAX_PARTICLES, Theme};
 use crate::sim::packing::Radii;
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
@@ -65,6 +66,7 @@ struct PanelParams<'w> {
     lecture_out: MessageWriter<'w, LectureCommand>,
     scans: MessageWriter<'w, ScanCommand>,
     replay: ResMut<'w, Replay>,
+    video: ResMut<'w, VideoRecorder>,
     replay_out: MessageWriter<'w, ReplayCommand>,
 }
 
@@ -200,6 +202,7 @@ fn panels(
                         setup_ui(col, &mut ui, &p.setup, p.limit.0.as_ref(), &mut out);
                         col.separator();
                         output_ui(col, &mut ui, &p.setup, &mut p.recorder, &mut p.capture, &mut out);
+                        video_ui(col, &mut p.video);
                         if let Some(asked) = replay_open_ui(col, &mut p.replay) {
                             p.replay_out.write(asked);
                         }
@@ -519,6 +522,18 @@ pub fn output_ui(
         ui.label("iterations");
     });
     if let Some(m) = &recorder.message {
+        ui.label(egui::RichText::new(m).small());
+    }
+}
+
+/// "Record video": the window's frames, made into an MP4 when stopped.
+fn video_ui(ui: &mut egui::Ui, video: &mut VideoRecorder) {
+    let label = if video.is_recording() { "Stop video" } else { "Record video" };
+    let hint = "Every frame the window shows, made into an MP4 when stopped (with ffmpeg; else a folder of PNGs)";
+    if ui.button(label).on_hover_text(hint).clicked() {
+        video.toggle();
+    }
+    if let Some(m) = video.status() {
         ui.label(egui::RichText::new(m).small());
     }
 }
