@@ -24,6 +24,7 @@ fn options(out: Output) -> MovieOptions {
         progress: false,
         replay: None,
         show: absorb::app::show::ShowMode::All,
+        panels: false,
     }
 }
 

@@ -89,6 +89,11 @@ pub struct ScriptedShot {
 
 /// Runs the window until it is closed (or the screenshot is saved).
 pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
+    Ok(window_app(options)?.run())
+}
+
+/// The window's app, ready to run.
+pub fn window_app(options: ViewOptions) -> anyhow::Result<App> {
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         anyhow::bail!(
             "no display to open a window on (DISPLAY is not set): run under a desktop session, \
@@ -136,7 +141,7 @@ pub fn run(options: ViewOptions) -> anyhow::Result<AppExit> {
     if let Some(seconds) = options.measure_fps {
         app.add_plugins(probe::ProbePlugin { seconds });
     }
-    Ok(app.run())
+    Ok(app)
 }
 
 /// A render error ends the window with a message that says what happened

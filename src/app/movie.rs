@@ -78,6 +78,9 @@ pub struct MovieOptions {
     pub out: Output,
     /// What of the spheres is shown (as the window's "show" control).
     pub show: super::show::ShowMode,
+    /// Film the window with its panels (plots beside the picture); needs a
+    /// display (`xvfb-run` without one).
+    pub panels: bool,
     /// Film this recording instead of running the scene: every `every`-th
     /// of its frames (`steps` is then not used).
     pub replay: Option<crate::io::trajectory::Trajectory>,
@@ -319,6 +322,9 @@ fn capture(app: &mut App, image: &Handle<Image>) -> Result<Image, String> {
 /// into the output; returns the frames written.
 pub fn film(options: &MovieOptions) -> Result<u64, String> {
     options.check()?;
+    if options.panels {
+        return film_window(options);
+    }
     // An unwritable output fails here, before anything is rendered; a
     // movie file that gets no frame is removed.
     let sink = Sink::open(options)?;
@@ -432,4 +438,153 @@ mod interruption {
         }
         &STOP
     }
+}
+
+/// Frames the window draws before the first one is filmed: pipelines and
+/// panels settle.
+const WINDOW_WARMUP: u32 = 60;
+
+/// A movie of the window, panels and all, driven frame by frame.
+#[derive(Resource)]
+struct WindowMovie {
+    sink: Option<Sink>,
+    frames: u64,
+    every: u64,
+    replay: Option<crate::io::trajectory::Trajectory>,
+    /// Frames drawn so far, for the warm-up.
+    drawn: u32,
+    /// The next movie frame.
+    next: u64,
+    /// The frame asked of the renderer, until it comes back.
+    shot: Option<Arc<Mutex<Option<Image>>>>,
+    /// A frame was advanced: the next drawn frame shows it.
+    advanced: bool,
+    result: Arc<Mutex<Result<u64, String>>>,
+    progress: Option<indicatif::ProgressBar>,
+}
+
+/// Films the window (`--panels`): the window app with the movie's scene, a
+/// frame captured after every K iterations.
+fn film_window(options: &MovieOptions) -> Result<u64, String> {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Err("--panels films the window, which needs a display: run it under `xvfb-run -a absorb movie ...` \
+                    or without --panels"
+            .into());
+    }
+    let sink = Sink::open(options)?;
+    let view = super::ViewOptions {
+        scene: options.scene.clone(),
+        path: None,
+        screenshot: None,
+        measure_fps: None,
+        color_by: super::picture::ColorMode::Activity,
+        size: options.size,
+        scan: false,
+        lecture: None,
+        compare: None,
+        replay: None,
+    };
+    let mut app = super::window_app(view).map_err(|e| e.to_string())?;
+    app.world_mut().resource_mut::<SimSettings>().playing = false;
+    app.insert_resource(super::show::Show { mode: options.show, ..default() });
+    if let Some(t) = &options.replay {
+        app.world_mut().write_message(super::replay::ReplayCommand::Open(t.path.clone()));
+    }
+    let result = Arc::new(Mutex::new(Err("the window closed before the movie was made".to_string())));
+    let progress = options.progress.then(|| {
+        let bar = indicatif::ProgressBar::new(options.frames());
+        let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} frames [{elapsed} < {eta}]");
+        bar.set_style(style.unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        bar
+    });
+    app.insert_resource(WindowMovie {
+        sink: Some(sink),
+        frames: options.frames(),
+        every: options.every,
+        replay: options.replay.clone(),
+        drawn: 0,
+        next: 0,
+        shot: None,
+        advanced: false,
+        result: result.clone(),
+        progress,
+    })
+    .add_systems(Last, drive_window_movie);
+    let _ = interruption::watch();
+    app.run();
+    let outcome = result.lock().map_err(|_| "the movie's result was lost".to_string())?.clone();
+    outcome
+}
+
+fn drive_window_movie(
+    mut commands: Commands,
+    mut movie: ResMut<WindowMovie>,
+    mut replay: ResMut<super::replay::Replay>,
+    mut sim: MessageWriter<SimCommand>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    movie.drawn += 1;
+    if movie.drawn < WINDOW_WARMUP {
+        return;
+    }
+    let stopped = interruption::watch().load(std::sync::atomic::Ordering::Relaxed);
+    if let Some(shot) = movie.shot.clone() {
+        let Some(frame) = shot.lock().ok().and_then(|mut s| s.take()) else { return };
+        movie.shot = None;
+        let k = movie.next;
+        let written = movie.sink.as_mut().map(|sink| sink.write(k, &frame));
+        if let Some(Err(e)) = written {
+            end(&mut movie, Err(e), &mut exit);
+            return;
+        }
+        movie.next += 1;
+        if let Some(bar) = &movie.progress {
+            bar.inc(1);
+        }
+        if movie.next == movie.frames || stopped {
+            let n = movie.next;
+            end(&mut movie, Ok(n), &mut exit);
+            return;
+        }
+        // The next frame: its iterations (or recorded frame), drawn next update.
+        match movie.replay.as_ref() {
+            Some(t) => {
+                let index = ((movie.next * movie.every) as usize).min(t.len() - 1);
+                if let Some(state) = replay.state.as_mut() {
+                    state.frame = index;
+                }
+            }
+            None => {
+                sim.write(SimCommand::Advance(movie.every));
+            }
+        }
+        movie.advanced = true;
+        return;
+    }
+    if movie.advanced {
+        // This update applied the advance; the next one draws it.
+        movie.advanced = false;
+        return;
+    }
+    let slot: Arc<Mutex<Option<Image>>> = Arc::default();
+    let into = slot.clone();
+    commands.spawn(Screenshot::primary_window()).observe(move |captured: On<ScreenshotCaptured>| {
+        if let Ok(mut s) = into.lock() {
+            *s = Some(captured.image.clone());
+        }
+    });
+    movie.shot = Some(slot);
+}
+
+/// Finishes the movie with `result` and closes the window.
+fn end(movie: &mut WindowMovie, result: Result<u64, String>, exit: &mut MessageWriter<AppExit>) {
+    if let Some(bar) = movie.progress.take() {
+        bar.finish_and_clear();
+    }
+    let finished = movie.sink.take().map_or(Ok(()), Sink::finish);
+    let result = result.and_then(|n| finished.map(|()| n));
+    if let Ok(mut r) = movie.result.lock() {
+        *r = result;
+    }
+    exit.write(AppExit::Success);
 }

@@ -36,6 +36,10 @@ pub struct MovieArgs {
     /// resting as faint points) or slab (a slab through the middle).
     #[arg(long, value_name = "MODE", default_value = "all")]
     show: String,
+    /// Film the window with its panels (the plots beside the picture);
+    /// needs a display: `xvfb-run -a absorb movie ... --panels` without one.
+    #[arg(long)]
+    panels: bool,
     /// Number of particles (overrides the scene).
     #[arg(long = "n", value_name = "N")]
     n: Option<usize>,
@@ -64,6 +68,7 @@ pub fn movie(args: MovieArgs) -> Result<()> {
     let show = absorb::app::show::ShowMode::from_name(&args.show)
         .ok_or_else(|| anyhow::anyhow!("--show {} is not allowed: all, overlapping, points or slab", args.show))?;
     let options = MovieOptions {
+        panels: args.panels,
         show,
         replay,
         scene,
