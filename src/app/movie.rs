@@ -512,8 +512,12 @@ fn film_window(options: &MovieOptions) -> Result<u64, String> {
     .add_systems(Last, drive_window_movie);
     let _ = interruption::watch();
     app.run();
-    let outcome = result.lock().map_err(|_| "the movie's result was lost".to_string())?.clone();
-    outcome
+    // The app (and the driver's copy of the result) go first.
+    drop(app);
+    Arc::try_unwrap(result)
+        .ok()
+        .and_then(|r| r.into_inner().ok())
+        .unwrap_or_else(|| Err("the movie's result was lost".to_string()))
 }
 
 fn drive_window_movie(
