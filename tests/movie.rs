@@ -113,21 +113,32 @@ fn bad_outputs_and_sizes_are_refused_before_any_work() {
 }
 
 #[test]
-fn a_recording_is_filmed_frame_by_frame() {
+fn a_recording_is_filmed_frame_by_frame_in_its_recorded_colours() {
     let dir = temp("replay", "recording");
     let scene = Scene { dim: 2, n: 200, phi: 0.6, seed: 2, steps: 30, ..Scene::default() };
     absorb::run::run(&scene, &dir, false, Some(3)).unwrap();
     let trajectory = absorb::io::trajectory::Trajectory::open(&dir).unwrap();
     let recorded = trajectory.len();
-    let out = temp("replay", "frames");
-    let mut o = options(Output::Folder(out.clone()));
+    let out = temp("replay", "movie.gif");
+    let mut o = options(Output::Gif(out.clone()));
     o.scene = scene;
-    o.replay = Some(trajectory);
+    o.replay = Some(trajectory.clone());
     o.every = 1;
     assert_eq!(film(&o).unwrap(), recorded as u64);
-    let files = pngs(&out);
-    assert_eq!(files.len(), recorded);
-    let distinct: std::collections::HashSet<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    let mut decoder = gif::DecodeOptions::new();
+    decoder.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = decoder.read_info(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut k = 0;
+    let mut distinct = std::collections::HashSet::new();
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        // Coloured as recorded: warm (overlapping) pixels exactly where spheres overlapped.
+        let active = trajectory.frame(k).unwrap().active.iter().filter(|&&a| a).count();
+        let warm = frame.buffer.chunks(4).filter(|p| p[0] as i32 - p[2] as i32 > 80).count();
+        assert_eq!(warm > 0, active > 0, "frame {k}: {active} spheres recorded active, {warm} warm pixels");
+        distinct.insert(frame.buffer.to_vec());
+        k += 1;
+    }
+    assert_eq!(k, recorded);
     assert!(
         distinct.len() > recorded / 2,
         "the frames follow the recording: {} distinct of {recorded}",

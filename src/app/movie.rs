@@ -25,8 +25,9 @@ use std::sync::{Arc, Mutex};
 pub const LARGEST: (u32, u32) = (7680, 4320);
 /// The smallest frame side.
 pub const SMALLEST: u32 = 16;
-/// Renders a frame may take to come back before the movie gives up.
-const CAPTURE_TRIES: usize = 120;
+/// How long a frame may take to come back before the movie gives up (a
+/// busy machine renders slowly).
+const CAPTURE_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// Tries to get a first picture with spheres in it (pipelines compile in the background).
 const WARMUP_TRIES: usize = 200;
 
@@ -129,7 +130,7 @@ impl MovieOptions {
 /// A movie being written.
 enum Sink {
     Folder(PathBuf),
-    Gif(Box<gif::Encoder<std::io::BufWriter<std::fs::File>>>, u16),
+    Gif(Box<gif::Encoder<std::io::BufWriter<std::fs::File>>>, u16, Box<Palette>),
     Mp4(std::process::Child, PathBuf),
 }
 
@@ -153,13 +154,14 @@ impl Sink {
                 let (Ok(gw), Ok(gh)) = (gw, gh) else {
                     return Err(format!("a GIF is at most 65535 pixels a side, not {w}x{h}"));
                 };
-                let mut encoder = gif::Encoder::new(std::io::BufWriter::new(file), gw, gh, &[])
+                let palette = Palette::of_scene(&options.scene);
+                let mut encoder = gif::Encoder::new(std::io::BufWriter::new(file), gw, gh, &palette.bytes())
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 encoder
                     .set_repeat(gif::Repeat::Infinite)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 let delay = (100.0 / options.fps as f64).round().max(1.0) as u16;
-                Ok(Sink::Gif(Box::new(encoder), delay))
+                Ok(Sink::Gif(Box::new(encoder), delay, Box::new(palette)))
             }
             Output::Mp4(path) => {
                 parent(path)?;
@@ -187,10 +189,11 @@ impl Sink {
     fn write(&mut self, k: u64, frame: &Image) -> Result<(), String> {
         match self {
             Sink::Folder(dir) => save_png(frame, &dir.join(format!("frame-{k:05}.png"))),
-            Sink::Gif(encoder, delay) => {
-                let mut rgba = rgba(frame)?;
+            Sink::Gif(encoder, delay, palette) => {
+                let rgba = rgba(frame)?;
                 let (w, h) = (frame.width() as u16, frame.height() as u16);
-                let mut gif_frame = gif::Frame::from_rgba_speed(w, h, &mut rgba, 10);
+                let indices = palette.index(&rgba);
+                let mut gif_frame = gif::Frame::from_indexed_pixels(w, h, indices, None);
                 gif_frame.delay = *delay;
                 encoder.write_frame(&gif_frame).map_err(|e| format!("cannot write the GIF: {e}"))
             }
@@ -206,7 +209,7 @@ impl Sink {
         match self {
             Sink::Folder(_) => Ok(()),
             // The encoder writes the GIF's trailer when dropped.
-            Sink::Gif(encoder, _) => {
+            Sink::Gif(encoder, _, _) => {
                 encoder.into_inner().map_err(|e| e.to_string())?.flush().map_err(|e| e.to_string())
             }
             Sink::Mp4(mut child, path) => {
@@ -236,6 +239,73 @@ fn spheres_drawn(frame: &Image) -> bool {
 
 /// The spread of a pixel's channels above which it is coloured, not grey.
 const SATURATED: u8 = 60;
+
+/// The GIF's one palette, made for the picture's colours: each activity
+/// colour in every shade the headlight gives it (the impostors' shading,
+/// src/app/impostor.wgsl: the linear colour times 0.28 to 1), the
+/// background, and the outlines blended into it. One palette for every
+/// frame: no frame-to-frame flicker of a palette chosen per frame.
+pub struct Palette {
+    colours: Vec<[u8; 3]>,
+    nearest: std::collections::HashMap<[u8; 3], u8>,
+}
+
+/// Shades of each activity colour in the palette.
+const SHADES: usize = 112;
+/// Steps of the outlines' blend into the background.
+const LINE_STEPS: usize = 16;
+
+impl Palette {
+    /// The palette of `scene`'s colours and look.
+    pub fn of_scene(scene: &Scene) -> Self {
+        let view = &scene.view;
+        let linear = |c: f32| if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) };
+        let srgb = |c: f32| if c <= 0.0031308 { 12.92 * c } else { 1.055 * c.powf(1.0 / 2.4) - 0.055 };
+        let byte = |c: f32| (c.clamp(0.0, 1.0) * 255.0).round() as u8;
+        let mut colours = Vec::with_capacity(256);
+        for base in [view.resting_color, view.active_color] {
+            for k in 0..SHADES {
+                let light = k as f32 / (SHADES - 1) as f32;
+                colours.push(base.map(|c| byte(srgb(linear(c) * light))));
+            }
+        }
+        let background = super::picture::background(view);
+        let line = match view.theme {
+            crate::scene::Theme::Dark => [0.75, 0.75, 0.8],
+            crate::scene::Theme::Light => [0.25, 0.25, 0.3],
+        };
+        for k in 0..LINE_STEPS {
+            let t = k as f32 / (LINE_STEPS - 1) as f32;
+            colours.push(std::array::from_fn(|i| byte(background[i] + (line[i] - background[i]) * t)));
+        }
+        // The rest: greys, for whatever else is drawn.
+        while colours.len() < 256 {
+            let g = byte((colours.len() - 2 * SHADES - LINE_STEPS) as f32 / (256 - 2 * SHADES - LINE_STEPS) as f32);
+            colours.push([g, g, g]);
+        }
+        Self { colours, nearest: std::collections::HashMap::new() }
+    }
+
+    /// The palette as the GIF's global colour table.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.colours.iter().flatten().copied().collect()
+    }
+
+    /// Each pixel of an RGBA frame as its nearest palette entry.
+    pub fn index(&mut self, rgba: &[u8]) -> Vec<u8> {
+        rgba.chunks_exact(4)
+            .map(|p| {
+                let key = [p[0], p[1], p[2]];
+                *self.nearest.entry(key).or_insert_with(|| nearest(&self.colours, key))
+            })
+            .collect()
+    }
+}
+
+fn nearest(colours: &[[u8; 3]], c: [u8; 3]) -> u8 {
+    let distance = |p: &[u8; 3]| (0..3).map(|i| (p[i] as i32 - c[i] as i32).pow(2)).sum::<i32>();
+    colours.iter().enumerate().min_by_key(|(_, p)| distance(p)).map_or(0, |(k, _)| k as u8)
+}
 
 fn rgba(frame: &Image) -> Result<Vec<u8>, String> {
     Ok(frame.clone().try_into_dynamic().map_err(|e| e.to_string())?.to_rgba8().into_raw())
@@ -309,11 +379,13 @@ fn capture(app: &mut App, image: &Handle<Image>) -> Result<Image, String> {
             *slot = Some(captured.image.clone());
         }
     });
-    for _ in 0..CAPTURE_TRIES {
+    let started = std::time::Instant::now();
+    while started.elapsed() < CAPTURE_WAIT {
         app.update();
         if let Some(frame) = shot.lock().ok().and_then(|mut s| s.take()) {
             return Ok(frame);
         }
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
     Err("the renderer did not hand back a frame".into())
 }
@@ -341,8 +413,11 @@ pub fn film(options: &MovieOptions) -> Result<u64, String> {
 fn replayed(trajectory: &crate::io::trajectory::Trajectory, k: usize, scene: &Scene) -> Result<Simulation, String> {
     let frame = trajectory.frame(k).map_err(|e| e.to_string())?;
     let dynamics = frame.dynamics.unwrap_or_else(|| scene.dynamics());
-    let run = Simulation::new(frame.packing, dynamics, scene.seed).map_err(|e| e.to_string())?;
-    Ok(run.resume_at(frame.step))
+    let mut run =
+        Simulation::new(frame.packing, dynamics, scene.seed).map_err(|e| e.to_string())?.resume_at(frame.step);
+    // Its overlaps measured, so that it is coloured as recorded.
+    run.observe();
+    Ok(run)
 }
 
 fn film_into(options: &MovieOptions, mut sink: Sink) -> Result<u64, String> {

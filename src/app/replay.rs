@@ -239,11 +239,12 @@ pub fn replay_ui(ui: &mut egui::Ui, replay: &mut Replay) -> Option<ReplayCommand
             state.frame = (state.frame + 1).min(last);
             state.playing = false;
         }
-        let mut frame = state.frame;
-        let step = state.trajectory.steps[frame];
-        let slider = egui::Slider::new(&mut frame, 0..=last).text(format!("frame of {} (iteration {step})", last + 1));
+        // Frames counted from 1, as people count them.
+        let mut frame = state.frame + 1;
+        let step = state.trajectory.steps[state.frame];
+        let slider = egui::Slider::new(&mut frame, 1..=last + 1).text(format!("of {} (iteration {step})", last + 1));
         if ui.add(slider).changed() {
-            state.frame = frame;
+            state.frame = frame.clamp(1, last + 1) - 1;
             state.playing = false;
         }
         ui.add(egui::Slider::new(&mut state.speed, 1.0..=120.0).logarithmic(true).text("frames/s"));

@@ -5,7 +5,10 @@ use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
 
+/// `absorb movie`'s arguments: what to film, how, and the flags of `absorb
+/// run` that override the scene (`--phi`, `--scheme`, `--lr`, ...).
 #[derive(Args)]
+#[command(allow_negative_numbers = true)]
 pub struct MovieArgs {
     /// Scene file, or the name of one in scenes/ (default: the built-in default scene).
     scene: Option<String>,
@@ -40,9 +43,8 @@ pub struct MovieArgs {
     /// needs a display: `xvfb-run -a absorb movie ... --panels` without one.
     #[arg(long)]
     panels: bool,
-    /// Number of particles (overrides the scene).
-    #[arg(long = "n", value_name = "N")]
-    n: Option<usize>,
+    #[command(flatten)]
+    flags: super::run::SceneFlags,
     /// The movie: FILE.mp4 (needs ffmpeg), FILE.gif, or a folder name
     /// without an extension for numbered PNGs.
     #[arg(long, value_name = "FILE")]
@@ -53,11 +55,10 @@ pub struct MovieArgs {
 pub fn movie(args: MovieArgs) -> Result<()> {
     use absorb::app::movie::{MovieOptions, Output, film};
     use std::io::IsTerminal;
-    let (mut scene, _, _) = super::args::load_scene(&args.scene, true)?;
-    if let Some(n) = args.n {
-        scene.n = n;
-        scene.validate().map_err(|e| anyhow::anyhow!("--{e}"))?;
-    }
+    let (mut scene, _, path) = super::args::load_scene(&args.scene, true)?;
+    super::run::check_flags(&args.flags)?;
+    super::run::apply_overrides(&mut scene, &args.flags)?;
+    scene.validate().map_err(|e| super::run::blame(e, &args.flags, false, &path))?;
     let out = Output::of(&args.out).map_err(anyhow::Error::msg)?;
     let size = super::view::parse_size(&args.size, (absorb::app::movie::SMALLEST, 7680), (16, 4320))?;
     let camera = args.camera.as_deref().map(parse_camera).transpose()?;

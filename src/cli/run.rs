@@ -12,6 +12,28 @@ use std::path::PathBuf;
 pub struct RunArgs {
     /// Scene file, or the name of one in scenes/ (default: the built-in default scene).
     scene: Option<String>,
+    #[command(flatten)]
+    flags: SceneFlags,
+    /// Iterations at most (the run stops early once absorbed).
+    #[arg(long, value_name = "T")]
+    steps: Option<u64>,
+    /// Worker threads (results are the same bits at any count).
+    #[arg(long, value_name = "K")]
+    threads: Option<usize>,
+    /// Output directory (default: out/SCENE).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Record the run as the window's Record button does: a trajectory
+    /// frame every K iterations (and the first and last) in
+    /// DIR/trajectory.xyz, beside the time series and a change log, for
+    /// `absorb view --replay` or OVITO.
+    #[arg(long, value_name = "K")]
+    record_every: Option<u64>,
+}
+
+/// The flags that override a scene's fields: `absorb run`'s and `absorb movie`'s.
+#[derive(Args, Default)]
+pub struct SceneFlags {
     /// Spatial dimension: 2, 3 or 4.
     #[arg(long = "dim", value_name = "D")]
     dim: Option<usize>,
@@ -46,21 +68,6 @@ pub struct RunArgs {
     /// Seed of the initial configuration and of every random number.
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
-    /// Iterations at most (the run stops early once absorbed).
-    #[arg(long, value_name = "T")]
-    steps: Option<u64>,
-    /// Worker threads (results are the same bits at any count).
-    #[arg(long, value_name = "K")]
-    threads: Option<usize>,
-    /// Output directory (default: out/SCENE).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Record the run as the window's Record button does: a trajectory
-    /// frame every K iterations (and the first and last) in
-    /// DIR/trajectory.xyz, beside the time series and a change log, for
-    /// `absorb view --replay` or OVITO.
-    #[arg(long, value_name = "K")]
-    record_every: Option<u64>,
 }
 
 impl RunArgs {
@@ -73,16 +80,23 @@ impl RunArgs {
 
 pub fn run_headless(args: RunArgs) -> Result<()> {
     let (mut scene, name, path) = super::args::load_scene(&args.scene, false)?;
-    check_flags(&args)?;
-    apply_overrides(&mut scene, &args)?;
-    scene.validate().map_err(|e| blame(e, &args, &path))?;
+    check_flags(&args.flags)?;
+    if args.threads == Some(0) {
+        anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
+    }
+    if args.record_every == Some(0) {
+        anyhow::bail!("--record-every = 0 is not allowed: a frame every K >= 1 iterations");
+    }
+    apply_overrides(&mut scene, &args.flags)?;
+    scene.steps = args.steps.unwrap_or(scene.steps);
+    scene.validate().map_err(|e| blame(e, &args.flags, args.steps.is_some(), &path))?;
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("out").join(&name));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
     if scene.start == absorb::scene::Start::Random {
-        let what = if args.n.is_some() { format!("--n {}", scene.n) } else { format!("{}", path.display()) };
+        let what = if args.flags.n.is_some() { format!("--n {}", scene.n) } else { format!("{}", path.display()) };
         absorb::budget::check_runs(scene.dim, scene.n, 1, pool.current_num_threads(), &what)?;
     }
     let progress = std::io::stderr().is_terminal();
@@ -101,7 +115,7 @@ pub fn run_headless(args: RunArgs) -> Result<()> {
 
 /// Checks the flags' own ranges, so that an error names the flag even where
 /// the scheme would not use it.
-fn check_flags(a: &RunArgs) -> Result<()> {
+pub fn check_flags(a: &SceneFlags) -> Result<()> {
     use absorb::sim::scheme::{check_batch, check_step};
     let as_flag = |e: absorb::Error| anyhow::anyhow!("--{e}");
     a.kick.map_or(Ok(()), |x| check_step("kick", x)).map_err(as_flag)?;
@@ -110,18 +124,12 @@ fn check_flags(a: &RunArgs) -> Result<()> {
     if let Some(t) = a.overlap_tolerance {
         super::args::check_overlap_tolerance(t)?;
     }
-    if a.record_every == Some(0) {
-        anyhow::bail!("--record-every = 0 is not allowed: a frame every K >= 1 iterations");
-    }
-    if a.threads == Some(0) {
-        anyhow::bail!("--threads = 0 is not allowed: at least 1 worker thread");
-    }
     Ok(())
 }
 
 /// An invalid field set by a flag is reported as that flag; any other as a
 /// field of the scene file.
-fn blame(e: absorb::Error, a: &RunArgs, path: &std::path::Path) -> anyhow::Error {
+pub fn blame(e: absorb::Error, a: &SceneFlags, steps_given: bool, path: &std::path::Path) -> anyhow::Error {
     if let absorb::Error::Invalid { field, .. } = &e {
         if field == "box side" && (a.n.is_some() || a.phi.is_some()) {
             return anyhow::anyhow!("{e}");
@@ -131,7 +139,7 @@ fn blame(e: absorb::Error, a: &RunArgs, path: &std::path::Path) -> anyhow::Error
             "n" => a.n.is_some(),
             "phi" => a.phi.is_some(),
             "seed" => a.seed.is_some(),
-            "steps" => a.steps.is_some(),
+            "steps" => steps_given,
             _ => false,
         };
         if from_flag {
@@ -142,12 +150,11 @@ fn blame(e: absorb::Error, a: &RunArgs, path: &std::path::Path) -> anyhow::Error
 }
 
 /// Flags override the scene; a changed scheme parameter rebuilds the scheme.
-fn apply_overrides(scene: &mut Scene, a: &RunArgs) -> Result<()> {
+pub fn apply_overrides(scene: &mut Scene, a: &SceneFlags) -> Result<()> {
     scene.dim = a.dim.unwrap_or(scene.dim);
     scene.n = a.n.unwrap_or(scene.n);
     scene.phi = a.phi.unwrap_or(scene.phi);
     scene.seed = a.seed.unwrap_or(scene.seed);
-    scene.steps = a.steps.unwrap_or(scene.steps);
     if a.overlap_tolerance.is_some() {
         scene.overlap_tolerance = a.overlap_tolerance;
     }
