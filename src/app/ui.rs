@@ -530,9 +530,15 @@ pub fn output_ui(
 fn video_ui(ui: &mut egui::Ui, video: &mut VideoRecorder) {
     let label = if video.is_recording() { "Stop video" } else { "Record video" };
     let hint = "Every frame the window shows, made into an MP4 when stopped (with ffmpeg; else a folder of PNGs)";
-    if ui.button(label).on_hover_text(hint).clicked() {
-        video.toggle();
-    }
+    ui.horizontal_wrapped(|ui| {
+        if ui.button(label).on_hover_text(hint).clicked() {
+            video.toggle();
+        }
+        ui.add_enabled_ui(!video.is_recording(), |ui| {
+            ui.radio_value(&mut video.scale, 1, "the window");
+            ui.radio_value(&mut video.scale, 2, "the picture at 2x");
+        });
+    });
     if let Some(m) = video.status() {
         ui.label(egui::RichText::new(m).small());
     }

@@ -1,7 +1,8 @@
-//! "Record video": every frame the window shows, kept as PNGs while
-//! recording (written on a thread of their own) and made into an MP4 when
-//! stopped, as `absorb movie` makes one (ffmpeg; without it the frames stay
-//! as a folder of PNGs, which the message says).
+//! "Record video": every frame the window shows (or the picture alone at
+//! twice the window's size, from a camera of its own where the world camera
+//! is), kept as PNGs while recording (written on a thread of their own) and
+//! made into an MP4 when stopped, as `absorb movie` makes one (ffmpeg;
+//! without it the frames stay as a folder of PNGs, which the message says).
 
 use super::screenshot::save_png;
 use crate::io::{self, absolute};
@@ -17,6 +18,8 @@ use std::time::Instant;
 pub struct VideoRecorder {
     /// Where videos go.
     pub folder: PathBuf,
+    /// 1: the window as it is; 2: the picture alone at twice its size.
+    pub scale: u32,
     /// What happened last (recording, encoding, saved, an error).
     pub message: Arc<Mutex<Option<String>>>,
     session: Option<Session>,
@@ -24,12 +27,14 @@ pub struct VideoRecorder {
 
 impl Default for VideoRecorder {
     fn default() -> Self {
-        Self { folder: PathBuf::from("recordings"), message: Arc::default(), session: None }
+        Self { folder: PathBuf::from("recordings"), scale: 1, message: Arc::default(), session: None }
     }
 }
 
 struct Session {
     dir: PathBuf,
+    /// The picture at twice the window's size: its camera and image.
+    large: Option<(Entity, Handle<Image>)>,
     frames: u64,
     started: Instant,
     writer: Sender<(u64, Image)>,
@@ -75,17 +80,24 @@ impl VideoRecorder {
         let into = dir.clone();
         // PNGs are encoded off the main thread, so the window keeps its pace.
         let done = std::thread::spawn(move || {
-            for (k, image) in frames {
+            // Frames before the picture first appears (a new camera's
+            // pipelines compile in the background) are left out.
+            let mut k = 0;
+            for (_, image) in frames {
+                if k == 0 && !has_picture(&image) {
+                    continue;
+                }
                 save_png(&image, &into.join(format!("frame-{k:05}.png")))?;
+                k += 1;
             }
             Ok(())
         });
-        Ok(Session { dir, frames: 0, started: Instant::now(), writer, done })
+        Ok(Session { dir, large: None, frames: 0, started: Instant::now(), writer, done })
     }
 
     /// The frames written, then the MP4 made from them in the background.
     fn finish(&mut self, session: Session) {
-        let Session { dir, frames, started, writer, done } = session;
+        let Session { dir, frames, started, writer, done, .. } = session;
         drop(writer);
         let seconds = started.elapsed().as_secs_f64().max(1e-3);
         // The movie plays at the pace the window recorded it.
@@ -107,6 +119,13 @@ impl VideoRecorder {
             }
         });
     }
+}
+
+/// Something besides one flat colour is on the image.
+fn has_picture(image: &Image) -> bool {
+    let Some(data) = image.data.as_ref() else { return false };
+    let first = data.get(..4).unwrap_or(&[]);
+    data.chunks_exact(4).any(|p| p != first)
 }
 
 /// The PNGs in `dir` as `dir.mp4` (None: ffmpeg is missing, the PNGs stay).
@@ -135,15 +154,67 @@ pub struct VideoPlugin;
 
 impl Plugin for VideoPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<VideoRecorder>().add_systems(Last, capture_frame);
+        app.init_resource::<VideoRecorder>().add_systems(Last, (capture_frame, drop_video_camera));
     }
 }
 
-fn capture_frame(mut commands: Commands, mut recorder: ResMut<VideoRecorder>) {
-    let Some(session) = recorder.session.as_mut() else { return };
+/// The camera that films the picture at twice the window's size.
+#[derive(Component)]
+struct VideoCamera;
+
+/// Each frame while recording: the window, or the larger picture from a
+/// camera that follows the world camera.
+fn capture_frame(
+    mut commands: Commands,
+    mut recorder: ResMut<VideoRecorder>,
+    world: Query<(&Transform, &Projection), (With<super::camera::WorldCamera>, Without<VideoCamera>)>,
+    mut video: Query<(&mut Transform, &mut Projection), With<VideoCamera>>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    mut images: ResMut<Assets<Image>>,
+) {
+    let scale = recorder.scale;
+    let Some(session) = recorder.session.as_mut() else {
+        return;
+    };
+    if scale > 1 && session.large.is_none() {
+        let (Ok(window), Ok((at, projection))) = (windows.single(), world.single()) else { return };
+        let size = UVec2::new(window.physical_width(), window.physical_height()) * scale;
+        let target = bevy::render::render_resource::TextureFormat::Rgba8UnormSrgb;
+        let image = images.add(Image::new_target_texture(size.x, size.y, target, None));
+        let camera = commands
+            .spawn((
+                VideoCamera,
+                Camera3d::default(),
+                Camera { order: -3, ..default() },
+                bevy::camera::RenderTarget::Image(image.clone().into()),
+                bevy::render::view::Msaa::Off,
+                bevy::light::cluster::ClusterConfig::Single,
+                *at,
+                projection.clone(),
+            ))
+            .id();
+        session.large = Some((camera, image));
+    }
+    if let (Ok((at, projection)), Ok((mut t, mut p))) = (world.single(), video.single_mut()) {
+        t.set_if_neq(*at);
+        *p = projection.clone();
+    }
     let (k, writer) = (session.frames, session.writer.clone());
     session.frames += 1;
-    commands.spawn(Screenshot::primary_window()).observe(move |shot: On<ScreenshotCaptured>| {
+    let shot = match &session.large {
+        Some((_, image)) => Screenshot::image(image.clone()),
+        None => Screenshot::primary_window(),
+    };
+    commands.spawn(shot).observe(move |shot: On<ScreenshotCaptured>| {
         let _ = writer.send((k, shot.image.clone()));
     });
+}
+
+/// The larger picture's camera goes when the recording stops.
+fn drop_video_camera(mut commands: Commands, recorder: Res<VideoRecorder>, cameras: Query<Entity, With<VideoCamera>>) {
+    if recorder.session.is_none() {
+        for camera in &cameras {
+            commands.entity(camera).despawn();
+        }
+    }
 }

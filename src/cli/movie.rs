@@ -63,6 +63,10 @@ pub fn movie(args: MovieArgs) -> Result<()> {
     let size = super::view::parse_size(&args.size, (absorb::app::movie::SMALLEST, 7680), (16, 4320))?;
     let camera = args.camera.as_deref().map(parse_camera).transpose()?;
     let replay = args.replay.as_deref().map(absorb::io::trajectory::Trajectory::open).transpose()?;
+    let dim = replay.as_ref().and_then(|t| t.frame(0).ok()).map_or(scene.dim, |f| f.packing.dim());
+    if dim < 3 && (args.camera.is_some() || args.orbit != 0.0) {
+        eprintln!("absorb: note: --camera and --orbit turn a 3D view; a 2D box is filmed from above");
+    }
     if let Some(why) = replay.as_ref().and_then(|t| t.stopped.as_ref()) {
         eprintln!("absorb: {why}");
     }
