@@ -37,7 +37,9 @@ struct Session {
     large: Option<(Entity, Handle<Image>)>,
     frames: u64,
     started: Instant,
-    writer: Sender<(u64, Image)>,
+    /// Frames to write; None: the recording stopped (a capture still in
+    /// flight holds a sender, so the end is said, not inferred).
+    writer: Sender<Option<(u64, Image)>>,
     done: std::thread::JoinHandle<Result<(), String>>,
 }
 
@@ -76,14 +78,14 @@ impl VideoRecorder {
         let stamp = io::timestamp(std::time::SystemTime::now());
         let dir = self.folder.join(format!("video-{stamp}"));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let (writer, frames) = channel::<(u64, Image)>();
+        let (writer, frames) = channel::<Option<(u64, Image)>>();
         let into = dir.clone();
         // PNGs are encoded off the main thread, so the window keeps its pace.
         let done = std::thread::spawn(move || {
             // Frames before the picture first appears (a new camera's
             // pipelines compile in the background) are left out.
             let mut k = 0;
-            for (_, image) in frames {
+            for (_, image) in frames.iter().map_while(|frame| frame) {
                 if k == 0 && !has_picture(&image) {
                     continue;
                 }
@@ -98,7 +100,7 @@ impl VideoRecorder {
     /// The frames written, then the MP4 made from them in the background.
     fn finish(&mut self, session: Session) {
         let Session { dir, frames, started, writer, done, .. } = session;
-        drop(writer);
+        let _ = writer.send(None);
         let seconds = started.elapsed().as_secs_f64().max(1e-3);
         // The movie plays at the pace the window recorded it.
         let fps = ((frames as f64 / seconds).round() as u32).clamp(1, 120);
@@ -158,6 +160,9 @@ impl Plugin for VideoPlugin {
     }
 }
 
+/// The world camera, as the larger picture's camera follows it.
+type WorldView<'a> = (&'a Transform, &'a Projection);
+
 /// The camera that films the picture at twice the window's size.
 #[derive(Component)]
 struct VideoCamera;
@@ -167,7 +172,7 @@ struct VideoCamera;
 fn capture_frame(
     mut commands: Commands,
     mut recorder: ResMut<VideoRecorder>,
-    world: Query<(&Transform, &Projection), (With<super::camera::WorldCamera>, Without<VideoCamera>)>,
+    world: Query<WorldView, (With<super::camera::WorldCamera>, Without<VideoCamera>)>,
     mut video: Query<(&mut Transform, &mut Projection), With<VideoCamera>>,
     windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
     mut images: ResMut<Assets<Image>>,
@@ -194,6 +199,8 @@ fn capture_frame(
             ))
             .id();
         session.large = Some((camera, image));
+        // Its image is known to the renderer from the next frame on.
+        return;
     }
     if let (Ok((at, projection)), Ok((mut t, mut p))) = (world.single(), video.single_mut()) {
         t.set_if_neq(*at);
@@ -206,7 +213,7 @@ fn capture_frame(
         None => Screenshot::primary_window(),
     };
     commands.spawn(shot).observe(move |shot: On<ScreenshotCaptured>| {
-        let _ = writer.send((k, shot.image.clone()));
+        let _ = writer.send(Some((k, shot.image.clone())));
     });
 }
 
