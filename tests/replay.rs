@@ -98,6 +98,22 @@ fn the_window_shows_the_frame_its_timeline_is_at_and_the_recorded_series() {
         );
         assert_eq!(app.world().resource::<PlotHistory>().cursor, Some(frame.step as f64));
     }
+    // After frame 3, frame 5: "recent displacement" is how far each sphere moved between them.
+    let (three, five) = (trajectory.frame(3).unwrap().packing, trajectory.frame(5).unwrap().packing);
+    let moves = app.world().resource::<Sim>().view().last_moves().to_vec();
+    let side = five.side();
+    for i in [0, 17, 199] {
+        let d: f64 = (0..3)
+            .map(|k| {
+                let x = five.positions()[3 * i + k] - three.positions()[3 * i + k];
+                let x = x - side * (x / side).round();
+                x * x
+            })
+            .sum::<f64>()
+            .sqrt();
+        assert!((moves[i] as f64 - d).abs() < 1e-5, "sphere {i}: {} against {d}", moves[i]);
+    }
+    assert!(moves.iter().any(|&m| m > 0.0));
     let series = &app.world().resource::<PlotHistory>().current;
     // A row for each iteration run (from iteration 0 to the one before the last frame).
     assert_eq!(series.points().len() as u64, *trajectory.steps.last().unwrap(), "every recorded row");

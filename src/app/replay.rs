@@ -170,9 +170,15 @@ fn show_frame(
         Ok(frame) => {
             // A frame of another program names no dynamics: the setup's colour it.
             let dynamics = frame.dynamics.unwrap_or_else(|| setup.scene.dynamics());
+            let frame_packing = frame.packing.clone();
             match Simulation::new(frame.packing, dynamics, setup.scene.seed) {
                 Ok(replayed) => {
+                    // "Recent displacement": how far each sphere moved since the frame shown before.
+                    let moves = moves_between(run.packing(), &frame_packing);
                     *run = replayed.resume_at(frame.step);
+                    if let Some(moves) = moves {
+                        run.show_moves(moves);
+                    }
                     follow_recording(&mut setup, run, state.shown.is_none());
                     last.stats = Some(run.observe());
                     history.cursor = Some(frame.step as f64);
@@ -187,6 +193,29 @@ fn show_frame(
             state.shown = Some(state.frame);
         }
     }
+}
+
+/// How far each sphere moved from `before` to `after` (nearest periodic
+/// image), in diameters; None when they are not the same spheres in the same box.
+fn moves_between(before: &crate::sim::Packing, after: &crate::sim::Packing) -> Option<Vec<f32>> {
+    let (dim, side) = (after.dim(), after.side());
+    if before.len() != after.len() || before.dim() != dim || before.side() != side {
+        return None;
+    }
+    let (a, b) = (before.positions(), after.positions());
+    let moves = (0..after.len())
+        .map(|i| {
+            let squared: f64 = (0..dim)
+                .map(|k| {
+                    let d = b[i * dim + k] - a[i * dim + k];
+                    let d = d - side * (d / side).round();
+                    d * d
+                })
+                .sum();
+            squared.sqrt() as f32
+        })
+        .collect();
+    Some(moves)
 }
 
 /// The setup takes the recording's values, so that the panels show them

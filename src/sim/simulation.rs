@@ -293,6 +293,15 @@ impl Simulation {
         &self.last_moves
     }
 
+    /// Sets what [`Self::last_moves`] reads: for a replayed frame, how far
+    /// each particle moved since the frame shown before it (one value a
+    /// particle; other lengths are ignored).
+    pub fn show_moves(&mut self, moves: Vec<f32>) {
+        if moves.len() == self.last_moves.len() {
+            self.last_moves = moves;
+        }
+    }
+
     /// Unwrapped displacement of each particle since the start, N * d.
     pub fn displacements(&self) -> &[f64] {
         &self.displacement
