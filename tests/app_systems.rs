@@ -115,6 +115,9 @@ fn playing_runs_at_the_set_rate_and_drops_a_backlog() {
     let mut app = app(true);
     app.world_mut().resource_mut::<SimSettings>().iterations_per_second = 100.0;
     app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(50)));
+    // The rate alone: no frame budget to cut a frame short on a busy machine
+    // (CI once ran 5 of the 20 while other tests took the cores).
+    app.insert_resource(absorb::app::simulation::FrameBudget(Duration::from_secs(10)));
     app.update(); // the first update starts the clock
     for _ in 0..4 {
         app.update();
@@ -122,6 +125,7 @@ fn playing_runs_at_the_set_rate_and_drops_a_backlog() {
     let k = sim(&app).iteration();
     // 4 x 50 ms at 100 iterations per second: about 20 (timer phase: +- 1).
     assert!((19..=21).contains(&k), "ran {k} iterations");
+    app.insert_resource(absorb::app::simulation::FrameBudget::default());
 
     // A 10-second stall would owe 1000 iterations: the frame budget drops them.
     app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs(10)));
