@@ -11,6 +11,7 @@ pub mod keys;
 pub mod lecture;
 pub mod limits;
 pub mod movie;
+pub mod movie_sink;
 pub mod panel_state;
 pub mod phase_panel;
 pub mod pick;
