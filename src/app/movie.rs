@@ -116,7 +116,7 @@ impl MovieOptions {
             return Err(format!("--orbit {} is not allowed: degrees per frame, a finite number", self.orbit));
         }
         if let Output::Mp4(_) = &self.out
-            && std::process::Command::new("ffmpeg").arg("-version").output().is_err()
+            && !super::movie_sink::ffmpeg_found()
         {
             return Err("an .mp4 needs ffmpeg, which was not found on PATH: install it (apt install ffmpeg), \
                         or write a .gif or a folder of PNGs instead"
@@ -242,9 +242,7 @@ pub fn film(options: &MovieOptions) -> Result<u64, String> {
 /// The recorded frame `k` as a run to draw.
 fn replayed(trajectory: &crate::io::trajectory::Trajectory, k: usize, scene: &Scene) -> Result<Simulation, String> {
     let frame = trajectory.frame(k).map_err(|e| e.to_string())?;
-    let dynamics = frame.dynamics.unwrap_or_else(|| scene.dynamics());
-    let mut run =
-        Simulation::new(frame.packing, dynamics, scene.seed).map_err(|e| e.to_string())?.resume_at(frame.step);
+    let mut run = frame.into_run(scene.dynamics(), scene.seed).map_err(|e| e.to_string())?;
     // Its overlaps measured, so that it is coloured as recorded.
     run.observe();
     Ok(run)

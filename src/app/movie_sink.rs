@@ -9,6 +9,16 @@ use bevy::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// ffmpeg's output options of every MP4 absorb writes: H.264 in yuv420p,
+/// which slide software plays, an odd side padded by a pixel (yuv420p needs
+/// even sides).
+pub const H264: [&str; 6] = ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p"];
+
+/// ffmpeg runs from PATH.
+pub fn ffmpeg_found() -> bool {
+    std::process::Command::new("ffmpeg").arg("-version").output().is_ok()
+}
+
 /// A movie being written.
 pub(super) enum Sink {
     Folder(PathBuf),
@@ -57,7 +67,7 @@ impl Sink {
                     .arg(format!("{w}x{h}"))
                     .args(["-framerate", &options.fps.to_string(), "-i", "-"])
                     // yuv420p needs even sides: an odd one gets a pixel of padding.
-                    .args(["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+                    .args(H264)
                     .args(["-movflags", "+faststart"])
                     .arg(path)
                     .stdin(std::process::Stdio::piped())
@@ -137,10 +147,7 @@ impl Palette {
             }
         }
         let background = super::picture::background(view);
-        let line = match view.theme {
-            crate::scene::Theme::Dark => [0.75, 0.75, 0.8],
-            crate::scene::Theme::Light => [0.25, 0.25, 0.3],
-        };
+        let line = super::picture::outline(view.theme);
         for k in 0..LINE_STEPS {
             let t = k as f32 / (LINE_STEPS - 1) as f32;
             colours.push(std::array::from_fn(|i| byte(background[i] + (line[i] - background[i]) * t)));

@@ -426,13 +426,18 @@ const LINE_WIDTH: f32 = 2.0;
 /// The window height, in pixels, at which outlines are [`LINE_WIDTH`] wide.
 const LINE_WIDTH_AT_HEIGHT: f32 = 720.0;
 
+/// The box's outline colour under a theme.
+pub fn outline(theme: Theme) -> Rgb {
+    match theme {
+        Theme::Dark => [0.75, 0.75, 0.8],
+        Theme::Light => [0.25, 0.25, 0.3],
+    }
+}
+
 fn draw_box(sim: Res<Sim>, show: Res<Show>, setup: Res<Setup>, mut gizmos: Gizmos) {
     let p = sim.view().packing();
     let side = p.side() as f32;
-    let color = match setup.scene.view.theme {
-        Theme::Dark => Color::srgb(0.75, 0.75, 0.8),
-        Theme::Light => Color::srgb(0.25, 0.25, 0.3),
-    };
+    let color = to_color(outline(setup.scene.view.theme));
     if p.dim() < 3 {
         gizmos.rect(Isometry3d::IDENTITY, Vec2::splat(side), color);
         return;

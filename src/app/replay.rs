@@ -168,20 +168,19 @@ fn show_frame(
     let Some(run) = sim.run_mut() else { return };
     match state.trajectory.frame(state.frame) {
         Ok(frame) => {
+            // "Recent displacement": how far each sphere moved since the frame shown before.
+            let moves = moves_between(run.packing(), &frame.packing);
+            let step = frame.step;
             // A frame of another program names no dynamics: the setup's colour it.
-            let dynamics = frame.dynamics.unwrap_or_else(|| setup.scene.dynamics());
-            let frame_packing = frame.packing.clone();
-            match Simulation::new(frame.packing, dynamics, setup.scene.seed) {
+            match frame.into_run(setup.scene.dynamics(), setup.scene.seed) {
                 Ok(replayed) => {
-                    // "Recent displacement": how far each sphere moved since the frame shown before.
-                    let moves = moves_between(run.packing(), &frame_packing);
-                    *run = replayed.resume_at(frame.step);
+                    *run = replayed;
                     if let Some(moves) = moves {
                         run.show_moves(moves);
                     }
                     follow_recording(&mut setup, run, state.shown.is_none());
                     last.stats = Some(run.observe());
-                    history.cursor = Some(frame.step as f64);
+                    history.cursor = Some(step as f64);
                     state.shown = Some(state.frame);
                 }
                 Err(e) => status.0 = Some(format!("frame {}: {e}", state.frame + 1)),

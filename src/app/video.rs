@@ -132,14 +132,14 @@ fn has_picture(image: &Image) -> bool {
 
 /// The PNGs in `dir` as `dir.mp4` (None: ffmpeg is missing, the PNGs stay).
 fn encode(dir: &Path, fps: u32) -> Result<Option<PathBuf>, String> {
-    if std::process::Command::new("ffmpeg").arg("-version").output().is_err() {
+    if !super::movie_sink::ffmpeg_found() {
         return Ok(None);
     }
     let mp4 = dir.with_extension("mp4");
     let status = std::process::Command::new("ffmpeg")
         .args(["-loglevel", "error", "-y", "-framerate", &fps.to_string(), "-i"])
         .arg(dir.join("frame-%05d.png"))
-        .args(["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        .args(super::movie_sink::H264)
         .arg(&mp4)
         .status()
         .map_err(|e| format!("ffmpeg: {e}"))?;

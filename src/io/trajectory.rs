@@ -39,6 +39,15 @@ pub struct Trajectory {
     pub stopped: Option<String>,
 }
 
+impl Frame {
+    /// The frame as a run to show, resumed at its iteration: under its own
+    /// dynamics, or `fallback` for a frame of another program.
+    pub fn into_run(self, fallback: Dynamics, seed: u64) -> Result<crate::sim::Simulation> {
+        let dynamics = self.dynamics.unwrap_or(fallback);
+        Ok(crate::sim::Simulation::new(self.packing, dynamics, seed)?.resume_at(self.step))
+    }
+}
+
 impl Trajectory {
     /// Indexes `path`: a trajectory.xyz, or a recording's folder holding one.
     /// Refused: an empty file, a first frame that does not read, a frame
