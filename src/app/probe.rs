@@ -11,7 +11,7 @@ use bevy::diagnostic::{DiagnosticsStore, FrameCount, FrameTimeDiagnosticsPlugin}
 use bevy::prelude::*;
 use bevy::render::diagnostic::RenderDiagnosticsPlugin;
 use bevy::render::renderer::RenderAdapterInfo;
-use bevy_egui::EguiPrimaryContextPass;
+use bevy_egui::{EguiPrimaryContextPass, EguiRenderOutput, egui};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -33,7 +33,7 @@ impl Plugin for ProbePlugin {
             .add_systems(RunFixedMainLoop, end_span::<0>.after(RunFixedMainLoopSystems::AfterFixedMainLoop))
             .add_systems(EguiPrimaryContextPass, start_span::<1>.before(UiSystems::Panels))
             .add_systems(EguiPrimaryContextPass, end_span::<1>.after(UiSystems::Panels))
-            .add_systems(Last, (read_refill, measure).chain());
+            .add_systems(Last, (read_refill, count_panels, measure).chain());
     }
 }
 
@@ -53,6 +53,31 @@ struct Probe {
     /// Milliseconds of each refill of the spheres' buffers, and the frames measured.
     refills: Vec<f64>,
     refill_frames: u32,
+    /// The panels' triangles each frame, and the area they cover in points
+    /// (counted once per triangle that covers it): what a software
+    /// rasterizer pays for.
+    egui_triangles: Vec<f64>,
+    egui_area: Vec<f64>,
+}
+
+/// Counts the triangles egui hands the renderer, and the area they cover.
+fn count_panels(mut probe: ResMut<Probe>, outputs: Query<&EguiRenderOutput>, frames: Res<FrameCount>) {
+    if frames.0 < WARMUP_FRAMES {
+        return;
+    }
+    let (mut triangles, mut area) = (0usize, 0.0f64);
+    for output in &outputs {
+        for job in &output.paint_jobs {
+            let egui::epaint::Primitive::Mesh(mesh) = &job.primitive else { continue };
+            triangles += mesh.indices.len() / 3;
+            for t in mesh.indices.chunks_exact(3) {
+                let [a, b, c] = [t[0], t[1], t[2]].map(|i| mesh.vertices[i as usize].pos);
+                area += 0.5 * f64::from(((b - a).x * (c - a).y - (b - a).y * (c - a).x).abs());
+            }
+        }
+    }
+    probe.egui_triangles.push(triangles as f64);
+    probe.egui_area.push(area);
 }
 
 fn read_refill(mut probe: ResMut<Probe>, refill: Res<RefillTime>, frames: Res<FrameCount>) {
@@ -126,7 +151,7 @@ fn measure(
     println!(
         "{{\"fps_median\": {:.2}, \"frames\": {}, \"seconds\": {:.1}, \"n\": {}, \"dim\": {}, \"iterations\": {}, \
          \"main_world_ms\": {:.2}, \"simulation_ms\": {:.2}, \"panels_ms\": {:.2}, \"refill_ms\": {:.2}, \
-         \"refills_per_frame\": {:.2}, \"passes_ms\": {{{}}}, \"device\": \"{device}\"}}",
+         \"refills_per_frame\": {:.2}, \"panel_triangles\": {:.0}, \"panel_kilopoints\": {:.0}, \"passes_ms\": {{{}}}, \"device\": \"{device}\"}}",
         median(&probe.fps),
         probe.fps.len(),
         started.elapsed().as_secs_f64(),
@@ -138,6 +163,8 @@ fn measure(
         median(&probe.spans[1]),
         median(&probe.refills),
         probe.refills.len() as f64 / probe.refill_frames.max(1) as f64,
+        median(&probe.egui_triangles),
+        median(&probe.egui_area) / 1e3,
         passes.join(", ")
     );
     exit.write(AppExit::Success);
