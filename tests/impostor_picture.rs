@@ -223,3 +223,51 @@ fn a_selected_sphere_and_its_partners_are_lit_and_the_rest_fade() {
     let r = colour(&shot, pixel(&mut app, layout.resting));
     assert!(r.blue < 0.5, "the others fade towards the background: {r:?}");
 }
+
+#[test]
+fn a_larger_picture_of_a_comparison_shows_both_runs_side_by_side() {
+    use absorb::app::camera::image_views;
+    use absorb::app::simulation::SimCommand;
+    let layout = layout();
+    let (mut app, image) = render_app(&layout, ColorMode::Activity, Show::default());
+    // Both runs start again from the scene's configuration. Run B counts an
+    // overlap only past 90 % of a diameter: its spheres are drawn resting
+    // (blue) where run A's overlap (orange).
+    let lenient = Dynamics { overlap_tolerance: 0.9, ..Dynamics::default() };
+    app.world_mut().write_message(SimCommand::Compare(lenient));
+    // The picture's camera gives way to the views a larger screenshot or
+    // video renders with.
+    let cameras: Vec<Entity> = app.world_mut().query_filtered::<Entity, With<Camera>>().iter(app.world()).collect();
+    for camera in cameras {
+        app.world_mut().despawn(camera);
+    }
+    let at = Transform::from_translation(CAMERA).looking_at(Vec3::ZERO, Vec3::Y);
+    for view in image_views(&image, UVec2::new(SIZE.0, SIZE.1), true, 0) {
+        app.world_mut().spawn((view, at));
+    }
+    // Rendered until the picture has spheres, then a few frames more: both
+    // views have drawn.
+    picture(&mut app, &image);
+    for _ in 0..10 {
+        app.update();
+    }
+    let shot = picture(&mut app, &image);
+    keep(&shot, "compare");
+    assert!(app.world().resource::<Sim>().comparing());
+    // Count warm and cool pixels in each half.
+    let count = |xs: std::ops::Range<u32>| {
+        let (mut warm, mut cool) = (0, 0);
+        for x in xs {
+            for y in 0..SIZE.1 {
+                let c = colour(&shot, UVec2::new(x, y));
+                warm += usize::from(c.red > c.blue + 0.2 && sphere_coloured(c));
+                cool += usize::from(c.blue > c.red + 0.2 && sphere_coloured(c));
+            }
+        }
+        (warm, cool)
+    };
+    let (left, right) = (count(0..SIZE.0 / 2), count(SIZE.0 / 2..SIZE.0));
+    let area = (SIZE.0 / 2 * SIZE.1) as usize;
+    assert!(left.0 > area / 20 && left.1 < left.0 / 10, "run A on the left, overlapping: {left:?} of {area}");
+    assert!(right.1 > area / 20 && right.0 < right.1 / 10, "run B on the right, resting: {right:?} of {area}");
+}

@@ -297,6 +297,32 @@ fn split_views(
     }
 }
 
+/// The parts of a camera that renders the picture alone into `image`
+/// (`size` pixels) for a larger screenshot or video: one view, or while two
+/// runs are compared two side by side, run A on the left and run B on the
+/// right, as the window shows them. The caller adds where the world camera
+/// is (transform and projection) and its own marker; the views' orders start
+/// at `order`.
+pub fn image_views(image: &Handle<Image>, size: UVec2, comparing: bool, order: isize) -> Vec<impl Bundle> {
+    let views: u32 = if comparing { 2 } else { 1 };
+    let width = (size.x / views).max(1);
+    (0..views)
+        .map(|k| {
+            let viewport = comparing.then(|| Viewport {
+                physical_position: UVec2::new(k * width, 0),
+                physical_size: UVec2::new(if k + 1 == views { size.x - k * width } else { width }, size.y),
+                ..default()
+            });
+            // The first view clears the image; the second draws beside it.
+            let clear_color = if k == 0 { ClearColorConfig::Default } else { ClearColorConfig::None };
+            let camera = Camera { order: order + k as isize, viewport, clear_color, ..default() };
+            let layer = RenderLayers::layer(if k == 0 { 0 } else { RUN_B_LAYER });
+            let target = bevy::camera::RenderTarget::Image(image.clone().into());
+            (Camera3d::default(), camera, target, Msaa::Off, ClusterConfig::Single, layer)
+        })
+        .collect()
+}
+
 /// A rectangle in logical pixels as a viewport inside a window of
 /// `physical` pixels (never empty, never past the window's edge).
 fn viewport(rect: Rect, scale: f32, physical: UVec2) -> Viewport {

@@ -2,14 +2,11 @@
 //! named by the iteration they show; and the check that a picture has
 //! content (the smoke test's).
 
-use super::camera::WorldCamera;
+use super::camera::{WorldCamera, image_views};
 use super::simulation::Sim;
 use crate::io::{self, absolute};
-use bevy::camera::RenderTarget;
-use bevy::light::cluster::ClusterConfig;
 use bevy::prelude::*;
 use bevy::render::render_resource::TextureFormat;
-use bevy::render::view::Msaa;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use std::path::{Path, PathBuf};
 
@@ -32,7 +29,8 @@ pub struct CaptureRequest {
 /// A picture rendered at a multiple of the window's size by a camera of its own.
 #[derive(Clone, Debug)]
 struct Large {
-    camera: Entity,
+    /// Its cameras: one, or two while runs are compared.
+    cameras: Vec<Entity>,
     image: Handle<Image>,
     /// Its height in pixels (the outlines scale with it).
     height: u32,
@@ -50,6 +48,8 @@ struct LargeCamera;
 
 /// The largest picture a screenshot renders, in pixels: 8K.
 const LARGEST: UVec2 = UVec2::new(7680, 4320);
+/// The order of the first camera of a larger picture.
+const LARGE_ORDER: isize = -10;
 /// Frames before a larger picture is first captured.
 const LARGE_WARMUP: u8 = 10;
 /// Empty captures of a larger picture before giving up.
@@ -117,20 +117,12 @@ fn take_screenshot(
         let size = (wanted.as_vec2() * fit).as_uvec2().max(UVec2::ONE);
         let target = Image::new_target_texture(size.x, size.y, TextureFormat::Rgba8UnormSrgb, None);
         let image = images.add(target);
-        let camera = commands
-            .spawn((
-                LargeCamera,
-                Camera3d::default(),
-                Camera { order: -1, ..default() },
-                RenderTarget::Image(image.clone().into()),
-                Msaa::Off,
-                ClusterConfig::Single,
-                Transform::from(*at),
-                projection.clone(),
-            ))
-            .id();
+        let views = image_views(&image, size, sim.comparing(), LARGE_ORDER);
+        let cameras =
+            views.into_iter().map(|v| commands.spawn((LargeCamera, v, Transform::from(*at), projection.clone())).id());
+        let cameras = cameras.collect();
         request.large =
-            Some(Large { camera, image, height: size.y, frames_left: LARGE_WARMUP, tries: 0, waiting: false });
+            Some(Large { cameras, image, height: size.y, frames_left: LARGE_WARMUP, tries: 0, waiting: false });
         return;
     }
     if let Err(e) = std::fs::create_dir_all(&request.folder) {
@@ -161,14 +153,14 @@ fn take_large(mut commands: Commands, mut request: ResMut<CaptureRequest>, sim: 
         return;
     }
     if large.tries >= LARGE_TRIES {
-        commands.entity(large.camera).despawn();
+        despawn_all(&mut commands, &large.cameras);
         request.large = None;
         request.message = Some("the larger screenshot stayed empty: not saved".into());
         return;
     }
     large.waiting = true;
     if let Err(e) = std::fs::create_dir_all(&folder) {
-        commands.entity(large.camera).despawn();
+        despawn_all(&mut commands, &large.cameras);
         request.large = None;
         request.message = Some(format!("cannot save screenshots in {}: {e}", folder.display()));
         return;
@@ -176,16 +168,17 @@ fn take_large(mut commands: Commands, mut request: ResMut<CaptureRequest>, sim: 
     let path = next_free(&folder, &format!("absorb-{:06}-{scale}x", sim.view().iteration()));
     let c = clear.0.to_srgba();
     let background = [c.red, c.green, c.blue].map(|v| (v * 255.0).round() as u8);
+    let views = large.cameras.len() as u32;
     commands.spawn(Screenshot::image(large.image.clone())).observe(
         move |shot: On<ScreenshotCaptured>, mut req: ResMut<CaptureRequest>, mut commands: Commands| {
             let Some(large) = req.large.as_mut() else { return };
             large.waiting = false;
-            if drawn_fraction(&shot.image, background) < 0.01 {
+            if drawn_in_each_view(&shot.image, background, views) < 0.01 {
                 large.tries += 1;
                 large.frames_left = 2;
                 return;
             }
-            commands.entity(large.camera).despawn();
+            despawn_all(&mut commands, &large.cameras);
             req.large = None;
             req.message = Some(match save_png(&shot.image, &path) {
                 Ok(()) => format!("saved {}", absolute(&path).display()),
@@ -193,6 +186,12 @@ fn take_large(mut commands: Commands, mut request: ResMut<CaptureRequest>, sim: 
             });
         },
     );
+}
+
+fn despawn_all(commands: &mut Commands, cameras: &[Entity]) {
+    for camera in cameras {
+        commands.entity(*camera).despawn();
+    }
 }
 
 /// `folder/stem.png`, or `stem-2.png`, ... if taken.
@@ -221,20 +220,29 @@ pub fn save_png(image: &Image, path: &Path) -> Result<(), String> {
 /// Share of pixels in the central fifth of the image that differ clearly
 /// from `background`: 0 for a frame where nothing was drawn yet.
 pub fn drawn_fraction(image: &Image, background: [u8; 3]) -> f64 {
+    drawn_in_each_view(image, background, 1)
+}
+
+/// The least share, over `views` views side by side, of pixels in the
+/// central fifth of a view that were drawn (not transparent, as an image no
+/// camera has rendered into yet is) and differ clearly from `background`.
+pub fn drawn_in_each_view(image: &Image, background: [u8; 3], views: u32) -> f64 {
     let Ok(dynamic) = image.clone().try_into_dynamic() else { return 0.0 };
-    let rgb = dynamic.to_rgb8();
-    let (w, h) = (rgb.width(), rgb.height());
-    let (x0, x1, y0, y1) = (w * 2 / 5, w * 3 / 5, h * 2 / 5, h * 3 / 5);
-    let mut drawn = 0u64;
-    let mut total = 0u64;
-    for y in y0..y1 {
-        for x in x0..x1 {
-            let p = rgb.get_pixel(x, y).0;
-            total += 1;
-            if p.iter().zip(background).any(|(a, b)| (*a as i32 - b as i32).abs() > 12) {
-                drawn += 1;
+    let rgba = dynamic.to_rgba8();
+    let (w, h) = (rgba.width() / views.max(1), rgba.height());
+    let (y0, y1) = (h * 2 / 5, h * 3 / 5);
+    let fraction = |left: u32| {
+        let (x0, x1) = (left + w * 2 / 5, left + w * 3 / 5);
+        let (mut drawn, mut total) = (0u64, 0u64);
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let p = rgba.get_pixel(x, y).0;
+                total += 1;
+                let differs = p.iter().zip(background).any(|(a, b)| (*a as i32 - b as i32).abs() > 12);
+                drawn += u64::from(p[3] > 0 && differs);
             }
         }
-    }
-    if total == 0 { 0.0 } else { drawn as f64 / total as f64 }
+        if total == 0 { 0.0 } else { drawn as f64 / total as f64 }
+    };
+    (0..views.max(1)).map(|k| fraction(k * w)).fold(1.0, f64::min)
 }

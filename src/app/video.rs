@@ -4,6 +4,7 @@
 //! made into an MP4 when stopped, as `absorb movie` makes one (ffmpeg;
 //! without it the frames stay as a folder of PNGs, which the message says).
 
+use super::camera::image_views;
 use super::screenshot::save_png;
 use crate::io::{self, absolute};
 use bevy::prelude::*;
@@ -31,10 +32,17 @@ impl Default for VideoRecorder {
     }
 }
 
+struct Large {
+    image: Handle<Image>,
+    size: UVec2,
+    comparing: bool,
+}
+
 struct Session {
     dir: PathBuf,
-    /// The picture at twice the window's size: its camera and image.
-    large: Option<(Entity, Handle<Image>)>,
+    /// The picture at twice the window's size: its image and size, and
+    /// whether its cameras show two runs side by side.
+    large: Option<Large>,
     frames: u64,
     started: Instant,
     /// Frames to write; None: the recording stopped (a capture still in
@@ -160,10 +168,14 @@ impl Plugin for VideoPlugin {
     }
 }
 
+/// The order of the first camera of the larger picture.
+const VIDEO_ORDER: isize = -20;
+
 /// The world camera, as the larger picture's camera follows it.
 type WorldView<'a> = (&'a Transform, &'a Projection);
 
-/// The camera that films the picture at twice the window's size.
+/// A camera that films the picture at twice the window's size (two while
+/// runs are compared).
 #[derive(Component)]
 struct VideoCamera;
 
@@ -173,9 +185,10 @@ fn capture_frame(
     mut commands: Commands,
     mut recorder: ResMut<VideoRecorder>,
     world: Query<WorldView, (With<super::camera::WorldCamera>, Without<VideoCamera>)>,
-    mut video: Query<(&mut Transform, &mut Projection), With<VideoCamera>>,
+    mut video: Query<(Entity, &mut Transform, &mut Projection), With<VideoCamera>>,
     windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
     mut images: ResMut<Assets<Image>>,
+    sim: Res<super::simulation::Sim>,
 ) {
     let scale = recorder.scale;
     let Some(session) = recorder.session.as_mut() else {
@@ -186,30 +199,36 @@ fn capture_frame(
         let size = UVec2::new(window.physical_width(), window.physical_height()) * scale;
         let target = bevy::render::render_resource::TextureFormat::Rgba8UnormSrgb;
         let image = images.add(Image::new_target_texture(size.x, size.y, target, None));
-        let camera = commands
-            .spawn((
-                VideoCamera,
-                Camera3d::default(),
-                Camera { order: -3, ..default() },
-                bevy::camera::RenderTarget::Image(image.clone().into()),
-                bevy::render::view::Msaa::Off,
-                bevy::light::cluster::ClusterConfig::Single,
-                *at,
-                projection.clone(),
-            ))
-            .id();
-        session.large = Some((camera, image));
+        for view in image_views(&image, size, sim.comparing(), VIDEO_ORDER) {
+            commands.spawn((VideoCamera, view, *at, projection.clone()));
+        }
+        session.large = Some(Large { image, size, comparing: sim.comparing() });
         // Its image is known to the renderer from the next frame on.
         return;
     }
-    if let (Ok((at, projection)), Ok((mut t, mut p))) = (world.single(), video.single_mut()) {
-        t.set_if_neq(*at);
-        *p = projection.clone();
+    if let Some(large) = session.large.as_mut()
+        && large.comparing != sim.comparing()
+        && let Ok((at, projection)) = world.single()
+    {
+        // A comparison began or ended: the views change, the film goes on.
+        for (camera, ..) in &video {
+            commands.entity(camera).despawn();
+        }
+        for view in image_views(&large.image, large.size, sim.comparing(), VIDEO_ORDER) {
+            commands.spawn((VideoCamera, view, *at, projection.clone()));
+        }
+        large.comparing = sim.comparing();
+    }
+    if let Ok((at, projection)) = world.single() {
+        for (_, mut t, mut p) in &mut video {
+            t.set_if_neq(*at);
+            *p = projection.clone();
+        }
     }
     let (k, writer) = (session.frames, session.writer.clone());
     session.frames += 1;
     let shot = match &session.large {
-        Some((_, image)) => Screenshot::image(image.clone()),
+        Some(large) => Screenshot::image(large.image.clone()),
         None => Screenshot::primary_window(),
     };
     commands.spawn(shot).observe(move |shot: On<ScreenshotCaptured>| {
@@ -217,7 +236,7 @@ fn capture_frame(
     });
 }
 
-/// The larger picture's camera goes when the recording stops.
+/// The larger picture's cameras go when the recording stops.
 fn drop_video_camera(mut commands: Commands, recorder: Res<VideoRecorder>, cameras: Query<Entity, With<VideoCamera>>) {
     if recorder.session.is_none() {
         for camera in &cameras {
