@@ -142,14 +142,17 @@ fn panels(
         PanelsShown::Nothing => {}
         PanelsShown::StatusBar => {
             insets.top = egui::Panel::top("status")
-                .show(&mut root, |row| status_bar_ui(row, &p.sim, &p.last, &p.settings))
+                .show(&mut root, |row| status_bar_ui(row, &p.sim, &p.last, &p.settings, replaying(&p.replay)))
                 .response
                 .rect
                 .height();
         }
         PanelsShown::All => {
             insets.top = egui::Panel::top("readouts")
-                .show(&mut root, |row| readouts_ui(row, &p.sim, &p.last, &p.settings, fps(&p.diagnostics), &p.status))
+                .show(&mut root, |row| {
+                    let fps = fps(&p.diagnostics);
+                    readouts_ui(row, &p.sim, &p.last, &p.settings, fps, &p.status, replaying(&p.replay))
+                })
                 .response
                 .rect
                 .height();
@@ -283,6 +286,7 @@ pub fn readouts_ui(
     settings: &SimSettings,
     fps: f64,
     status: &StatusLine,
+    replaying: Option<bool>,
 ) {
     ui.horizontal_wrapped(|ui| {
         let s = last.stats.unwrap_or_default();
@@ -301,18 +305,15 @@ pub fn readouts_ui(
             ui.label(format!("e = {:.3e}", s.energy));
             ui.label(format!("active pairs {}", s.active_pairs));
             ui.separator();
-            match sim.view().absorbed_at() {
-                Some(k) => ui.colored_label(calm(ui), format!("absorbed at iteration {k}")),
-                None => ui.label("active"),
-            };
+            state_ui(ui, sim, s.activity, replaying, "absorbed at iteration");
         }
         ui.separator();
-        // No rate while paused: the last one would read as if it still ran.
-        ui.label(format!("{:.0} it/s", if settings.playing { last.rate } else { 0.0 }));
-        ui.label(format!("{fps:.0} fps"));
-        if !settings.playing {
-            ui.label("(paused)");
+        if replaying.is_none() {
+            // No rate while paused: the last one would read as if it still ran.
+            ui.label(format!("{:.0} it/s", if settings.playing { last.rate } else { 0.0 }));
         }
+        ui.label(format!("{fps:.0} fps"));
+        pause_ui(ui, settings, replaying);
         if let Some(err) = &status.0 {
             ui.separator();
             ui.colored_label(egui::Color32::from_rgb(255, 120, 90), err);
@@ -335,7 +336,7 @@ fn compared_readouts(ui: &mut egui::Ui, sim: &Sim, last: &LastStats) {
 }
 
 /// The one line left when the panels are hidden.
-pub fn status_bar_ui(ui: &mut egui::Ui, sim: &Sim, last: &LastStats, settings: &SimSettings) {
+pub fn status_bar_ui(ui: &mut egui::Ui, sim: &Sim, last: &LastStats, settings: &SimSettings, replaying: Option<bool>) {
     ui.horizontal_wrapped(|ui| {
         let s = last.stats.unwrap_or_default();
         ui.strong(format!("iteration {}", sim.view().iteration()));
@@ -343,17 +344,37 @@ pub fn status_bar_ui(ui: &mut egui::Ui, sim: &Sim, last: &LastStats, settings: &
             compared_readouts(ui, sim, last);
         } else {
             ui.label(format!("f_a = {:.4}", s.activity));
-            match sim.view().absorbed_at() {
-                Some(k) => ui.colored_label(calm(ui), format!("absorbed at {k}")),
-                None => ui.label("active"),
-            };
+            state_ui(ui, sim, s.activity, replaying, "absorbed at");
             ui.separator();
             ui.label(status_text(sim.view()));
         }
-        if !settings.playing {
-            ui.label("(paused)");
-        }
+        pause_ui(ui, settings, replaying);
     });
+}
+
+/// Whether a recording is being replayed, and if so whether it plays.
+fn replaying(replay: &Replay) -> Option<bool> {
+    replay.state.as_ref().map(|s| s.playing)
+}
+
+/// Active or absorbed. A live run says where it absorbed; a replayed frame
+/// has no such record and is absorbed when none of its spheres overlap.
+fn state_ui(ui: &mut egui::Ui, sim: &Sim, activity: f64, replaying: Option<bool>, absorbed_at: &str) {
+    match (sim.view().absorbed_at(), replaying) {
+        (Some(k), None) => ui.colored_label(calm(ui), format!("{absorbed_at} {k}")),
+        (_, Some(_)) if activity == 0.0 => ui.colored_label(calm(ui), "absorbed (no overlaps)"),
+        _ => ui.label("active"),
+    };
+}
+
+/// "(paused)" for a paused run; a replay says whether it plays.
+fn pause_ui(ui: &mut egui::Ui, settings: &SimSettings, replaying: Option<bool>) {
+    match replaying {
+        Some(true) => ui.label("replaying"),
+        Some(false) => ui.label("(replay paused)"),
+        None if !settings.playing => ui.label("(paused)"),
+        None => return,
+    };
 }
 
 /// N, dimension, radii and seed: these rebuild the run. N is checked
