@@ -121,6 +121,7 @@ pub fn window_app(options: ViewOptions) -> anyhow::Result<App> {
     app.insert_resource(bevy::render::error_handler::RenderErrorHandler(on_render_error));
     app.insert_resource(sim).add_plugins(AbsorbPlugins { sim: SimulationPlugin::new(setup) });
     app.insert_resource(options.color_by);
+    let lecture = options.lecture.is_some();
     if let Some((path, step)) = options.lecture {
         app.world_mut().write_message(lecture::LectureCommand::Open(path, step));
     }
@@ -135,9 +136,16 @@ pub fn window_app(options: ViewOptions) -> anyhow::Result<App> {
         app.world_mut().write_message(simulation::SimCommand::Compare(d));
     }
     if let Some(shot) = options.screenshot {
-        app.world_mut().write_message(simulation::SimCommand::Advance(shot.steps));
+        // A lecture's step loads its scene in the first frames: the
+        // iterations asked for run after it, not before.
+        let advance = if lecture {
+            Some(shot.steps)
+        } else {
+            app.world_mut().write_message(simulation::SimCommand::Advance(shot.steps));
+            None
+        };
         app.world_mut().resource_mut::<SimSettings>().playing = false;
-        app.insert_resource(SmokeTest { shot, frame: 0, tries: 0 }).add_systems(Last, smoke_test);
+        app.insert_resource(SmokeTest { shot, frame: 0, tries: 0, advance }).add_systems(Last, smoke_test);
     }
     if let Some(seconds) = options.measure_fps {
         app.add_plugins(probe::ProbePlugin { seconds });
@@ -230,7 +238,13 @@ struct SmokeTest {
     shot: ScriptedShot,
     frame: u32,
     tries: u32,
+    /// Iterations to run once a lecture's step has loaded its scene.
+    advance: Option<u64>,
 }
+
+/// Frames a lecture's step takes to load its scene: the step is chosen in
+/// the first, its scene loaded in the second.
+const LECTURE_LOAD_FRAMES: u32 = 3;
 
 /// Renders the frames, then captures until the picture has content; exits
 /// with an error if it never does.
@@ -240,8 +254,18 @@ fn smoke_test(
     mut ui: ResMut<panel_state::UiState>,
     diagram: Res<scan::PhaseDiagram>,
     mut exit: MessageWriter<AppExit>,
+    mut sim: MessageWriter<simulation::SimCommand>,
 ) {
     smoke.frame += 1;
+    if smoke.frame >= LECTURE_LOAD_FRAMES
+        && let Some(steps) = smoke.advance.take()
+    {
+        sim.write(simulation::SimCommand::Advance(steps));
+        smoke.frame = 0;
+    }
+    if smoke.advance.is_some() {
+        return;
+    }
     if diagram.busy() {
         // A scripted phase diagram is taken once its scan has finished and
         // the panels have had some frames to show it.
