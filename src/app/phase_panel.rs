@@ -32,6 +32,31 @@ pub fn scan_colour(i: usize) -> egui::Color32 {
     SCAN_COLOURS[i % SCAN_COLOURS.len()]
 }
 
+/// The marker of scan `i`'s points: the colours come round again after
+/// five scans, the markers tell those scans apart (circles, then squares,
+/// triangles up, triangles down).
+pub fn scan_marker(i: usize) -> MarkerShape {
+    const MARKERS: [MarkerShape; 4] = [MarkerShape::Circle, MarkerShape::Square, MarkerShape::Up, MarkerShape::Down];
+    MARKERS[(i / SCAN_COLOURS.len()) % MARKERS.len()]
+}
+
+/// Scan `i`'s colour and marker, as the plots draw its points.
+fn paint_marker(painter: &egui::Painter, rect: egui::Rect, i: usize) {
+    let (c, r, colour) = (rect.center(), 0.5 * rect.height(), scan_colour(i));
+    let triangle = |sign: f32| {
+        let points = vec![c + egui::vec2(0.0, -sign * r), c + egui::vec2(r, sign * r), c + egui::vec2(-r, sign * r)];
+        egui::Shape::convex_polygon(points, colour, egui::Stroke::NONE)
+    };
+    match scan_marker(i) {
+        MarkerShape::Square => {
+            painter.rect_filled(egui::Rect::from_center_size(c, egui::Vec2::splat(1.8 * r)), 0.0, colour)
+        }
+        MarkerShape::Up => painter.add(triangle(1.0)),
+        MarkerShape::Down => painter.add(triangle(-1.0)),
+        _ => painter.circle_filled(c, r, colour),
+    };
+}
+
 /// The tab: controls, the scans' list, the two plots, save and open.
 pub fn phase_ui(
     ui: &mut egui::Ui,
@@ -71,8 +96,8 @@ pub fn phase_ui(
     });
     for (i, scan) in diagram.scans.iter().enumerate() {
         ui.horizontal_wrapped(|ui| {
-            let (swatch, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
-            ui.painter().rect_filled(swatch, 2.0, scan_colour(i));
+            let (swatch, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            paint_marker(ui.painter(), swatch, i);
             ui.label(format!("{}: {}", i + 1, scan.label));
         });
         ui.horizontal_wrapped(|ui| {
@@ -165,7 +190,9 @@ fn activity_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, heigh
                 let f: Vec<[f64; 2]> = levels.iter().map(|l| [l.phi, l.f_inf.0]).collect();
                 let share: Vec<[f64; 2]> = levels.iter().map(|l| [l.phi, l.absorbed]).collect();
                 plot.line(Line::new(name.clone(), PlotPoints::from(f.clone())).color(colour).width(2.0));
-                plot.points(Points::new(name.clone(), PlotPoints::from(f)).color(colour).radius(3.5));
+                plot.points(
+                    Points::new(name.clone(), PlotPoints::from(f)).color(colour).shape(scan_marker(i)).radius(3.5),
+                );
                 for l in &levels {
                     let (y, e) = l.f_inf;
                     if e > 0.0 {
@@ -208,7 +235,7 @@ fn tau_plot(ui: &mut egui::Ui, diagram: &PhaseDiagram, live_phi: f64, height: f3
                 levels(scan).iter().filter_map(|l| l.tau.filter(|&t| t > 0.0).map(|t| [l.phi, t.log10()])).collect();
             let name = format!("scan {}", i + 1);
             plot.line(Line::new(name.clone(), PlotPoints::from(tau.clone())).color(colour).width(2.0));
-            plot.points(Points::new(name, PlotPoints::from(tau)).color(colour).radius(3.5));
+            plot.points(Points::new(name, PlotPoints::from(tau)).color(colour).shape(scan_marker(i)).radius(3.5));
             if let Some((phi_c, _, _)) = scan.estimate.as_ref().and_then(|e| e.half_absorbed) {
                 plot.vline(VLine::new(format!("phi_c {}", i + 1), phi_c).color(colour).width(1.5));
             }
@@ -278,6 +305,22 @@ fn line_tags(ui: &egui::Ui, response: &PlotResponse<()>, diagram: &PhaseDiagram,
     for ((rect, galley, colour), row) in tags.into_iter().zip(tag_rows(&spans, TAG_ROWS)) {
         if let Some(row) = row {
             painter.galley(rect.min + egui::vec2(0.0, row as f32 * rect.height()), galley, colour);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twenty_scans_are_told_apart_by_colour_and_marker() {
+        let looks: Vec<(egui::Color32, String)> =
+            (0..20).map(|i| (scan_colour(i), format!("{:?}", scan_marker(i)))).collect();
+        for (i, a) in looks.iter().enumerate() {
+            for (j, b) in looks.iter().enumerate().skip(i + 1) {
+                assert_ne!(a, b, "scans {} and {} look alike", i + 1, j + 1);
+            }
         }
     }
 }
