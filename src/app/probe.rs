@@ -58,6 +58,8 @@ struct Probe {
     /// rasterizer pays for.
     egui_triangles: Vec<f64>,
     egui_area: Vec<f64>,
+    /// The panels' draws (one per clip rectangle and texture).
+    egui_draws: Vec<f64>,
 }
 
 /// Counts the triangles egui hands the renderer, and the area they cover.
@@ -65,8 +67,9 @@ fn count_panels(mut probe: ResMut<Probe>, outputs: Query<&EguiRenderOutput>, fra
     if frames.0 < WARMUP_FRAMES {
         return;
     }
-    let (mut triangles, mut area) = (0usize, 0.0f64);
+    let (mut triangles, mut area, mut draws) = (0usize, 0.0f64, 0usize);
     for output in &outputs {
+        draws += output.paint_jobs.len();
         for job in &output.paint_jobs {
             let egui::epaint::Primitive::Mesh(mesh) = &job.primitive else { continue };
             triangles += mesh.indices.len() / 3;
@@ -78,6 +81,7 @@ fn count_panels(mut probe: ResMut<Probe>, outputs: Query<&EguiRenderOutput>, fra
     }
     probe.egui_triangles.push(triangles as f64);
     probe.egui_area.push(area);
+    probe.egui_draws.push(draws as f64);
 }
 
 fn read_refill(mut probe: ResMut<Probe>, refill: Res<RefillTime>, frames: Res<FrameCount>) {
@@ -151,7 +155,7 @@ fn measure(
     println!(
         "{{\"fps_median\": {:.2}, \"frames\": {}, \"seconds\": {:.1}, \"n\": {}, \"dim\": {}, \"iterations\": {}, \
          \"main_world_ms\": {:.2}, \"simulation_ms\": {:.2}, \"panels_ms\": {:.2}, \"refill_ms\": {:.2}, \
-         \"refills_per_frame\": {:.2}, \"panel_triangles\": {:.0}, \"panel_kilopoints\": {:.0}, \"passes_ms\": {{{}}}, \"device\": \"{device}\"}}",
+         \"refills_per_frame\": {:.2}, \"panel_draws\": {:.0}, \"panel_triangles\": {:.0}, \"panel_kilopoints\": {:.0}, \"passes_ms\": {{{}}}, \"device\": \"{device}\"}}",
         median(&probe.fps),
         probe.fps.len(),
         started.elapsed().as_secs_f64(),
@@ -163,6 +167,7 @@ fn measure(
         median(&probe.spans[1]),
         median(&probe.refills),
         probe.refills.len() as f64 / probe.refill_frames.max(1) as f64,
+        median(&probe.egui_draws),
         median(&probe.egui_triangles),
         median(&probe.egui_area) / 1e3,
         passes.join(", ")
