@@ -112,32 +112,23 @@ fn a_bad_scene_keeps_the_old_run_and_says_why() {
 
 #[test]
 fn playing_runs_at_the_set_rate_and_drops_a_backlog() {
+    use absorb::app::stepping::{FrameBudget, MainThreadShare};
     let mut app = app(true);
     app.world_mut().resource_mut::<SimSettings>().iterations_per_second = 100.0;
     app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(50)));
-    // The rate alone: no frame budget to cut a frame short on a busy machine
-    // (CI once ran 5 of the 20 while other tests took the cores).
-    app.insert_resource(absorb::app::simulation::FrameBudget(Duration::from_secs(10)));
+    // The rate alone, on the main thread: no frame budget to cut a frame
+    // short and no worker to take a costly iteration, however busy the
+    // machine (CI once ran 5 of the 20 while other tests took the cores).
+    app.insert_resource(FrameBudget(Duration::from_secs(10)));
+    app.insert_resource(MainThreadShare(Duration::from_secs(10)));
     app.update(); // the first update starts the clock
     for _ in 0..4 {
         app.update();
     }
-    // On a busy machine the first iteration may cost more than the main
-    // thread's share and send the rest to the worker: count once its
-    // batches are in (no more time passes meanwhile).
-    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::ZERO));
-    for _ in 0..5000 {
-        app.update();
-        if !app.world().resource::<absorb::app::simulation::Worker>().busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(50)));
     let k = sim(&app).iteration();
     // 4 x 50 ms at 100 iterations per second: about 20 (timer phase: +- 1).
     assert!((19..=21).contains(&k), "ran {k} iterations");
-    app.insert_resource(absorb::app::simulation::FrameBudget::default());
+    app.insert_resource(FrameBudget::default());
 
     // A 10-second stall would owe 1000 iterations: the frame budget drops them.
     app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs(10)));
@@ -154,7 +145,7 @@ fn playing_runs_at_the_set_rate_and_drops_a_backlog() {
 /// iteration goes to the worker thread.
 fn worker_app(frame: Duration) -> App {
     let mut app = app(true);
-    app.insert_resource(absorb::app::simulation::FrameBudget(Duration::ZERO));
+    app.insert_resource(absorb::app::stepping::FrameBudget(Duration::ZERO));
     app.world_mut().resource_mut::<SimSettings>().iterations_per_second = 100.0;
     app.insert_resource(TimeUpdateStrategy::ManualDuration(frame));
     app
@@ -162,7 +153,7 @@ fn worker_app(frame: Duration) -> App {
 
 #[test]
 fn costly_iterations_run_on_the_worker_and_commands_wait_for_them() {
-    use absorb::app::simulation::Worker;
+    use absorb::app::stepping::Worker;
     let mut app = worker_app(Duration::from_millis(20));
     let sgd = Dynamics {
         scheme: Scheme::Sgd { lr: 0.2, batch: 0.5, batch_mode: BatchMode::Probabilistic },
@@ -213,7 +204,7 @@ fn costly_iterations_run_on_the_worker_and_commands_wait_for_them() {
 
 #[test]
 fn the_worker_keeps_the_set_rate() {
-    use absorb::app::simulation::Worker;
+    use absorb::app::stepping::Worker;
     // Every iteration after the first goes to the worker, in batches of
     // those owed: 100 iterations a second over 60 frames of 25 ms owe 150,
     // less the rest of the first frame, which the frame budget drops (1 or 2).

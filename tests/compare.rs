@@ -4,9 +4,8 @@
 //! leaves run A where it was. Driven headless with MinimalPlugins.
 #![cfg(feature = "gui")]
 
-use absorb::app::simulation::{
-    FrameBudget, LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, SimulationPlugin, Worker,
-};
+use absorb::app::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, SimulationPlugin};
+use absorb::app::stepping::{FrameBudget, Worker};
 use absorb::scene::Scene;
 use absorb::sim::{Dynamics, Scheme, Simulation};
 use bevy::prelude::*;

@@ -27,6 +27,7 @@ pub mod show;
 pub mod sight;
 pub mod simulation;
 pub mod snapshot;
+pub mod stepping;
 pub mod ui;
 pub mod video;
 

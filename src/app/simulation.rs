@@ -1,34 +1,20 @@
-//! The simulation plugin: the core stepped on a fixed timestep, within a
-//! frame's time budget, steered by commands from the panels and the keys.
+//! The simulation plugin: the runs the window shows (one, or two compared
+//! side by side), their setup and readouts, and the commands from the
+//! panels and the keys that steer them. How they step is in `stepping`.
 
 use super::history::History;
 use super::limits::DrawLimit;
 use super::record::Recorder;
 use super::snapshot::{Snapshot, View};
+use super::stepping::{
+    Away, Books, FrameBudget, FrameStart, MainThreadShare, Worker, advance, collect, set_timestep, start_frame,
+};
 use crate::scene::Scene;
 use crate::sim::describe::Change;
 use crate::sim::{Dynamics, Simulation, StepStats};
 use bevy::prelude::*;
-use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
-/// Simulation time a frame may spend before it draws: beyond this the
-/// backlog is dropped, so the picture and the panels stay responsive.
-pub const FRAME_BUDGET: Duration = Duration::from_millis(12);
-
-/// Iterations that cost more than this run on the worker thread, so that
-/// the main thread keeps its time for the picture and the panels.
-pub const MAIN_THREAD_ITERATION: Duration = Duration::from_micros(500);
-
-/// The most simulation time the worker takes on at once: enough to keep it
-/// stepping through a slow frame, little enough that the picture follows
-/// within a frame or two.
-pub const WORKER_BATCH: Duration = Duration::from_millis(40);
-
-/// The fixed timestep used for "as fast as it goes": far below any
-/// iteration's cost, so the budget alone limits the rate.
-const AS_FAST_AS_IT_GOES: Duration = Duration::from_micros(10);
+use std::time::Instant;
 
 /// One run as the window holds it. While iterations are in flight the
 /// worker owns it and the window reads a snapshot of it as it was handed over.
@@ -125,7 +111,7 @@ impl Sim {
     }
 
     /// Both runs to step together, unless the worker owns them now.
-    fn runs_mut(&mut self) -> Option<(&mut Simulation, Option<&mut Simulation>)> {
+    pub(super) fn runs_mut(&mut self) -> Option<(&mut Simulation, Option<&mut Simulation>)> {
         let partner = match self.partner.as_mut() {
             Some(p) => Some(p.run_mut()?),
             None => None,
@@ -134,7 +120,7 @@ impl Sim {
     }
 
     /// Both runs go to the worker together, so that they stay in lockstep.
-    fn hand_over(&mut self) -> Option<Away> {
+    pub(super) fn hand_over(&mut self) -> Option<Away> {
         if self.main.home.is_none() || self.partner.as_ref().is_some_and(|p| p.home.is_none()) {
             return None;
         }
@@ -142,12 +128,25 @@ impl Sim {
         let partner = self.partner.as_mut().and_then(Slot::hand_over);
         Some(Away { main, partner })
     }
-}
 
-/// The runs while the worker has them, with the snapshots to fill.
-struct Away {
-    main: (Simulation, Option<Snapshot>),
-    partner: Option<(Simulation, Option<Snapshot>)>,
+    /// The runs back from the worker, with their snapshots; false if run B
+    /// came back to no comparison.
+    pub(super) fn take_back(&mut self, main: (Simulation, Snapshot), partner: Option<(Simulation, Snapshot)>) -> bool {
+        self.main.take_back(main.0, main.1);
+        match (self.partner.as_mut(), partner) {
+            (Some(slot), Some((run, shot))) => {
+                slot.take_back(run, shot);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The run, to book the iterations the worker did: reading it (a
+    /// recording writes it) leaves the snapshot as it is.
+    pub(super) fn run_to_book(&mut self) -> Option<&mut Simulation> {
+        self.main.home.as_mut()
+    }
 }
 
 /// The current setup: what a reset rebuilds and what "save as scene" writes.
@@ -189,8 +188,8 @@ pub struct LastStats {
     pub partner: Option<StepStats>,
     /// Iterations per second over the last second.
     pub rate: f64,
-    window_start: Option<Instant>,
-    window_steps: u32,
+    pub(super) window_start: Option<Instant>,
+    pub(super) window_steps: u32,
 }
 
 /// The plotted history, and the run before the last restart (drawn faintly
@@ -247,12 +246,6 @@ pub enum SimCommand {
     EndCompare,
 }
 
-#[derive(Resource)]
-struct FrameStart {
-    at: Instant,
-    steps: u32,
-}
-
 /// System sets of the simulation, in order.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SimSystems {
@@ -292,257 +285,19 @@ impl Plugin for SimulationPlugin {
         let first = app.world_mut().resource_mut::<Sim>().run_mut().map(|run| run.observe());
         app.insert_resource(self.setup.clone())
             .insert_resource(SimSettings { playing: true, iterations_per_second: scene.view.iterations_per_second })
-            .insert_resource(FrameStart { at: Instant::now(), steps: 0 })
+            .init_resource::<FrameStart>()
             .insert_resource(LastStats { stats: first, ..LastStats::default() })
             .insert_resource(status)
             .init_resource::<PlotHistory>()
             .init_resource::<Worker>()
             .init_resource::<FrameBudget>()
+            .init_resource::<MainThreadShare>()
             .init_resource::<DrawLimit>()
             .add_message::<SimCommand>()
             .configure_sets(RunFixedMainLoop, SimSystems::Commands.in_set(RunFixedMainLoopSystems::BeforeFixedMainLoop))
             .add_systems(First, start_frame)
             .add_systems(RunFixedMainLoop, (collect, apply_commands, set_timestep).chain().in_set(SimSystems::Commands))
             .add_systems(FixedUpdate, advance.in_set(SimSystems::Advance));
-    }
-}
-
-fn start_frame(mut frame: ResMut<FrameStart>) {
-    frame.at = Instant::now();
-    frame.steps = 0;
-}
-
-fn set_timestep(settings: Res<SimSettings>, mut time: ResMut<Time<Fixed>>) {
-    let step = if settings.iterations_per_second > 0.0 {
-        Duration::from_secs_f64(1.0 / settings.iterations_per_second)
-    } else {
-        AS_FAST_AS_IT_GOES
-    };
-    if time.timestep() != step {
-        time.set_timestep(step);
-    }
-}
-
-/// Iterations that cost more than [`MAIN_THREAD_ITERATION`] (or than the
-/// frame's whole budget) run on a worker thread, which owns the run while
-/// they are in flight; the picture shows the snapshot of the last finished
-/// batch meanwhile, and commands wait for the batch in flight.
-#[derive(Resource, Default)]
-pub struct Worker {
-    task: Option<Task<Batch>>,
-    queued: Vec<SimCommand>,
-    /// Smoothed cost of one iteration, in seconds.
-    cost: f64,
-    /// Iterations owed while a batch was in flight: the next batch runs
-    /// them, as far as it fits, so the run keeps its rate.
-    owed: usize,
-}
-
-impl Worker {
-    /// An iteration is running on the worker.
-    pub fn busy(&self) -> bool {
-        self.task.is_some()
-    }
-
-    fn learn(&mut self, took: Duration) {
-        let t = took.as_secs_f64();
-        self.cost = if self.cost == 0.0 { t } else { 0.8 * self.cost + 0.2 * t };
-    }
-}
-
-/// What the worker hands back: the run, its snapshot after the batch, each
-/// iteration's observables and the batch's time.
-struct Batch {
-    main: Done,
-    partner: Option<Done>,
-    took: Duration,
-}
-
-/// One run after a batch: the run, its snapshot and each iteration's observables.
-struct Done {
-    run: Simulation,
-    shot: Snapshot,
-    stats: Vec<StepStats>,
-}
-
-/// `count` iterations of both runs in lockstep on the worker, then their
-/// snapshots (into the spare snapshots' buffers where there are some).
-fn run_batch(away: Away, count: usize) -> Batch {
-    let Away { main: (mut run, spare), partner } = away;
-    let mut partner = partner.map(|(run, spare)| (run, spare, Vec::with_capacity(count)));
-    let start = Instant::now();
-    let mut stats = Vec::with_capacity(count);
-    for _ in 0..count {
-        stats.push(run.step());
-        if let Some((p, _, p_stats)) = partner.as_mut() {
-            p_stats.push(p.step());
-        }
-    }
-    let took = start.elapsed();
-    let snapshot = |run: &Simulation, spare: Option<Snapshot>| match spare {
-        Some(mut shot) => {
-            shot.retake(run);
-            shot
-        }
-        None => Snapshot::of(run),
-    };
-    let main = Done { shot: snapshot(&run, spare), run, stats };
-    let partner = partner.map(|(run, spare, stats)| Done { shot: snapshot(&run, spare), run, stats });
-    Batch { main, partner, took }
-}
-
-/// How much simulation a frame may run before it draws.
-#[derive(Resource, Clone, Copy, Debug)]
-pub struct FrameBudget(pub Duration);
-
-impl Default for FrameBudget {
-    fn default() -> Self {
-        Self(FRAME_BUDGET)
-    }
-}
-
-/// Where an iteration is booked: the readouts, the plots, any recording.
-#[derive(bevy::ecs::system::SystemParam)]
-struct Books<'w> {
-    last: ResMut<'w, LastStats>,
-    history: ResMut<'w, PlotHistory>,
-    recorder: Option<ResMut<'w, Recorder>>,
-}
-
-impl Books<'_> {
-    /// A recording is being written: it needs every iteration's state.
-    fn recording(&self) -> bool {
-        self.recorder.as_ref().is_some_and(|r| r.is_recording())
-    }
-
-    /// One iteration of `sim` and of the run compared with it, if any, booked.
-    fn step(&mut self, sim: &mut Simulation, partner: Option<&mut Simulation>) -> StepStats {
-        let stats = sim.step();
-        self.record(sim, stats);
-        if let Some(partner) = partner {
-            self.record_partner(partner.step());
-        }
-        stats
-    }
-
-    /// Books an iteration of the compared run (plots and readouts; a
-    /// recording holds run A only).
-    fn record_partner(&mut self, stats: StepStats) {
-        self.history.partner.get_or_insert_with(History::default).push(&stats);
-        self.last.partner = Some(stats);
-    }
-
-    /// Marks a change on the plots and writes it into a recording.
-    fn note(&mut self, iteration: u64, changes: Vec<Change>, now: f64) {
-        note_changes(iteration, changes, &mut self.history.current, self.recorder.as_deref_mut(), now);
-    }
-
-    /// Books an iteration that `sim` has just done.
-    fn record(&mut self, sim: &mut Simulation, stats: StepStats) {
-        record(sim, stats, &mut self.last, &mut self.history.current, self.recorder.as_deref_mut());
-    }
-}
-
-/// How fast the run goes: the rate asked for, the frame's budget and the
-/// fixed clock that paces it.
-#[derive(bevy::ecs::system::SystemParam)]
-struct Pace<'w> {
-    settings: Res<'w, SimSettings>,
-    budget: Res<'w, FrameBudget>,
-    frame: ResMut<'w, FrameStart>,
-    time: ResMut<'w, Time<Fixed>>,
-}
-
-impl Pace<'_> {
-    /// No iteration this tick: the ticks owed are dropped, not replayed.
-    fn skip(&mut self) {
-        let overstep = self.time.overstep();
-        self.time.discard_overstep(overstep);
-    }
-
-    /// Takes the iterations owed now, this tick's and the whole ticks
-    /// behind it, off the clock; the part of a tick left over stays owed.
-    fn take_owed(&mut self) -> usize {
-        let step = self.time.timestep();
-        let behind = (self.time.overstep().as_secs_f64() / step.as_secs_f64()).min(1e6) as u32;
-        self.time.discard_overstep(step * behind);
-        1 + behind as usize
-    }
-}
-
-/// One iteration per fixed tick while the frame has budget. Costly
-/// iterations go to the worker, the ones owed now in one batch (one at a
-/// time while recording); the rest of a backlog is dropped, not replayed.
-fn advance(mut sim: ResMut<Sim>, mut pace: Pace, mut worker: ResMut<Worker>, mut books: Books) {
-    let budget = pace.budget.0;
-    let over_budget = pace.frame.steps > 0 && pace.frame.at.elapsed() > budget;
-    if !pace.settings.playing || over_budget {
-        pace.skip();
-        return;
-    }
-    if worker.busy() {
-        // Owed to the next batch, which runs them as far as it fits.
-        worker.owed = worker.owed.saturating_add(pace.take_owed());
-        return;
-    }
-    if worker.cost > budget.min(MAIN_THREAD_ITERATION).as_secs_f64() {
-        let fit = (WORKER_BATCH.as_secs_f64() / worker.cost).max(1.0) as usize;
-        let owed = pace.take_owed().saturating_add(std::mem::take(&mut worker.owed));
-        let count = if books.recording() { 1 } else { owed.min(fit) };
-        // What the window reads does not change by the handing over.
-        if let Some(away) = sim.bypass_change_detection().hand_over() {
-            worker.task = Some(AsyncComputeTaskPool::get().spawn(async move { run_batch(away, count) }));
-        }
-        return;
-    }
-    let Some((run, partner)) = sim.runs_mut() else { return };
-    pace.frame.steps += 1;
-    let start = Instant::now();
-    books.step(run, partner);
-    worker.learn(start.elapsed());
-}
-
-/// Takes in the worker's batch once it is done.
-fn collect(mut sim: ResMut<Sim>, mut worker: ResMut<Worker>, mut books: Books) {
-    let Some(task) = worker.task.as_mut() else { return };
-    let Some(Batch { main, partner, took }) = block_on(future::poll_once(task)) else { return };
-    worker.task = None;
-    worker.learn(took / main.stats.len().max(1) as u32);
-    sim.main.take_back(main.run, main.shot);
-    if let (Some(slot), Some(done)) = (sim.partner.as_mut(), partner) {
-        slot.take_back(done.run, done.shot);
-        for stats in done.stats {
-            books.record_partner(stats);
-        }
-    }
-    // Booking reads the run (a recording writes it) but does not change what the window shows.
-    let Some(run) = sim.main.home.as_mut() else { return };
-    for stats in main.stats {
-        books.record(run, stats);
-    }
-}
-
-/// Books an iteration that `sim` has just done.
-fn record(
-    sim: &mut Simulation,
-    stats: StepStats,
-    last: &mut LastStats,
-    history: &mut History,
-    recorder: Option<&mut Recorder>,
-) {
-    history.push(&stats);
-    if let Some(recorder) = recorder {
-        recorder.record(sim, &stats);
-    }
-    last.stats = Some(stats);
-    let now = Instant::now();
-    let start = *last.window_start.get_or_insert(now);
-    last.window_steps += 1;
-    let span = now.duration_since(start).as_secs_f64();
-    if span >= 1.0 {
-        last.rate = last.window_steps as f64 / span;
-        last.window_start = Some(now);
-        last.window_steps = 0;
     }
 }
 
@@ -673,7 +428,7 @@ fn number_phi(phi: f64) -> String {
 }
 
 /// Marks a change on the plots and writes it into a recording.
-fn note_changes(
+pub(super) fn note_changes(
     iteration: u64,
     changes: Vec<Change>,
     history: &mut History,
