@@ -202,6 +202,7 @@ pub fn lectures_ui(
     state: &mut LectureState,
     theme: &mut Theme,
     ui_scale: &mut f32,
+    largest: f32,
 ) -> Option<LectureCommand> {
     let mut asked = None;
     ui.heading("Lecture and projector");
@@ -210,8 +211,10 @@ pub fn lectures_ui(
         ui.radio_value(theme, Theme::Dark, "dark");
         ui.radio_value(theme, Theme::Light, "light");
     });
-    ui.add(egui::Slider::new(ui_scale, 0.75..=2.0).text("panel size"))
-        .on_hover_text("Relative to the size chosen for this window; the panels never take more than half of it");
+    ui.add(egui::Slider::new(ui_scale, 0.75..=largest.max(1.0)).text("panel size")).on_hover_text(
+        "Relative to the size chosen for this window, as large as leaves room for the controls; \
+         the panels never take more than half of it",
+    );
     for path in lecture_files() {
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         if ui.button(format!("Lecture: {name}")).on_hover_text("Page Down / Page Up move between its steps").clicked() {

@@ -86,10 +86,35 @@ const SLIDER_ROOM: f32 = 230.0;
 const PANELS_MAX_SHARE: f32 = 0.5;
 
 /// The zoom of the panels for a window `height` logical pixels tall, times
-/// the "panel size" setting.
-pub fn panel_zoom(height: f32, setting: f32) -> f32 {
-    (height / HEIGHT_AT_UNIT_ZOOM).clamp(1.0, MAX_PANEL_ZOOM) * setting
+/// the "panel size" setting, as far as the window keeps [`MIN_POINTS`].
+pub fn panel_zoom(width: f32, height: f32, setting: f32) -> f32 {
+    let base = base_zoom(height);
+    (base * setting).min(largest_zoom(width, height, base))
 }
+
+/// The largest "panel size" setting that a window of `width` x `height`
+/// logical pixels takes.
+pub fn largest_setting(width: f32, height: f32) -> f32 {
+    let base = base_zoom(height);
+    largest_zoom(width, height, base) / base
+}
+
+fn base_zoom(height: f32) -> f32 {
+    (height / HEIGHT_AT_UNIT_ZOOM).clamp(1.0, MAX_PANEL_ZOOM)
+}
+
+fn largest_zoom(width: f32, height: f32, base: f32) -> f32 {
+    (width / MIN_POINTS.0).min(height / MIN_POINTS.1).max(base)
+}
+
+/// The side panels' ids.
+const LEFT_PANEL: &str = "controls";
+const RIGHT_PANEL: &str = "plots";
+
+/// The least room, in points, that the panels' zoom leaves a window:
+/// smaller, the side panels clip their controls and the plots shrink to
+/// thumbnails (a 1280 x 720 projector takes a panel size of 1.28 at most).
+const MIN_POINTS: (f32, f32) = (1000.0, 560.0);
 
 /// The largest automatic zoom of the panels: an 8K picture (4320 px tall)
 /// keeps the panels' share of it, as a slide's picture should.
@@ -105,6 +130,7 @@ fn panels(
     mut p: PanelParams,
     mut commands: MessageWriter<SimCommand>,
     mut styled: Local<bool>,
+    mut last_zoom: Local<f32>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if !*styled {
@@ -121,7 +147,18 @@ fn panels(
         ctx.set_theme(wanted);
     }
     let logical = ctx.viewport_rect().size() * ctx.zoom_factor();
-    let zoom = panel_zoom(logical.y, ui.ui_scale);
+    let largest = largest_setting(logical.x, logical.y);
+    let zoom = panel_zoom(logical.x, logical.y, ui.ui_scale);
+    if (*last_zoom - zoom).abs() > 1e-3 {
+        // The side panels take their default widths again: those narrowed
+        // at a large zoom do not stay narrow when it goes back.
+        ctx.data_mut(|d| {
+            for id in [LEFT_PANEL, RIGHT_PANEL] {
+                d.remove::<egui::containers::panel::PanelState>(egui::Id::new(id));
+            }
+        });
+        *last_zoom = zoom;
+    }
     if (ctx.zoom_factor() - zoom).abs() > 1e-3 {
         ctx.set_zoom_factor(zoom);
     }
@@ -178,7 +215,7 @@ fn panels(
                     .rect
                     .height();
             }
-            insets.left = egui::Panel::left("controls")
+            insets.left = egui::Panel::left(LEFT_PANEL)
                 .default_size(LEFT_WIDTH.min(left_max))
                 .max_size(left_max)
                 .show(&mut root, |col| {
@@ -211,7 +248,7 @@ fn panels(
                         }
                         col.separator();
                         let mut theme = p.setup.scene.view.theme;
-                        if let Some(asked) = lectures_ui(col, &mut p.lecture, &mut theme, &mut ui.ui_scale) {
+                        if let Some(asked) = lectures_ui(col, &mut p.lecture, &mut theme, &mut ui.ui_scale, largest) {
                             p.lecture_out.write(asked);
                         }
                         if theme != p.setup.scene.view.theme {
@@ -223,7 +260,7 @@ fn panels(
                 .response
                 .rect
                 .width();
-            insets.right = egui::Panel::right("plots")
+            insets.right = egui::Panel::right(RIGHT_PANEL)
                 .default_size(RIGHT_WIDTH.min(right_max))
                 .max_size(right_max)
                 .show(&mut root, |col| {
@@ -603,10 +640,26 @@ mod tests {
 
     #[test]
     fn the_panels_keep_their_share_of_a_picture_up_to_8k() {
-        assert_eq!(panel_zoom(720.0, 1.0), 1.0);
+        assert_eq!(panel_zoom(1280.0, 720.0, 1.0), 1.0);
         for height in [1080.0, 2160.0, 4320.0] {
-            let share = panel_zoom(height, 1.0) / height;
+            let share = panel_zoom(height * 16.0 / 9.0, height, 1.0) / height;
             assert!((share - 1.0 / HEIGHT_AT_UNIT_ZOOM).abs() < 1e-6, "{height}: {share}");
         }
+    }
+
+    #[test]
+    fn a_larger_panel_size_leaves_the_window_room_for_its_controls() {
+        // A 1280 x 720 projector: 1.25 as asked, 2.0 held at 1.28 (1000 x
+        // 562 points left), and the slider stops there.
+        assert_eq!(panel_zoom(1280.0, 720.0, 1.25), 1.25);
+        assert!((panel_zoom(1280.0, 720.0, 2.0) - 1.28).abs() < 1e-6);
+        assert!((largest_setting(1280.0, 720.0) - 1.28).abs() < 1e-6);
+        // At 1920 x 1080 the panels are already zoomed 1.3 for the height.
+        let base = 1080.0 / HEIGHT_AT_UNIT_ZOOM;
+        assert!((panel_zoom(1920.0, 1080.0, 2.0) - 1.92).abs() < 1e-6);
+        assert!((largest_setting(1920.0, 1080.0) - 1.92 / base).abs() < 1e-6);
+        // Smaller settings are never held back, even in a small window.
+        assert_eq!(panel_zoom(800.0, 600.0, 0.75), 0.75);
+        assert_eq!(panel_zoom(800.0, 600.0, 1.0), 1.0);
     }
 }
