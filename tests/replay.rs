@@ -79,6 +79,14 @@ fn the_window_shows_the_frame_its_timeline_is_at_and_the_recorded_series() {
     app.add_plugins(MinimalPlugins);
     app.add_plugins(SimulationPlugin::new(Setup::new(Scene::default_scene().unwrap(), None))).add_plugins(ReplayPlugin);
     app.world_mut().resource_mut::<SimSettings>().playing = false;
+    // The live run goes three iterations before the recording opens.
+    for _ in 0..3 {
+        app.world_mut().write_message(absorb::app::simulation::SimCommand::Step);
+    }
+    app.update();
+    let live = app.world().resource::<Sim>().view().packing().clone();
+    let live_scheme = app.world().resource::<Setup>().scene.scheme;
+    assert_eq!(app.world().resource::<Sim>().view().iteration(), 3);
     app.world_mut().write_message(ReplayCommand::Open(out.clone()));
     app.update();
     for k in [0, 3, 5] {
@@ -117,11 +125,16 @@ fn the_window_shows_the_frame_its_timeline_is_at_and_the_recorded_series() {
     let series = &app.world().resource::<PlotHistory>().current;
     // A row for each iteration run (from iteration 0 to the one before the last frame).
     assert_eq!(series.points().len() as u64, *trajectory.steps.last().unwrap(), "every recorded row");
-    // Back to the live run.
+    // Back to the live run: where it was, with its plots and its scheme.
     app.world_mut().write_message(ReplayCommand::Close);
     app.update();
     app.update();
     assert!(app.world().resource::<Replay>().state.is_none());
-    assert_eq!(app.world().resource::<Sim>().view().iteration(), 0);
+    let view = app.world().resource::<Sim>().view();
+    assert_eq!(view.iteration(), 3);
+    assert_eq!(view.packing(), &live, "the live run's configuration");
+    assert_eq!(app.world().resource::<Setup>().scene.scheme, live_scheme);
+    assert_eq!(app.world().resource::<PlotHistory>().current.points().len(), 3, "the live run's series");
+    assert_eq!(app.world().resource::<PlotHistory>().cursor, None);
     std::fs::remove_dir_all(&out).unwrap();
 }

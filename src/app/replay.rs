@@ -6,6 +6,7 @@
 
 use super::history::History;
 use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
+use super::stepping::Worker;
 use crate::io::trajectory::Trajectory;
 use crate::sim::{Simulation, StepStats};
 use bevy::prelude::*;
@@ -24,6 +25,23 @@ pub struct Replay {
     pub error: Option<String>,
     /// The path typed in the panel.
     pub path: String,
+    /// Commands that wait for the worker's batch to come in.
+    waiting: Vec<ReplayCommand>,
+    /// Whether the live run played when a recording was asked for (it
+    /// stops at once, so that the worker's batch comes in).
+    was_playing: Option<bool>,
+    /// The live run, set aside while a recording is replayed.
+    live: Option<Live>,
+}
+
+/// The live run as it was when a replay opened: "Back to the live run"
+/// takes it up where it was.
+struct Live {
+    /// The run (set aside when the first frame takes its place).
+    run: Option<Simulation>,
+    history: PlotHistory,
+    setup: Setup,
+    playing: bool,
 }
 
 /// A recording open for replay.
@@ -92,17 +110,44 @@ pub fn read_series(trajectory: &Path) -> History {
     history
 }
 
+/// What replaying touches of the live run.
+#[derive(bevy::ecs::system::SystemParam)]
+struct LiveParts<'w> {
+    settings: ResMut<'w, SimSettings>,
+    history: ResMut<'w, PlotHistory>,
+    setup: ResMut<'w, Setup>,
+    last: ResMut<'w, LastStats>,
+    worker: Res<'w, Worker>,
+}
+
 fn replay_commands(
     mut commands: MessageReader<ReplayCommand>,
     mut replay: ResMut<Replay>,
-    mut settings: ResMut<SimSettings>,
-    mut history: ResMut<PlotHistory>,
+    mut live: LiveParts,
+    mut both: ResMut<Sim>,
     mut sim: MessageWriter<SimCommand>,
 ) {
-    for command in commands.read() {
-        match command {
+    replay.waiting.extend(commands.read().cloned());
+    if replay.waiting.iter().any(|c| matches!(c, ReplayCommand::Open(_))) && replay.was_playing.is_none() {
+        replay.was_playing = Some(live.settings.playing);
+        live.settings.playing = false;
+    }
+    // A batch in flight is the live run's: it is booked before the
+    // recording's series takes the plots, or the live run is taken back.
+    if live.worker.busy() || replay.waiting.is_empty() {
+        return;
+    }
+    let (settings, history) = (&mut live.settings, &mut live.history);
+    for command in std::mem::take(&mut replay.waiting) {
+        match &command {
             ReplayCommand::Open(path) => match Trajectory::open(path) {
                 Ok(trajectory) => {
+                    if replay.live.is_none() {
+                        let history = std::mem::take(&mut **history);
+                        let setup = live.setup.clone();
+                        let playing = replay.was_playing.unwrap_or(settings.playing);
+                        replay.live = Some(Live { run: None, history, setup, playing });
+                    }
                     // The live run stops; the plots show the recording's series.
                     settings.playing = false;
                     history.previous = None;
@@ -122,14 +167,38 @@ fn replay_commands(
                 Err(e) => replay.error = Some(e.to_string()),
             },
             ReplayCommand::Close => {
-                if replay.state.take().is_some() {
-                    // The setup's run again, from its start.
-                    history.current = History::default();
-                    sim.write(SimCommand::Reset);
-                    replay.error = None;
+                if replay.state.take().is_none() {
+                    continue;
+                }
+                replay.error = None;
+                let stash = replay.live.take();
+                let lockstep = |run: &Simulation| both.partner().is_none_or(|b| b.iteration() == run.iteration());
+                match stash {
+                    Some(Live { run: Some(mut run), history: h, setup, playing }) if lockstep(&run) => {
+                        // The live run where it was, with its plots and setup.
+                        live.last.stats = Some(run.observe());
+                        if let Some(slot) = both.run_mut() {
+                            *slot = run;
+                        }
+                        **history = h;
+                        let next = live.setup.run + 1;
+                        *live.setup = Setup { run: next, ..setup };
+                        settings.playing = playing;
+                    }
+                    _ => {
+                        // The setup's run again, from its start.
+                        history.current = History::default();
+                        sim.write(SimCommand::Reset);
+                    }
                 }
             }
         }
+    }
+    // A recording that did not open leaves the live run as it was.
+    if let Some(playing) = replay.was_playing.take()
+        && replay.state.is_none()
+    {
+        live.settings.playing = playing;
     }
 }
 
@@ -158,7 +227,8 @@ fn show_frame(
     mut status: ResMut<StatusLine>,
     mut setup: ResMut<Setup>,
 ) {
-    let Some(state) = replay.state.as_mut() else {
+    let Replay { state, live, .. } = &mut *replay;
+    let Some(state) = state.as_mut() else {
         history.cursor = None;
         return;
     };
@@ -174,7 +244,10 @@ fn show_frame(
             // A frame of another program names no dynamics: the setup's colour it.
             match frame.into_run(setup.scene.dynamics(), setup.scene.seed) {
                 Ok(replayed) => {
-                    *run = replayed;
+                    let live_run = std::mem::replace(run, replayed);
+                    if let Some(live) = live.as_mut().filter(|l| l.run.is_none()) {
+                        live.run = Some(live_run);
+                    }
                     if let Some(moves) = moves {
                         run.show_moves(moves);
                     }
