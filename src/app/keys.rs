@@ -18,7 +18,7 @@ pub const KEYS: [(&str, &str); 15] = [
     ("Up / Down", "phi + / - 0.001 (with Shift: 0.01)"),
     ("R", "reset (same seed)"),
     ("P", "save a screenshot"),
-    ("H", "panels, then the status bar alone, then nothing"),
+    ("F", "the picture fuller: panels, then the status bar alone, then nothing"),
     ("C", "fit the box in the view"),
     ("M", "pin this run on the phase diagram"),
     ("Page Down / Up", "next / previous step of a lecture"),
@@ -26,7 +26,7 @@ pub const KEYS: [(&str, &str); 15] = [
     ("S", "show all, overlapping only, overlapping + points, a slab (3D)"),
     ("[ / ]", "move the slab"),
     ("click / Esc", "select a sphere / clear the selection"),
-    ("F1", "this help"),
+    ("H or F1", "this help"),
     ("drag / scroll", "rotate / zoom (3D)"),
 ];
 
@@ -67,10 +67,10 @@ pub(super) fn keys(
     if input.just_pressed(KeyCode::KeyP) {
         capture.ask(ui.screenshot_panels);
     }
-    if input.just_pressed(KeyCode::KeyH) {
+    if input.just_pressed(KeyCode::KeyF) {
         ui.panels = ui.panels.next();
     }
-    if input.just_pressed(KeyCode::F1) {
+    if input.any_just_pressed([KeyCode::KeyH, KeyCode::F1]) {
         ui.show_help = !ui.show_help;
     }
     if input.just_pressed(KeyCode::KeyC) {

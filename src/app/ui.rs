@@ -254,6 +254,9 @@ fn panels(
                         if theme != p.setup.scene.view.theme {
                             p.setup.scene.view.theme = theme;
                         }
+                        if col.button("Keys (H)").on_hover_text("What each key does").clicked() {
+                            ui.show_help = !ui.show_help;
+                        }
                         commands.write_batch(out);
                     })
                 })
