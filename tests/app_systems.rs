@@ -234,3 +234,34 @@ fn the_worker_keeps_the_set_rate() {
     let k = sim(&app).iteration();
     assert!((148..=152).contains(&k), "ran {k} iterations");
 }
+
+#[test]
+fn a_playing_run_stops_counting_once_absorbed_and_a_change_wakes_it() {
+    // 2D disks at phi = 0.3: every overlap is resolved within a few dozen
+    // iterations of pairwise BRO.
+    let dilute =
+        Scene { dim: 2, n: 200, phi: 0.3, seed: 3, scheme: Scheme::BroPairwise { kick: 0.2 }, ..Scene::default() };
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    app.add_plugins(SimulationPlugin::new(Setup::new(dilute, None)));
+    app.world_mut().resource_mut::<SimSettings>().iterations_per_second = 1000.0;
+    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(20)));
+    let mut frames = 0;
+    while sim(&app).absorbed_at().is_none() {
+        app.update();
+        frames += 1;
+        assert!(frames < 2000, "absorbs within 2000 frames");
+    }
+    let absorbed_at = sim(&app).absorbed_at().unwrap();
+    for _ in 0..20 {
+        app.update();
+    }
+    // The iteration that found no overlap ran; none after it.
+    assert_eq!(sim(&app).iteration(), absorbed_at + 1, "the count stops at absorption");
+    // A denser packing overlaps again: the run wakes and goes on.
+    send(&mut app, SimCommand::SetPhi(0.8));
+    for _ in 0..5 {
+        app.update();
+    }
+    assert!(sim(&app).iteration() > absorbed_at + 5, "a change of phi wakes the run");
+}

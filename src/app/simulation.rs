@@ -90,6 +90,11 @@ impl Sim {
         self.partner.as_ref().map(Slot::view)
     }
 
+    /// The run has absorbed (and, while comparing, the run beside it too).
+    pub fn absorbed(&self) -> bool {
+        self.view().absorbed_at().is_some() && self.partner_view().is_none_or(|b| b.absorbed_at().is_some())
+    }
+
     /// Two runs are compared side by side.
     pub fn comparing(&self) -> bool {
         self.partner.is_some()

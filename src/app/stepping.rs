@@ -229,7 +229,9 @@ impl Pace<'_> {
 pub(super) fn advance(mut sim: ResMut<Sim>, mut pace: Pace, mut worker: ResMut<Worker>, mut books: Books) {
     let budget = pace.budget.0;
     let over_budget = pace.frame.steps > 0 && pace.frame.at.elapsed() > budget;
-    if !pace.settings.playing || over_budget {
+    // Nothing moves in an absorbing state: the count stops there (both
+    // runs absorbed, while comparing) until a change wakes the run.
+    if !pace.settings.playing || over_budget || sim.absorbed() {
         pace.skip();
         return;
     }

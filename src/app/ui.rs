@@ -350,7 +350,8 @@ pub fn readouts_ui(
         ui.separator();
         if replaying.is_none() {
             // No rate while paused: the last one would read as if it still ran.
-            ui.label(format!("{:.0} it/s", if settings.playing { last.rate } else { 0.0 }));
+            let running = settings.playing && !sim.absorbed();
+            ui.label(format!("{:.0} it/s", if running { last.rate } else { 0.0 }));
         }
         ui.label(format!("{fps:.0} fps"));
         pause_ui(ui, settings, replaying);
