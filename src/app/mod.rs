@@ -62,6 +62,8 @@ pub struct ViewOptions {
     pub screenshot: Option<ScriptedShot>,
     /// Measure frames per second for this many seconds, print them and exit.
     pub measure_fps: Option<f64>,
+    /// Measure with the panels hidden: the picture's own frame rate.
+    pub measure_without_panels: bool,
     /// What the sphere colours show at start.
     pub color_by: picture::ColorMode,
     /// Window size in logical pixels.
@@ -150,6 +152,9 @@ pub fn window_app(options: ViewOptions) -> anyhow::Result<App> {
     }
     if let Some(seconds) = options.measure_fps {
         app.add_plugins(probe::ProbePlugin { seconds });
+        if options.measure_without_panels {
+            app.world_mut().resource_mut::<panel_state::UiState>().panels = panel_state::PanelsShown::Nothing;
+        }
     }
     Ok(app)
 }

@@ -380,6 +380,7 @@ fn film_window(options: &MovieOptions) -> Result<u64, String> {
         path: None,
         screenshot: None,
         measure_fps: None,
+        measure_without_panels: false,
         color_by: super::picture::ColorMode::Activity,
         size: options.size,
         scan: false,

@@ -258,15 +258,24 @@ fn sync_spheres(
         if slot.is_some() && !(sim.is_changed() || restyled || moved) {
             continue;
         }
-        let shown = show::choose_reusing(run, &look.show, eye, &mut assets.sight[k]);
-        let quads = quads_for(shown.ids.len(), slot.as_ref().map_or(0, |d| d.quads));
-        let spheres = sphere_bytes(run, &shown, quads);
         let background = look.clear.0.to_srgba();
         let faded = [background.red, background.green, background.blue];
         // While a sphere of run A is selected the others fade towards the background.
         let selecting = k == 0 && look.selected.reading.is_some();
         let fade = if selecting { SELECTION_FADE } else { 0.0 };
-        let mut colours = colour_bytes(run, **mode, legend, &shown, (faded, fade), quads);
+        let had = slot.as_ref().map_or(0, |d| d.quads);
+        let (show, sight, mode) = (&*look.show, &mut assets.sight[k], **mode);
+        let mut fill = move || {
+            let shown = show::choose_reusing(run, show, eye, sight);
+            let quads = quads_for(shown.ids.len(), had);
+            let spheres = sphere_bytes(run, &shown, quads);
+            let colours = colour_bytes(run, mode, legend, &shown, (faded, fade), quads);
+            (shown, quads, spheres, colours)
+        };
+        let (shown, quads, spheres, mut colours) = match picture_pool().filter(|_| n > FILL_CHUNK) {
+            Some(pool) => pool.install(fill),
+            None => fill(),
+        };
         if k == 0 {
             highlight(&mut colours, &shown, &look.selected);
         }
@@ -291,6 +300,17 @@ fn sync_spheres(
         *slot = Some(DrawnRun { entity, quads, spheres, colours, eye });
     }
     assets.took.0 = start.elapsed();
+}
+
+/// Threads of the picture's own, so that its fill does not queue behind the
+/// worker's iterations in rayon's global pool (docs/design.md).
+fn picture_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|k| format!("picture-{k}")).build().ok()
+    })
+    .as_ref()
 }
 
 /// How the spheres are coloured.

@@ -18,7 +18,7 @@ pub struct ViewArgs {
     /// Iterations run before the first frame of a screenshot.
     #[arg(long, value_name = "T", default_value_t = 0)]
     steps: u64,
-    /// Leave the panels out of the screenshot.
+    /// Leave the panels out of the screenshot or the frame-rate measurement.
     #[arg(long)]
     no_panels: bool,
     /// Number of particles (overrides the scene).
@@ -118,6 +118,7 @@ pub fn view(args: ViewArgs) -> Result<()> {
         path,
         screenshot,
         measure_fps: args.measure_fps,
+        measure_without_panels: args.no_panels,
         color_by,
         size,
         scan: args.scan,
