@@ -265,3 +265,22 @@ fn a_playing_run_stops_counting_once_absorbed_and_a_change_wakes_it() {
     }
     assert!(sim(&app).iteration() > absorbed_at + 5, "a change of phi wakes the run");
 }
+
+#[test]
+fn the_plots_keep_the_run_before_a_reset_but_not_before_another_scene() {
+    use absorb::app::simulation::PlotHistory;
+    let mut app = app(false);
+    send(&mut app, SimCommand::Advance(5));
+    app.update();
+    send(&mut app, SimCommand::NewSeed);
+    app.update();
+    let previous = app.world().resource::<PlotHistory>().previous.as_ref().map(|h| h.points().len());
+    assert!(previous.is_some_and(|n| n >= 5), "the run before a new seed stays as a reference: {previous:?}");
+    send(&mut app, SimCommand::Advance(3));
+    app.update();
+    send(&mut app, SimCommand::Load("scenes/default.ron".into()));
+    app.update();
+    let history = app.world().resource::<PlotHistory>();
+    assert!(history.previous.is_none(), "a loaded scene's plots show no curve of the experiment before");
+    assert_eq!(sim(&app).iteration(), 0);
+}

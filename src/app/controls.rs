@@ -82,6 +82,7 @@ pub fn controls_ui(
         Some(c) => ((c - PHI_FINE_HALF_RANGE).max(PHI_RANGE.0), (c + PHI_FINE_HALF_RANGE).min(PHI_RANGE.1)),
         None => PHI_RANGE,
     };
+    fit_slider(ui, "phi");
     let phi_response = ui.add(
         egui::Slider::new(&mut state.phi, lo..=hi)
             .clamping(egui::SliderClamping::Never)
@@ -209,13 +210,16 @@ fn dynamics_ui(ui: &mut egui::Ui, id: &str, d: Dyn, responses: &mut Vec<egui::Re
     let uses = d.scheme.parameters(d.params);
     let sa = matches!(*d.scheme, SchemeKind::SaPairwise | SchemeKind::SaParticle);
     let p = &mut *d.params;
-    fn slider<'a>(value: &'a mut f64, range: std::ops::RangeInclusive<f64>, text: &str) -> egui::Slider<'a> {
+    fn slider(ui: &mut egui::Ui, value: &mut f64, range: std::ops::RangeInclusive<f64>, text: &str) -> egui::Response {
+        fit_slider(ui, text);
         // Never clamped: a scene's value outside the slider's range stays as it is.
-        egui::Slider::new(value, range)
-            .logarithmic(true)
-            .text(text)
-            .clamping(egui::SliderClamping::Never)
-            .update_while_editing(false)
+        ui.add(
+            egui::Slider::new(value, range)
+                .logarithmic(true)
+                .text(text)
+                .clamping(egui::SliderClamping::Never)
+                .update_while_editing(false),
+        )
     }
     if sa {
         ui.horizontal_wrapped(|ui| {
@@ -223,16 +227,16 @@ fn dynamics_ui(ui: &mut egui::Ui, id: &str, d: Dyn, responses: &mut Vec<egui::Re
             ui.radio_value(&mut p.sa_matches_sgd, false, "BRO");
             ui.radio_value(&mut p.sa_matches_sgd, true, "SGD / RCD");
         });
-        responses.push(ui.add(slider(&mut p.h, 0.01..=1.0, "step h")));
+        responses.push(slider(ui, &mut p.h, 0.01..=1.0, "step h"));
     }
     if uses.contains(&Param::Kick) || (sa && !p.sa_matches_sgd) {
-        responses.push(ui.add(slider(&mut p.kick, 1e-3..=1.0, "kick eps")));
+        responses.push(slider(ui, &mut p.kick, 1e-3..=1.0, "kick eps"));
     }
     if uses.contains(&Param::Lr) {
-        responses.push(ui.add(slider(&mut p.lr, 1e-3..=1.0, "learning rate")));
+        responses.push(slider(ui, &mut p.lr, 1e-3..=1.0, "learning rate"));
     }
     if uses.contains(&Param::Batch) {
-        responses.push(ui.add(slider(&mut p.batch, 0.01..=1.0, "batch fraction b")));
+        responses.push(slider(ui, &mut p.batch, 0.01..=1.0, "batch fraction b"));
         if !sa {
             ui.horizontal_wrapped(|ui| {
                 ui.radio_value(&mut p.batch_mode, BatchMode::Probabilistic, "each with prob. b");
@@ -274,4 +278,20 @@ fn dynamics_ui(ui: &mut egui::Ui, id: &str, d: Dyn, responses: &mut Vec<egui::Re
         );
         ui.label("of sigma");
     });
+}
+
+/// Room beside a slider for its number, in points.
+const NUMBER_ROOM: f32 = 56.0;
+/// The longest a slider gets, in points.
+const LONGEST_SLIDER: f32 = 280.0;
+
+/// Makes the next slider as long as the row leaves beside its number and
+/// `name`: a lecturer's drag then moves the value in steps the class can follow.
+pub(super) fn fit_slider(ui: &mut egui::Ui, name: &str) {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let name_width = ui.fonts_mut(|f| f.layout_no_wrap(name.to_owned(), font, egui::Color32::WHITE).size().x);
+    let room = name_width + NUMBER_ROOM + 2.0 * ui.spacing().item_spacing.x;
+    // What the panel shows of the row: a panel narrowed by a large panel size scrolls sideways.
+    let visible = (ui.clip_rect().right() - ui.cursor().min.x).min(ui.available_width());
+    ui.spacing_mut().slider_width = (visible - room).clamp(60.0, LONGEST_SLIDER);
 }

@@ -46,7 +46,9 @@ pub fn picture_ui(
                     ui.radio_value(&mut show.axis, k, *name);
                 }
             });
+            super::controls::fit_slider(ui, "middle (of the box)");
             ui.add(egui::Slider::new(&mut show.at, 0.0..=1.0).fixed_decimals(2).text("middle (of the box)"));
+            super::controls::fit_slider(ui, "thickness (d)");
             ui.add(egui::Slider::new(&mut show.thickness, 1.0..=20.0).fixed_decimals(1).text("thickness (d)"));
             show.keep_inside(p.side(), p.max_diameter());
         }

@@ -453,7 +453,8 @@ pub(super) fn note_changes(
 /// kept, when the window cannot draw it); `path` is where it came from, if
 /// it was loaded. With `partner`, a second run under those dynamics starts
 /// from the same configuration and seed (twice the spheres to draw);
-/// without, any comparison ends. The plots keep the run before for comparison.
+/// without, any comparison ends. The plots keep the run before for comparison,
+/// unless a scene was loaded.
 fn restart(
     scene: &Scene,
     path: Option<PathBuf>,
@@ -474,7 +475,10 @@ fn restart(
     both.partner = b.map(Slot::new);
     p.books.history.partner = both.partner.as_ref().map(|_| History::default());
     let finished = std::mem::take(&mut p.books.history.current);
-    if !finished.points().is_empty() {
+    if path.is_some() {
+        // Another scene is another experiment: its curves are not this one's reference.
+        p.books.history.previous = None;
+    } else if !finished.points().is_empty() {
         p.books.history.previous = Some(finished);
     }
     let path = path.or_else(|| p.setup.path.clone());
