@@ -237,6 +237,14 @@ fn the_worker_keeps_the_set_rate() {
 
 #[test]
 fn a_playing_run_stops_counting_once_absorbed_and_a_change_wakes_it() {
+    use absorb::app::stepping::MainThreadShare;
+    // Every iteration on the main thread, then every one on the worker in batches.
+    for share in [Duration::from_secs(10), Duration::ZERO] {
+        stops_counting_once_absorbed(MainThreadShare(share));
+    }
+}
+
+fn stops_counting_once_absorbed(share: absorb::app::stepping::MainThreadShare) {
     // 2D disks at phi = 0.3: every overlap is resolved within a few dozen
     // iterations of pairwise BRO.
     let dilute =
@@ -244,6 +252,7 @@ fn a_playing_run_stops_counting_once_absorbed_and_a_change_wakes_it() {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins);
     app.add_plugins(SimulationPlugin::new(Setup::new(dilute, None)));
+    app.insert_resource(share);
     app.world_mut().resource_mut::<SimSettings>().iterations_per_second = 1000.0;
     app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(20)));
     let mut frames = 0;
@@ -256,14 +265,23 @@ fn a_playing_run_stops_counting_once_absorbed_and_a_change_wakes_it() {
     for _ in 0..20 {
         app.update();
     }
+    // A batch on the worker may still be in flight: wait for it to come back.
+    let started = std::time::Instant::now();
+    while app.world().resource::<Sim>().run().is_none() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the worker's batch came back");
+        std::thread::sleep(Duration::from_millis(1));
+        app.update();
+    }
     // The iteration that found no overlap ran; none after it.
     assert_eq!(sim(&app).iteration(), absorbed_at + 1, "the count stops at absorption");
     // A denser packing overlaps again: the run wakes and goes on.
     send(&mut app, SimCommand::SetPhi(0.8));
-    for _ in 0..5 {
+    let started = std::time::Instant::now();
+    while sim(&app).iteration() <= absorbed_at + 5 {
+        assert!(started.elapsed() < Duration::from_secs(30), "a change of phi wakes the run");
+        std::thread::sleep(Duration::from_millis(1));
         app.update();
     }
-    assert!(sim(&app).iteration() > absorbed_at + 5, "a change of phi wakes the run");
 }
 
 #[test]

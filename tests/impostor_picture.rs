@@ -55,6 +55,17 @@ fn layout() -> Layout {
 fn render_app(layout: &Layout, mode: ColorMode, show: Show) -> (App, Handle<Image>) {
     let positions = layout.spheres.iter().flat_map(|&p| in_box(p)).collect();
     let packing = Packing::new(3, SIDE, vec![0.5; layout.spheres.len()], positions).unwrap();
+    let camera = (Transform::from_translation(CAMERA).looking_at(Vec3::ZERO, Vec3::Y), Projection::default());
+    render_packing(packing, camera, mode, show)
+}
+
+fn render_packing(
+    packing: Packing,
+    (at, projection): (Transform, Projection),
+    mode: ColorMode,
+    show: Show,
+) -> (App, Handle<Image>) {
+    let n = packing.len();
     let sim = Simulation::new(packing, Dynamics::default(), 1).unwrap();
     let mut app = App::new();
     app.add_plugins(
@@ -62,7 +73,7 @@ fn render_app(layout: &Layout, mode: ColorMode, show: Show) -> (App, Handle<Imag
             .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
             .disable::<bevy::winit::WinitPlugin>(),
     );
-    let scene = Scene { n: layout.spheres.len(), ..Scene::default() };
+    let scene = Scene { n, ..Scene::default() };
     app.insert_resource(Sim::new(sim));
     app.add_plugins((SimulationPlugin::new(Setup::new(scene, None)), PicturePlugin));
     app.world_mut().resource_mut::<SimSettings>().playing = false;
@@ -75,12 +86,7 @@ fn render_app(layout: &Layout, mode: ColorMode, show: Show) -> (App, Handle<Imag
     app.cleanup();
     let target = Image::new_target_texture(SIZE.0, SIZE.1, TextureFormat::Rgba8UnormSrgb, None);
     let image = app.world_mut().resource_mut::<Assets<Image>>().add(target);
-    app.world_mut().spawn((
-        Camera3d::default(),
-        RenderTarget::Image(image.clone().into()),
-        Msaa::Off,
-        Transform::from_translation(CAMERA).looking_at(Vec3::ZERO, Vec3::Y),
-    ));
+    app.world_mut().spawn((Camera3d::default(), RenderTarget::Image(image.clone().into()), Msaa::Off, at, projection));
     (app, image)
 }
 
@@ -270,4 +276,30 @@ fn a_larger_picture_of_a_comparison_shows_both_runs_side_by_side() {
     let area = (SIZE.0 / 2 * SIZE.1) as usize;
     assert!(left.0 > area / 20 && left.1 < left.0 / 10, "run A on the left, overlapping: {left:?} of {area}");
     assert!(right.1 > area / 20 && right.0 < right.1 / 10, "run B on the right, resting: {right:?} of {area}");
+}
+
+#[test]
+fn a_disk_across_the_edge_of_a_2d_box_shows_on_both_sides_and_not_beyond() {
+    // Disk 0 (radius 0.5) at x = 9.8 crosses the right edge of the box
+    // (world x = 5): it reaches x = 5.3, and its periodic image, centred at
+    // x = -5.2, reaches -4.7 inside the left edge. Disk 1 rests inside.
+    let packing = Packing::new(2, SIDE, vec![0.5; 2], vec![9.8, 5.0, 2.0, 2.0]).unwrap();
+    let ortho = OrthographicProjection {
+        scaling_mode: bevy::camera::ScalingMode::FixedVertical { viewport_height: 12.0 },
+        ..OrthographicProjection::default_3d()
+    };
+    let camera = (Transform::from_xyz(0.0, 0.0, 10.0).looking_at(Vec3::ZERO, Vec3::Y), Projection::Orthographic(ortho));
+    let (mut app, image) = render_packing(packing, camera, ColorMode::Activity, Show::default());
+    let shot = picture(&mut app, &image);
+    keep(&shot, "periodic-2d");
+    let background = app.world().resource::<ClearColor>().0.to_srgba();
+    let at = |app: &mut App, x: f32| colour(&shot, pixel(app, Vec3::new(x, 0.0, 0.0)));
+    for (x, part) in [(4.85, "the disk inside the right edge"), (-4.85, "its image inside the left edge")] {
+        let c = at(&mut app, x);
+        assert!(sphere_coloured(c), "{part} is drawn at x = {x}: {c:?}");
+    }
+    for (x, part) in [(5.2, "the disk beyond the right edge"), (-5.2, "its image beyond the left edge")] {
+        let c = at(&mut app, x);
+        assert!(distance(c, background) < 0.02, "{part} is cut at x = {x}: {c:?}");
+    }
 }

@@ -44,7 +44,7 @@ impl Measured {
     pub fn text(&self) -> String {
         let f = &self.flatness;
         format!(
-            "flatness {:.4} ± {:.4} (iteration {}, {} perturbations)",
+            "flatness {:.4} ± {:.4} (lower is flatter; iteration {}, {} perturbations)",
             f.per_particle_per_variance,
             f.error / (self.n as f64 * f.sigma_p * f.sigma_p),
             self.iteration,

@@ -23,6 +23,11 @@ pub struct ImpostorMaterial {
     /// Packed sRGB colour of each sphere.
     #[storage(1, read_only)]
     pub colours: Handle<ShaderBuffer>,
+    /// In 2D the box's half sides in x and y: what lies beyond is cut, so
+    /// that a disk across an edge shows as two parts, as periodic
+    /// boundaries make it. Zero: nothing is cut (3D).
+    #[uniform(2)]
+    pub clip: Vec4,
 }
 
 impl Material for ImpostorMaterial {

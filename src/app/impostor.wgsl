@@ -10,6 +10,8 @@
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<storage, read> spheres: array<vec4<f32>>;
 // sRGB colour of each sphere, 8 bits a channel (red lowest).
 @group(#{MATERIAL_BIND_GROUP}) @binding(1) var<storage, read> colours: array<u32>;
+// In 2D the box's half sides (x, y): beyond them nothing is drawn. Zero in 3D.
+@group(#{MATERIAL_BIND_GROUP}) @binding(2) var<uniform> clip: vec4<f32>;
 
 const AMBIENT: f32 = 0.28;
 
@@ -100,6 +102,13 @@ fn fragment(in: VertexOutput) -> FragmentOutput {
         d = vec3<f32>(0.0, 0.0, -1.0);
     }
     // |o + t d - c|^2 = r^2, nearer root.
+    if clip.x > 0.0 {
+        // 2D: a disk across the box's edge is cut there; its periodic image shows the rest.
+        let world = (view.world_from_view * vec4<f32>(in.point, 1.0)).xy;
+        if abs(world.x) > clip.x || abs(world.y) > clip.y {
+            discard;
+        }
+    }
     let oc = o - in.centre;
     let a = dot(d, d);
     let b = dot(oc, d);

@@ -211,6 +211,7 @@ pub fn lectures_ui(
         ui.radio_value(theme, Theme::Dark, "dark");
         ui.radio_value(theme, Theme::Light, "light");
     });
+    super::controls::fit_slider(ui, "panel size");
     ui.add(egui::Slider::new(ui_scale, 0.75..=largest.max(1.0)).text("panel size")).on_hover_text(
         "Relative to the size chosen for this window, as large as leaves room for the controls; \
          the panels never take more than half of it",

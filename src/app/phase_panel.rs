@@ -82,7 +82,10 @@ pub fn phase_ui(
             out.push(ScanCommand::ClearPins);
         }
     });
-    egui::CollapsingHeader::new("Scan settings").show(ui, |ui| {
+    // The header says what a scan runs, so that its N (not the live run's) is seen before it starts.
+    let s = &diagram.settings;
+    let summary = format!("Scan settings: N {}, {} phi x {} runs", s.n, s.points, s.replicates);
+    egui::CollapsingHeader::new(summary).id_salt("scan settings").show(ui, |ui| {
         let s = &mut diagram.settings;
         ui.add(egui::DragValue::new(&mut s.n).range(16..=100_000).prefix("N "));
         ui.horizontal_wrapped(|ui| {

@@ -8,7 +8,7 @@ use super::impostor::{self, ImpostorMaterial};
 use super::limits::{DrawLimit, Drawable};
 use super::pick::Selected;
 use super::screenshot::CaptureRequest;
-use super::show::{self, Show, ShowMode, Shown};
+use super::show::{self, PeriodicImage, Show, ShowMode, Shown};
 use super::simulation::{Setup, Sim};
 use super::snapshot::View;
 use crate::budget::MemoryLimit;
@@ -134,6 +134,7 @@ struct DrawnRun {
     eye: Option<Vec3>,
     spheres: Handle<ShaderBuffer>,
     colours: Handle<ShaderBuffer>,
+    material: Handle<ImpostorMaterial>,
 }
 
 /// How long the last frame's refill of the spheres' buffers took (zero
@@ -267,20 +268,27 @@ fn sync_spheres(
         let (show, sight, mode) = (&*look.show, &mut assets.sight[k], **mode);
         let mut fill = move || {
             let shown = show::choose_reusing(run, show, eye, sight);
-            let quads = quads_for(shown.ids.len(), had);
-            let spheres = sphere_bytes(run, &shown, quads);
-            let colours = colour_bytes(run, mode, legend, &shown, (faded, fade), quads);
-            (shown, quads, spheres, colours)
+            let images = show::periodic_images(run, &shown.ids);
+            let quads = quads_for(shown.ids.len() + images.len(), had);
+            let spheres = sphere_bytes(run, &shown, &images, quads);
+            let colours = colour_bytes(run, mode, legend, (&shown, &images), (faded, fade), quads);
+            (shown, images, quads, spheres, colours)
         };
-        let (shown, quads, spheres, mut colours) = match picture_pool().filter(|_| n > FILL_CHUNK) {
+        let (shown, images, quads, spheres, mut colours) = match picture_pool().filter(|_| n > FILL_CHUNK) {
             Some(pool) => pool.install(fill),
             None => fill(),
         };
         if k == 0 {
-            highlight(&mut colours, &shown, &look.selected);
+            highlight(&mut colours, (&shown, &images), &look.selected);
         }
+        let clip = clip_to_box(run);
         if let Some(d) = slot.as_mut().filter(|d| d.quads == quads) {
             d.eye = eye;
+            if assets.materials.get(&d.material).is_some_and(|m| m.clip != clip)
+                && let Some(mut m) = assets.materials.get_mut(&d.material)
+            {
+                m.clip = clip;
+            }
             for (handle, bytes) in [(&d.spheres, spheres), (&d.colours, colours)] {
                 if let Some(mut buffer) = assets.buffers.get_mut(handle) {
                     buffer.data = Some(bytes);
@@ -293,11 +301,12 @@ fn sync_spheres(
         }
         let spheres = assets.buffers.add(impostor::buffer(spheres));
         let colours = assets.buffers.add(impostor::buffer(colours));
-        let material = assets.materials.add(ImpostorMaterial { spheres: spheres.clone(), colours: colours.clone() });
+        let material =
+            assets.materials.add(ImpostorMaterial { spheres: spheres.clone(), colours: colours.clone(), clip });
         let mesh = Mesh3d(assets.meshes.add(impostor::quads(quads)));
         let layer = RenderLayers::layer(if k == 0 { 0 } else { RUN_B_LAYER });
-        let entity = commands.spawn((mesh, MeshMaterial3d(material), NoFrustumCulling, layer)).id();
-        *slot = Some(DrawnRun { entity, quads, spheres, colours, eye });
+        let entity = commands.spawn((mesh, MeshMaterial3d(material.clone()), NoFrustumCulling, layer)).id();
+        *slot = Some(DrawnRun { entity, quads, spheres, colours, material, eye });
     }
     assets.took.0 = start.elapsed();
 }
@@ -337,7 +346,7 @@ struct SphereAssets<'w, 's> {
 
 /// `[x, y, z, r]` of the spheres `shown` as the shader reads them (faint
 /// points smaller), then radius 0 up to `quads`.
-fn sphere_bytes(sim: View, shown: &Shown, quads: usize) -> Vec<u8> {
+fn sphere_bytes(sim: View, shown: &Shown, images: &[PeriodicImage], quads: usize) -> Vec<u8> {
     let p = sim.packing();
     let (dim, half) = (p.dim(), 0.5 * p.side());
     let (positions, radii) = (p.positions(), p.radii());
@@ -352,7 +361,22 @@ fn sphere_bytes(sim: View, shown: &Shown, quads: usize) -> Vec<u8> {
             }
         }
     });
+    let after = &mut bytes[16 * shown.ids.len()..16 * (shown.ids.len() + images.len())];
+    for (record, &(i, [dx, dy])) in after.chunks_exact_mut(16).zip(images) {
+        let [x, y, z] = show::centre(positions, dim, half, i as usize);
+        for (slot, v) in record.chunks_exact_mut(4).zip([x + dx, y + dy, z, radii[i as usize] as f32]) {
+            slot.copy_from_slice(&v.to_le_bytes());
+        }
+    }
     bytes
+}
+
+/// In 2D the box's half sides, where the disks and their periodic images
+/// are cut (zero in 3D: nothing is cut).
+fn clip_to_box(sim: View) -> Vec4 {
+    let p = sim.packing();
+    let half = (0.5 * p.side()) as f32;
+    if p.dim() == 2 { Vec4::new(half, half, 0.0, 0.0) } else { Vec4::ZERO }
 }
 
 /// The packed colour under `mode` of the spheres `shown`, taken the share
@@ -361,7 +385,7 @@ fn colour_bytes(
     sim: View,
     mode: ColorMode,
     legend: &Legend,
-    shown: &Shown,
+    (shown, images): (&Shown, &[PeriodicImage]),
     (background, fade): (Rgb, f32),
     quads: usize,
 ) -> Vec<u8> {
@@ -385,16 +409,22 @@ fn colour_bytes(
             slot.copy_from_slice(&palette[level].to_le_bytes());
         }
     });
+    let after = &mut bytes[4 * shown.ids.len()..4 * (shown.ids.len() + images.len())];
+    for (slot, &(i, _)) in after.chunks_exact_mut(4).zip(images) {
+        let level = colour_level(mode, contacts[i as usize], moves[i as usize], largest);
+        slot.copy_from_slice(&solid[level].to_le_bytes());
+    }
     bytes
 }
 
 /// The selected sphere in the highlight colour and the spheres it overlaps
 /// in the partners' colour (the others were faded as they were filled), so
 /// that the selection reads even where others cover it.
-fn highlight(colours: &mut [u8], shown: &Shown, selected: &Selected) {
+fn highlight(colours: &mut [u8], (shown, images): (&Shown, &[PeriodicImage]), selected: &Selected) {
     let Some(reading) = &selected.reading else { return };
+    let drawn: Vec<u32> = shown.ids.iter().copied().chain(images.iter().map(|&(i, _)| i)).collect();
     let mut paint = |id: usize, c: Rgb| {
-        if let Some(k) = shown.ids.iter().position(|&i| i as usize == id) {
+        for (k, _) in drawn.iter().enumerate().filter(|&(_, &i)| i as usize == id) {
             colours[4 * k..4 * k + 4].copy_from_slice(&impostor::pack(c).to_le_bytes());
         }
     };

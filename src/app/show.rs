@@ -152,6 +152,47 @@ pub fn centre(positions: &[f64], dim: usize, half: f64, i: usize) -> [f32; 3] {
     [(x[0] - half) as f32, (x[1] - half) as f32, z as f32]
 }
 
+/// A copy of a disk that crosses the box's edge, drawn across the opposite
+/// edge: the disk's id and the shift of its centre.
+pub type PeriodicImage = (u32, [f32; 2]);
+
+/// The periodic images of the disks `ids` of a 2D run that cross the box's
+/// edges (one across an edge, three near a corner); none in 3D, where the
+/// spheres stand out of the box as molecular viewers draw them.
+pub fn periodic_images(sim: View, ids: &[u32]) -> Vec<PeriodicImage> {
+    let p = sim.packing();
+    if p.dim() != 2 {
+        return Vec::new();
+    }
+    let (side, half) = (p.side() as f32, 0.5 * p.side());
+    let (positions, radii) = (p.positions(), p.radii());
+    let mut images = Vec::new();
+    for &i in ids {
+        let [x, y, _] = centre(positions, 2, half, i as usize);
+        let r = radii[i as usize] as f32;
+        let across = |c: f32| -> f32 {
+            if c - r < -0.5 * side {
+                side
+            } else if c + r > 0.5 * side {
+                -side
+            } else {
+                0.0
+            }
+        };
+        let (dx, dy) = (across(x), across(y));
+        if dx != 0.0 {
+            images.push((i, [dx, 0.0]));
+        }
+        if dy != 0.0 {
+            images.push((i, [0.0, dy]));
+        }
+        if dx != 0.0 && dy != 0.0 {
+            images.push((i, [dx, dy]));
+        }
+    }
+    images
+}
+
 /// How a sphere is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -356,6 +397,22 @@ mod tests {
         let mut moved = slab;
         moved.move_slab(100.0, 10.0, 1.0);
         assert_eq!((moved.slab(10.0, 1.0), moved.at), ((7.0, 10.0), 0.85));
+    }
+
+    #[test]
+    fn a_disk_across_the_box_edge_has_its_periodic_images() {
+        // A 2D box of side 10 (world coordinates -5 to 5): disks of radius 0.5
+        // inside, across the right edge, and across the bottom-left corner.
+        let positions = vec![5.0, 5.0, 9.8, 5.0, 0.2, 0.3];
+        let packing = Packing::new(2, 10.0, vec![0.5; 3], positions).unwrap();
+        let sim = Simulation::new(packing, Dynamics::default(), 1).unwrap();
+        let images = periodic_images(View::of(&sim), &[0, 1, 2]);
+        let expected = vec![(1, [-10.0, 0.0]), (2, [10.0, 0.0]), (2, [0.0, 10.0]), (2, [10.0, 10.0])];
+        assert_eq!(images, expected, "none for the inside disk, one across an edge, three at a corner");
+        // In 3D the spheres stand out of the box: no images.
+        let packing = Packing::new(3, 10.0, vec![0.5; 2], vec![9.8, 5.0, 5.0, 0.2, 0.2, 0.2]).unwrap();
+        let sim = Simulation::new(packing, Dynamics::default(), 1).unwrap();
+        assert!(periodic_images(View::of(&sim), &[0, 1]).is_empty());
     }
 
     #[test]

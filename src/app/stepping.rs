@@ -118,6 +118,10 @@ fn run_batch(away: Away, count: usize) -> Batch {
         if let Some((p, _, p_stats)) = partner.as_mut() {
             p_stats.push(p.step());
         }
+        // The count stops at absorption (of both runs, while comparing), as on the main thread.
+        if run.absorbed_at().is_some() && partner.as_ref().is_none_or(|(p, ..)| p.absorbed_at().is_some()) {
+            break;
+        }
     }
     let took = start.elapsed();
     let snapshot = |run: &Simulation, spare: Option<Snapshot>| match spare {

@@ -243,6 +243,7 @@ fn panels(
                         col.separator();
                         output_ui(col, &mut ui, &p.setup, &mut p.recorder, &mut p.capture, &mut out);
                         video_ui(col, &mut p.video);
+                        output_messages_ui(col, &p.capture, &p.recorder, &p.video);
                         if let Some(asked) = replay_open_ui(col, &mut p.replay) {
                             p.replay_out.write(asked);
                         }
@@ -571,10 +572,6 @@ pub fn output_ui(
             ui.label("(the picture alone)");
         }
     });
-    ui.label(format!("saved in {}", crate::io::absolute(&capture.folder).display()));
-    if let Some(m) = &capture.message {
-        ui.label(egui::RichText::new(m).small());
-    }
     ui.horizontal_wrapped(|ui| {
         let label = if recorder.is_recording() { "Stop recording" } else { "Record" };
         if ui.button(label).clicked() {
@@ -583,7 +580,14 @@ pub fn output_ui(
         ui.add(egui::DragValue::new(&mut recorder.every).range(1..=100_000).prefix("every "));
         ui.label("iterations");
     });
-    if let Some(m) = &recorder.message {
+}
+
+/// Where pictures go and what the last screenshot, recording and video
+/// said: below all three rows of buttons, so that a message does not move
+/// a button between two clicks.
+fn output_messages_ui(ui: &mut egui::Ui, capture: &CaptureRequest, recorder: &Recorder, video: &VideoRecorder) {
+    ui.label(format!("saved in {}", crate::io::absolute(&capture.folder).display()));
+    for m in [capture.message.clone(), recorder.message.clone(), video.status()].into_iter().flatten() {
         ui.label(egui::RichText::new(m).small());
     }
 }
@@ -601,9 +605,6 @@ fn video_ui(ui: &mut egui::Ui, video: &mut VideoRecorder) {
             ui.radio_value(&mut video.scale, 2, "the picture at 2x");
         });
     });
-    if let Some(m) = video.status() {
-        ui.label(egui::RichText::new(m).small());
-    }
 }
 
 /// Opens a recording (its folder or trajectory.xyz) for replay.
