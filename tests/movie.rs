@@ -146,3 +146,31 @@ fn a_recording_is_filmed_frame_by_frame_in_its_recorded_colours() {
     );
     std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
 }
+
+#[test]
+fn a_movie_ends_at_the_absorbed_state() {
+    // 2D disks at phi = 0.3 under pairwise BRO absorb within a few dozen
+    // iterations: of 1000 asked, the movie ends with the first frame that
+    // shows the absorbed state.
+    let scene = Scene {
+        dim: 2,
+        n: 200,
+        phi: 0.3,
+        seed: 3,
+        scheme: absorb::sim::Scheme::BroPairwise { kick: 0.2 },
+        ..Scene::default()
+    };
+    let mut absorbed = scene.simulation().unwrap();
+    while absorbed.absorbed_at().is_none() {
+        absorbed.step();
+    }
+    let iterations = absorbed.iteration();
+    let dir = temp("absorbs", "frames");
+    let mut o = options(Output::Folder(dir.clone()));
+    (o.scene, o.steps, o.every) = (scene, 1000, 5);
+    let frames = film(&o).unwrap();
+    assert_eq!(frames, iterations.div_ceil(5) + 1, "the start, then every 5th up to absorption ({iterations})");
+    assert!(frames < o.frames());
+    assert_eq!(pngs(&dir).len() as u64, frames);
+    std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+}

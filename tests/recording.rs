@@ -54,9 +54,47 @@ fn recording_writes_rows_and_every_kth_frame() {
     assert_eq!(csv.lines().count(), 1 + 23);
     assert!(csv.starts_with("step,activity,active_pairs"));
 
+    // Stopped: the configuration it stopped at is the last frame.
     rec.toggle();
+    rec.settle(&mut sim);
     assert!(!rec.is_recording());
-    assert!(rec.message.as_deref().unwrap_or("").contains("5 frames"));
+    assert!(rec.message.as_deref().unwrap_or("").contains("6 frames"), "{:?}", rec.message);
+    let xyz = std::fs::read_to_string(dir.join("trajectory.xyz")).unwrap();
+    assert!(frames(&xyz).last().unwrap().1.contains("step=23"));
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+/// Started on a run that has absorbed (and so no longer iterates), a
+/// recording still holds its configuration, and stopping it leaves a
+/// recording that opens for replay.
+#[test]
+fn a_recording_of_an_absorbed_run_holds_its_configuration() {
+    use absorb::app::simulation::{Setup, Sim, SimCommand, SimulationPlugin};
+    use absorb::sim::Scheme;
+    use bevy::prelude::*;
+
+    let folder = std::env::temp_dir().join(format!("absorb-rec-absorbed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    let dilute =
+        Scene { dim: 2, n: 200, phi: 0.3, seed: 3, scheme: Scheme::BroPairwise { kick: 0.2 }, ..Scene::default() };
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    app.add_plugins((SimulationPlugin::new(Setup::new(dilute, None)), absorb::app::record::RecordPlugin));
+    app.world_mut().write_message(SimCommand::Advance(2000));
+    app.update();
+    let absorbed_at = app.world().resource::<Sim>().view().absorbed_at().expect("absorbed within 2000 iterations");
+    let mut rec = Recorder::default();
+    rec.folder = folder.clone();
+    rec.toggle();
+    app.insert_resource(rec);
+    app.update();
+    app.world_mut().resource_mut::<Recorder>().toggle();
+    app.update();
+    let rec = app.world().resource::<Recorder>();
+    assert!(!rec.is_recording(), "{:?}", rec.message);
+    let dir = std::fs::read_dir(&folder).unwrap().flatten().next().unwrap().path();
+    let trajectory = absorb::io::trajectory::Trajectory::open(&dir).expect("the recording opens for replay");
+    assert_eq!(trajectory.steps, [absorbed_at + 1], "one frame: the absorbed configuration");
     let _ = std::fs::remove_dir_all(&folder);
 }
 

@@ -122,6 +122,21 @@ fn the_window_shows_the_frame_its_timeline_is_at_and_the_recorded_series() {
         assert!((moves[i] as f64 - d).abs() < 1e-5, "sphere {i}: {} against {d}", moves[i]);
     }
     assert!(moves.iter().any(|&m| m > 0.0));
+    // The frame on screen is the recording's: Play, Step and a change of phi
+    // leave it as it is, and the status line says why.
+    app.world_mut().resource_mut::<SimSettings>().playing = true;
+    app.world_mut().write_message(absorb::app::simulation::SimCommand::Step);
+    app.world_mut().write_message(absorb::app::simulation::SimCommand::SetPhi(0.5));
+    for _ in 0..5 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        app.update();
+    }
+    let view = app.world().resource::<Sim>().view();
+    assert_eq!(view.packing().positions(), five.positions(), "the replayed frame is not stepped");
+    assert_eq!(view.iteration(), trajectory.steps[5]);
+    let status = app.world().resource::<absorb::app::simulation::StatusLine>().0.clone();
+    assert!(status.is_some_and(|s| s.contains("Back to the live run")));
+    app.world_mut().resource_mut::<SimSettings>().playing = false;
     let series = &app.world().resource::<PlotHistory>().current;
     // A row for each iteration run (from iteration 0 to the one before the last frame).
     assert_eq!(series.points().len() as u64, *trajectory.steps.last().unwrap(), "every recorded row");
@@ -130,6 +145,7 @@ fn the_window_shows_the_frame_its_timeline_is_at_and_the_recorded_series() {
     app.update();
     app.update();
     assert!(app.world().resource::<Replay>().state.is_none());
+    assert!(app.world().resource::<absorb::app::simulation::StatusLine>().0.is_none(), "the replay's notice is gone");
     let view = app.world().resource::<Sim>().view();
     assert_eq!(view.iteration(), 3);
     assert_eq!(view.packing(), &live, "the live run's configuration");

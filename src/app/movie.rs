@@ -94,7 +94,7 @@ impl MovieOptions {
         if let Some(t) = &self.replay {
             return (t.len() as u64 - 1) / self.every.max(1) + 1;
         }
-        self.steps / self.every.max(1) + 1
+        (self.steps / self.every.max(1)).saturating_add(1)
     }
 
     /// Checks everything that can be checked before any work is done.
@@ -312,12 +312,21 @@ fn film_into(options: &MovieOptions, mut sink: Sink) -> Result<u64, String> {
         if let Some(bar) = &bar {
             bar.inc(1);
         }
+        if options.replay.is_none() && app.world().resource::<Sim>().absorbed() {
+            // Nothing moves any more: the absorbed state is the last frame.
+            break;
+        }
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     sink.finish()?;
     Ok(written)
+}
+
+/// Ctrl-C was pressed while filming (the movie then has fewer frames than asked).
+pub fn interrupted() -> bool {
+    interruption::interrupted()
 }
 
 /// Ctrl-C while filming: the loop stops between two frames and the movie is
@@ -330,6 +339,11 @@ mod interruption {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     extern "C" fn on_interrupt(_: libc::c_int) {
         STOP.store(true, Ordering::Relaxed);
+    }
+
+    /// Ctrl-C was pressed while filming.
+    pub fn interrupted() -> bool {
+        STOP.load(Ordering::Relaxed)
     }
 
     /// The flag Ctrl-C sets (from now on, in this process).

@@ -24,7 +24,10 @@ pub struct Recorder {
 #[derive(Debug)]
 struct Session {
     files: Recording,
+    /// The configuration the recording starts from is not written yet.
     start_pending: bool,
+    /// Stop was asked: the configuration it stops at is written first.
+    stopping: bool,
 }
 
 impl Default for Recorder {
@@ -39,11 +42,13 @@ impl Recorder {
         self.session.is_some()
     }
 
-    /// Starts or stops recording.
+    /// Starts or stops recording. Either takes effect once the run is on
+    /// the main thread ([`Recorder::settle`]): the configuration at the start
+    /// and at the stop are frames too, so that an absorbed run's last state
+    /// is in its recording.
     pub fn toggle(&mut self) {
-        if let Some(s) = self.session.take() {
-            let (frames, dir) = (s.files.frames, absolute(s.files.dir()));
-            self.message = Some(format!("recorded {frames} frames in {}", dir.display()));
+        if let Some(s) = self.session.as_mut() {
+            s.stopping = true;
             return;
         }
         match self.open() {
@@ -64,7 +69,7 @@ impl Recorder {
             dir = self.folder.join(format!("run-{stamp}-{k}"));
             k += 1;
         }
-        Ok(Session { files: Recording::create(&dir)?, start_pending: true })
+        Ok(Session { files: Recording::create(&dir)?, start_pending: true, stopping: false })
     }
 
     /// The folder being recorded into.
@@ -98,6 +103,31 @@ impl Recorder {
         }
     }
 
+    /// Writes the configuration `sim` is in when the recording has just
+    /// started or is stopping (once), and ends a stopping recording.
+    pub fn settle(&mut self, sim: &mut Simulation) {
+        let Some(s) = self.session.as_mut() else { return };
+        if !(s.start_pending || s.stopping) {
+            return;
+        }
+        s.start_pending = false;
+        let mut result = s.files.frame(sim);
+        if s.stopping {
+            result = result.and_then(|()| s.files.flush());
+            let (frames, dir) = (s.files.frames, absolute(s.files.dir()));
+            self.message = Some(match &result {
+                Ok(()) => format!("recorded {frames} frames in {}", dir.display()),
+                Err(e) => format!("recording stopped: {e}"),
+            });
+            self.session = None;
+            return;
+        }
+        if let Err(e) = result {
+            self.message = Some(format!("recording stopped: {e}"));
+            self.session = None;
+        }
+    }
+
     /// Flushes both files (once a frame).
     pub fn flush(&mut self) {
         if let Some(s) = self.session.as_mut()
@@ -120,6 +150,12 @@ impl Plugin for RecordPlugin {
     }
 }
 
-fn flush_recording(mut recorder: ResMut<Recorder>) {
+fn flush_recording(mut recorder: ResMut<Recorder>, mut sim: Option<ResMut<super::simulation::Sim>>) {
+    // Reading the run for a frame leaves the picture's snapshot as it is.
+    if let Some(sim) = sim.as_mut()
+        && let Some(run) = sim.bypass_change_detection().run_to_book()
+    {
+        recorder.settle(run);
+    }
     recorder.flush();
 }

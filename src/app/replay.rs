@@ -5,7 +5,7 @@
 //! shown. Frames are read from the file on demand (src/io/trajectory.rs).
 
 use super::history::History;
-use super::simulation::{LastStats, PlotHistory, Setup, Sim, SimCommand, SimSettings, StatusLine};
+use super::simulation::{LastStats, PlotHistory, Replaying, Setup, Sim, SimCommand, SimSettings, StatusLine};
 use super::stepping::Worker;
 use crate::io::trajectory::Trajectory;
 use crate::sim::{Simulation, StepStats};
@@ -118,6 +118,8 @@ struct LiveParts<'w> {
     setup: ResMut<'w, Setup>,
     last: ResMut<'w, LastStats>,
     worker: Res<'w, Worker>,
+    replaying: ResMut<'w, Replaying>,
+    status: ResMut<'w, StatusLine>,
 }
 
 fn replay_commands(
@@ -171,6 +173,8 @@ fn replay_commands(
                     continue;
                 }
                 replay.error = None;
+                // What the status line said of the replay is over.
+                live.status.0 = None;
                 let stash = replay.live.take();
                 let lockstep = |run: &Simulation| both.partner().is_none_or(|b| b.iteration() == run.iteration());
                 match stash {
@@ -194,6 +198,7 @@ fn replay_commands(
             }
         }
     }
+    live.replaying.set_if_neq(Replaying(replay.state.is_some()));
     // A recording that did not open leaves the live run as it was.
     if let Some(playing) = replay.was_playing.take()
         && replay.state.is_none()

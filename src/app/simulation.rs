@@ -149,7 +149,7 @@ impl Sim {
 
     /// The run, to book the iterations the worker did: reading it (a
     /// recording writes it) leaves the snapshot as it is.
-    pub(super) fn run_to_book(&mut self) -> Option<&mut Simulation> {
+    pub(crate) fn run_to_book(&mut self) -> Option<&mut Simulation> {
         self.main.home.as_mut()
     }
 }
@@ -298,6 +298,7 @@ impl Plugin for SimulationPlugin {
             .init_resource::<FrameBudget>()
             .init_resource::<MainThreadShare>()
             .init_resource::<DrawLimit>()
+            .init_resource::<Replaying>()
             .add_message::<SimCommand>()
             .configure_sets(RunFixedMainLoop, SimSystems::Commands.in_set(RunFixedMainLoopSystems::BeforeFixedMainLoop))
             .add_systems(First, start_frame)
@@ -305,6 +306,11 @@ impl Plugin for SimulationPlugin {
             .add_systems(FixedUpdate, advance.in_set(SimSystems::Advance));
     }
 }
+
+/// A recording is being replayed in place of the live run (src/app/replay.rs):
+/// the run does not iterate and takes no commands until the replay closes.
+#[derive(Resource, Default, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Replaying(pub bool);
 
 /// What applying a command touches besides the run itself.
 #[derive(bevy::ecs::system::SystemParam)]
@@ -316,6 +322,7 @@ struct CommandParams<'w> {
     worker: ResMut<'w, Worker>,
     limit: Res<'w, DrawLimit>,
     time: Res<'w, Time<Real>>,
+    replaying: Res<'w, Replaying>,
 }
 
 fn apply_commands(mut commands: MessageReader<SimCommand>, mut sim: ResMut<Sim>, mut p: CommandParams) {
@@ -325,6 +332,12 @@ fn apply_commands(mut commands: MessageReader<SimCommand>, mut sim: ResMut<Sim>,
         return;
     }
     if p.worker.queued.is_empty() {
+        return;
+    }
+    if p.replaying.0 {
+        // The frame on screen is the recording's: it is not changed, nor stepped.
+        p.worker.queued.clear();
+        p.status.0 = Some("a recording is being replayed: \"Back to the live run\" first".into());
         return;
     }
     let now = p.time.elapsed_secs_f64();

@@ -208,6 +208,7 @@ pub(super) struct Pace<'w> {
     share: Res<'w, MainThreadShare>,
     frame: ResMut<'w, FrameStart>,
     time: ResMut<'w, Time<Fixed>>,
+    replaying: Res<'w, super::simulation::Replaying>,
 }
 
 impl Pace<'_> {
@@ -235,7 +236,7 @@ pub(super) fn advance(mut sim: ResMut<Sim>, mut pace: Pace, mut worker: ResMut<W
     let over_budget = pace.frame.steps > 0 && pace.frame.at.elapsed() > budget;
     // Nothing moves in an absorbing state: the count stops there (both
     // runs absorbed, while comparing) until a change wakes the run.
-    if !pace.settings.playing || over_budget || sim.absorbed() {
+    if !pace.settings.playing || over_budget || sim.absorbed() || pace.replaying.0 {
         pace.skip();
         return;
     }

@@ -205,7 +205,7 @@ fn panels(
                     .height();
             }
             if p.lecture.lecture.is_some() {
-                insets.bottom = egui::Panel::bottom("lecture")
+                insets.bottom += egui::Panel::bottom("lecture")
                     .show(&mut root, |row| {
                         if let Some(asked) = lecture_ui(row, &mut p.lecture) {
                             p.lecture_out.write(asked);
@@ -224,7 +224,13 @@ fn panels(
                         col.spacing_mut().slider_width = (col.available_width() - SLIDER_ROOM).clamp(60.0, 140.0);
                         let mut out = Vec::new();
                         ui.editing = false;
-                        controls_ui(col, &mut ui, &p.sim, &mut p.settings, now, &mut out);
+                        // A replayed frame takes no commands: the run's controls wait for the live run.
+                        let live = replaying(&p.replay).is_none();
+                        col.add_enabled_ui(live, |col| {
+                            controls_ui(col, &mut ui, &p.sim, &mut p.settings, now, &mut out)
+                        })
+                        .response
+                        .on_disabled_hover_text("Replaying a recording: \"Back to the live run\" to change the run");
                         if flatness_ui(col, &p.flatness, p.sim.comparing()) {
                             p.measure.write(MeasureFlatness);
                         }

@@ -91,8 +91,13 @@ pub fn movie(args: MovieArgs) -> Result<()> {
     let frames = film(&options).map_err(|e| anyhow::anyhow!("no movie written: {e}"))?;
     let seconds = started.elapsed().as_secs_f64();
     let asked = options.frames();
-    if frames < asked {
+    if frames < asked && absorb::app::movie::interrupted() {
         println!("stopped (Ctrl-C): wrote {} with {frames} of {asked} frames in {seconds:.1} s", args.out.display());
+    } else if frames < asked {
+        println!(
+            "the run absorbed: wrote {} ({frames} of {asked} frames, the last one the absorbed state) in {seconds:.1} s",
+            args.out.display()
+        );
     } else {
         println!("wrote {} ({frames} frames) in {seconds:.1} s", args.out.display());
     }
