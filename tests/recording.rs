@@ -56,7 +56,7 @@ fn recording_writes_rows_and_every_kth_frame() {
 
     // Stopped: the configuration it stopped at is the last frame.
     rec.toggle();
-    rec.settle(&mut sim);
+    rec.settle(Some(&mut sim));
     assert!(!rec.is_recording());
     assert!(rec.message.as_deref().unwrap_or("").contains("6 frames"), "{:?}", rec.message);
     let xyz = std::fs::read_to_string(dir.join("trajectory.xyz")).unwrap();
@@ -164,5 +164,29 @@ fn a_change_mid_recording_is_in_the_change_log_and_the_frame_headers() {
     let expected = [("1", "0.05"), ("5", "0.05"), ("10", "0.05"), ("15", "0.02"), ("20", "0.02")];
     let expected: Vec<(String, String)> = expected.iter().map(|(s, l)| (s.to_string(), l.to_string())).collect();
     assert_eq!(lr_by_step, expected);
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+/// Stop takes effect at once while the run is away on the worker (its
+/// frames so far are the recording); a start waits for the run.
+#[test]
+fn a_recording_stops_at_once_while_the_run_is_away() {
+    let folder = std::env::temp_dir().join(format!("absorb-rec-away-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    let scene = Scene { dim: 3, n: 300, phi: 0.6, ..Scene::default() };
+    let mut sim = scene.simulation().unwrap();
+    let mut rec = Recorder::default();
+    (rec.every, rec.folder) = (5, folder.clone());
+    rec.toggle();
+    rec.settle(None);
+    assert!(rec.is_recording(), "the start waits for the run");
+    for _ in 0..7 {
+        let stats = sim.step();
+        rec.record(&mut sim, &stats);
+    }
+    rec.toggle();
+    rec.settle(None);
+    assert!(!rec.is_recording(), "stopped without waiting for the run");
+    assert!(rec.message.as_deref().unwrap_or("").contains("recorded 2 frames"), "{:?}", rec.message);
     let _ = std::fs::remove_dir_all(&folder);
 }

@@ -154,3 +154,26 @@ fn the_window_shows_the_frame_its_timeline_is_at_and_the_recorded_series() {
     assert_eq!(app.world().resource::<PlotHistory>().cursor, None);
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[cfg(feature = "gui")]
+#[test]
+fn a_recording_does_not_open_over_a_comparison() {
+    use absorb::app::replay::{Replay, ReplayCommand, ReplayPlugin};
+    use absorb::app::simulation::{Setup, Sim, SimCommand, SimSettings, SimulationPlugin};
+    use bevy::prelude::*;
+    let (_, out, _) = recorded("compare");
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    app.add_plugins(SimulationPlugin::new(Setup::new(Scene::default_scene().unwrap(), None))).add_plugins(ReplayPlugin);
+    app.world_mut().resource_mut::<SimSettings>().playing = false;
+    app.world_mut().write_message(SimCommand::Compare(absorb::sim::Dynamics::default()));
+    app.update();
+    assert!(app.world().resource::<Sim>().comparing());
+    app.world_mut().write_message(ReplayCommand::Open(out.clone()));
+    app.update();
+    let replay = app.world().resource::<Replay>();
+    assert!(replay.state.is_none(), "run B would stay live beside the recording");
+    assert!(replay.error.as_deref().is_some_and(|e| e.contains("comparison")), "{:?}", replay.error);
+    assert!(app.world().resource::<Sim>().comparing(), "the comparison goes on");
+    std::fs::remove_dir_all(&out).unwrap();
+}

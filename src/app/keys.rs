@@ -38,7 +38,7 @@ pub(super) fn keys(
     mut ui: ResMut<UiState>,
     mut out: KeyOutputs,
     mut capture: ResMut<CaptureRequest>,
-    sim: Res<Sim>,
+    (sim, replaying): (Res<Sim>, Res<super::simulation::Replaying>),
 ) {
     let (commands, view, show) = (&mut out.commands, &mut out.view, &mut out.show);
     if let Ok(ctx) = contexts.ctx_mut()
@@ -46,22 +46,24 @@ pub(super) fn keys(
     {
         return;
     }
-    if input.just_pressed(KeyCode::Space) {
+    // The run's keys wait while a recording is replayed, as its controls do.
+    let live = !replaying.0;
+    if live && input.just_pressed(KeyCode::Space) {
         settings.playing = !settings.playing;
     }
-    if input.just_pressed(KeyCode::ArrowRight) {
+    if live && input.just_pressed(KeyCode::ArrowRight) {
         settings.playing = false;
         commands.write(SimCommand::Step);
     }
     let coarse = input.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
     let step = if coarse { 10.0 } else { 1.0 };
     for (key, sign) in [(KeyCode::ArrowUp, 1.0), (KeyCode::ArrowDown, -1.0)] {
-        if input.just_pressed(key) {
+        if live && input.just_pressed(key) {
             let phi = ui.step_phi(sign * step);
             commands.write(SimCommand::SetPhi(phi));
         }
     }
-    if input.just_pressed(KeyCode::KeyR) {
+    if live && input.just_pressed(KeyCode::KeyR) {
         commands.write(SimCommand::Reset);
     }
     if input.just_pressed(KeyCode::KeyP) {

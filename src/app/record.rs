@@ -104,19 +104,27 @@ impl Recorder {
     }
 
     /// Writes the configuration `sim` is in when the recording has just
-    /// started or is stopping (once), and ends a stopping recording.
-    pub fn settle(&mut self, sim: &mut Simulation) {
+    /// started or is stopping (once), and ends a stopping recording. With
+    /// the run away on the worker (`None`), a stop ends the recording at
+    /// its last frame at once, and the start waits for the first iteration.
+    pub fn settle(&mut self, sim: Option<&mut Simulation>) {
         let Some(s) = self.session.as_mut() else { return };
         if !(s.start_pending || s.stopping) {
             return;
         }
-        s.start_pending = false;
-        let mut result = s.files.frame(sim);
+        let mut result = Ok(());
+        if let Some(sim) = sim {
+            s.start_pending = false;
+            result = s.files.frame(sim);
+        } else if !s.stopping {
+            return;
+        }
         if s.stopping {
             result = result.and_then(|()| s.files.flush());
             let (frames, dir) = (s.files.frames, absolute(s.files.dir()));
+            let noun = if frames == 1 { "frame" } else { "frames" };
             self.message = Some(match &result {
-                Ok(()) => format!("recorded {frames} frames in {}", dir.display()),
+                Ok(()) => format!("recorded {frames} {noun} in {}", dir.display()),
                 Err(e) => format!("recording stopped: {e}"),
             });
             self.session = None;
@@ -152,10 +160,8 @@ impl Plugin for RecordPlugin {
 
 fn flush_recording(mut recorder: ResMut<Recorder>, mut sim: Option<ResMut<super::simulation::Sim>>) {
     // Reading the run for a frame leaves the picture's snapshot as it is.
-    if let Some(sim) = sim.as_mut()
-        && let Some(run) = sim.bypass_change_detection().run_to_book()
-    {
-        recorder.settle(run);
+    if let Some(sim) = sim.as_mut() {
+        recorder.settle(sim.bypass_change_detection().run_to_book());
     }
     recorder.flush();
 }

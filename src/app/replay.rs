@@ -142,6 +142,10 @@ fn replay_commands(
     let (settings, history) = (&mut live.settings, &mut live.history);
     for command in std::mem::take(&mut replay.waiting) {
         match &command {
+            ReplayCommand::Open(_) if both.comparing() => {
+                // The recording takes one run's place: two would leave the other live beside it.
+                replay.error = Some("close the comparison first: a recording replays in place of one run".into());
+            }
             ReplayCommand::Open(path) => match Trajectory::open(path) {
                 Ok(trajectory) => {
                     if replay.live.is_none() {
@@ -155,7 +159,7 @@ fn replay_commands(
                     history.previous = None;
                     history.partner = None;
                     history.current = read_series(path);
-                    replay.error = trajectory.stopped.clone();
+                    replay.error = None;
                     replay.path = path.display().to_string();
                     replay.state = Some(ReplayState {
                         trajectory,
@@ -359,8 +363,12 @@ pub fn replay_ui(ui: &mut egui::Ui, replay: &mut Replay) -> Option<ReplayCommand
         }
     });
     ui.label(egui::RichText::new(state.trajectory.path.display().to_string()).small());
+    let warm = egui::Color32::from_rgb(255, 190, 120);
+    if let Some(stopped) = &state.trajectory.stopped {
+        ui.colored_label(warm, format!("read up to where it stops: {stopped}"));
+    }
     if let Some(e) = error {
-        ui.colored_label(egui::Color32::from_rgb(255, 190, 120), format!("read up to where it stops: {e}"));
+        ui.colored_label(warm, format!("cannot open: {e}"));
     }
     asked
 }

@@ -10,7 +10,7 @@ use crate::io::{self, absolute};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Sender, channel};
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -47,9 +47,15 @@ struct Session {
     started: Instant,
     /// Frames to write; None: the recording stopped (a capture still in
     /// flight holds a sender, so the end is said, not inferred).
-    writer: Sender<Option<(u64, Image)>>,
-    done: std::thread::JoinHandle<Result<(), String>>,
+    writer: SyncSender<Option<(u64, Image)>>,
+    /// The frames written, once the writer is done.
+    done: std::thread::JoinHandle<Result<u64, String>>,
 }
+
+/// Captured frames waiting for the PNG writer at most: when encoding falls
+/// behind the window, frames are left out (the movie keeps the recorded
+/// pace) instead of the window's memory growing without end.
+const WAITING_FRAMES: usize = 6;
 
 impl VideoRecorder {
     /// A video is being recorded.
@@ -86,7 +92,7 @@ impl VideoRecorder {
         let stamp = io::timestamp(std::time::SystemTime::now());
         let dir = self.folder.join(format!("video-{stamp}"));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let (writer, frames) = channel::<Option<(u64, Image)>>();
+        let (writer, frames) = sync_channel::<Option<(u64, Image)>>(WAITING_FRAMES);
         let into = dir.clone();
         // PNGs are encoded off the main thread, so the window keeps its pace.
         let done = std::thread::spawn(move || {
@@ -100,23 +106,28 @@ impl VideoRecorder {
                 save_png(&image, &into.join(format!("frame-{k:05}.png")))?;
                 k += 1;
             }
-            Ok(())
+            Ok(k)
         });
         Ok(Session { dir, large: None, frames: 0, started: Instant::now(), writer, done })
     }
 
     /// The frames written, then the MP4 made from them in the background.
     fn finish(&mut self, session: Session) {
-        let Session { dir, frames, started, writer, done, .. } = session;
+        let Session { dir, started, writer, done, .. } = session;
         let _ = writer.send(None);
         let seconds = started.elapsed().as_secs_f64().max(1e-3);
-        // The movie plays at the pace the window recorded it.
-        let fps = ((frames as f64 / seconds).round() as u32).clamp(1, 120);
         let message = self.message.clone();
-        self.say(format!("encoding {frames} frames ..."));
+        self.say("encoding the frames ...".into());
         std::thread::spawn(move || {
             let result = done.join().unwrap_or_else(|_| Err("the frame writer stopped".into()));
-            let text = match result.and_then(|()| encode(&dir, fps)) {
+            // The movie plays at the pace the window recorded it: the frames written over the time taken.
+            let mut frames = 0;
+            let mut fps = 1;
+            let text = match result.and_then(|written| {
+                frames = written;
+                fps = ((written as f64 / seconds).round() as u32).clamp(1, 120);
+                encode(&dir, fps)
+            }) {
                 Ok(Some(mp4)) => format!("saved {} ({frames} frames, {fps} per second)", absolute(&mp4).display()),
                 Ok(None) => format!(
                     "saved {frames} frames in {} (no ffmpeg on PATH to make an MP4 of them)",
@@ -152,6 +163,8 @@ fn encode(dir: &Path, fps: u32) -> Result<Option<PathBuf>, String> {
         .status()
         .map_err(|e| format!("ffmpeg: {e}"))?;
     if !status.success() {
+        // No half-written movie: the frames stay.
+        let _ = std::fs::remove_file(&mp4);
         return Err(format!("ffmpeg could not make {} ({status}); the frames are in {}", mp4.display(), dir.display()));
     }
     // The movie holds them now.
@@ -232,7 +245,8 @@ fn capture_frame(
         None => Screenshot::primary_window(),
     };
     commands.spawn(shot).observe(move |shot: On<ScreenshotCaptured>| {
-        let _ = writer.send(Some((k, shot.image.clone())));
+        // Left out when the writer is that far behind.
+        let _ = writer.try_send(Some((k, shot.image.clone())));
     });
 }
 
