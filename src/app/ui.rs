@@ -592,11 +592,22 @@ pub fn output_ui(
 /// said: below all three rows of buttons, so that a message does not move
 /// a button between two clicks.
 fn output_messages_ui(ui: &mut egui::Ui, capture: &CaptureRequest, recorder: &Recorder, video: &VideoRecorder) {
+    let top = ui.cursor().min.y;
     ui.label(format!("saved in {}", crate::io::absolute(&capture.folder).display()));
     for m in [capture.message.clone(), recorder.message.clone(), video.status()].into_iter().flatten() {
         ui.label(egui::RichText::new(m).small());
     }
+    // Room for a few messages is kept, so that what comes below (the
+    // replay's field, the lecture) does not move as they come and go.
+    let room = MESSAGE_LINES * ui.text_style_height(&egui::TextStyle::Small);
+    let used = ui.cursor().min.y - top;
+    if used < room {
+        ui.add_space(room - used);
+    }
 }
+
+/// Lines of small text kept for the screenshot, recording and video messages.
+const MESSAGE_LINES: f32 = 6.0;
 
 /// "Record video": the window's frames, made into an MP4 when stopped.
 fn video_ui(ui: &mut egui::Ui, video: &mut VideoRecorder) {
