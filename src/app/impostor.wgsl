@@ -101,7 +101,6 @@ fn fragment(in: VertexOutput) -> FragmentOutput {
         o = vec3<f32>(in.point.xy, 0.0);
         d = vec3<f32>(0.0, 0.0, -1.0);
     }
-    // |o + t d - c|^2 = r^2, nearer root.
     if clip.x > 0.0 {
         // 2D: a disk across the box's edge is cut there; its periodic image shows the rest.
         let world = (view.world_from_view * vec4<f32>(in.point, 1.0)).xy;
@@ -109,6 +108,7 @@ fn fragment(in: VertexOutput) -> FragmentOutput {
             discard;
         }
     }
+    // |o + t d - c|^2 = r^2, nearer root.
     let oc = o - in.centre;
     let a = dot(d, d);
     let b = dot(oc, d);

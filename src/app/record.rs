@@ -81,6 +81,11 @@ impl Recorder {
     pub fn change(&mut self, step: u64, changes: &[Change]) {
         let Some(s) = self.session.as_mut() else { return };
         let result = s.files.changes(step, changes);
+        self.stop_on_error(result);
+    }
+
+    /// A write that failed ends the recording, saying why.
+    fn stop_on_error(&mut self, result: std::io::Result<()>) {
         if let Err(e) = result {
             self.message = Some(format!("recording stopped: {e}"));
             self.session = None;
@@ -97,10 +102,7 @@ impl Recorder {
             s.start_pending = false;
             result = s.files.frame(sim);
         }
-        if let Err(e) = result {
-            self.message = Some(format!("recording stopped: {e}"));
-            self.session = None;
-        }
+        self.stop_on_error(result);
     }
 
     /// Writes the configuration `sim` is in when the recording has just
@@ -130,20 +132,13 @@ impl Recorder {
             self.session = None;
             return;
         }
-        if let Err(e) = result {
-            self.message = Some(format!("recording stopped: {e}"));
-            self.session = None;
-        }
+        self.stop_on_error(result);
     }
 
     /// Flushes both files (once a frame).
     pub fn flush(&mut self) {
-        if let Some(s) = self.session.as_mut()
-            && let Err(e) = s.files.flush()
-        {
-            self.message = Some(format!("recording stopped: {e}"));
-            self.session = None;
-        }
+        let result = self.session.as_mut().map_or(Ok(()), |s| s.files.flush());
+        self.stop_on_error(result);
     }
 }
 

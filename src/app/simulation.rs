@@ -307,6 +307,12 @@ impl Plugin for SimulationPlugin {
     }
 }
 
+/// The run has absorbed, and the run beside it too while comparing: the
+/// count of iterations stops there.
+pub(super) fn both_absorbed(run: &Simulation, partner: Option<&Simulation>) -> bool {
+    run.absorbed_at().is_some() && partner.is_none_or(|b| b.absorbed_at().is_some())
+}
+
 /// A recording is being replayed in place of the live run (src/app/replay.rs):
 /// the run does not iterate and takes no commands until the replay closes.
 #[derive(Resource, Default, Clone, Copy, Debug, PartialEq, Eq)]
@@ -387,8 +393,8 @@ fn apply(command: &SimCommand, both: &mut Sim, p: &mut CommandParams, now: f64) 
         }
         SimCommand::Advance(steps) => {
             for _ in 0..*steps {
-                let a = p.books.step(sim, partner.as_deref_mut()).absorbed;
-                if a && partner.as_deref().is_none_or(|b| b.absorbed_at().is_some()) {
+                p.books.step(sim, partner.as_deref_mut());
+                if both_absorbed(sim, partner.as_deref()) {
                     break;
                 }
             }

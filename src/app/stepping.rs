@@ -118,8 +118,8 @@ fn run_batch(away: Away, count: usize) -> Batch {
         if let Some((p, _, p_stats)) = partner.as_mut() {
             p_stats.push(p.step());
         }
-        // The count stops at absorption (of both runs, while comparing), as on the main thread.
-        if run.absorbed_at().is_some() && partner.as_ref().is_none_or(|(p, ..)| p.absorbed_at().is_some()) {
+        // The count stops at absorption, as on the main thread.
+        if super::simulation::both_absorbed(&run, partner.as_ref().map(|(p, ..)| p)) {
             break;
         }
     }

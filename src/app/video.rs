@@ -120,16 +120,15 @@ impl VideoRecorder {
         self.say("encoding the frames ...".into());
         std::thread::spawn(move || {
             let result = done.join().unwrap_or_else(|_| Err("the frame writer stopped".into()));
-            // The movie plays at the pace the window recorded it: the frames written over the time taken.
-            let mut frames = 0;
-            let mut fps = 1;
-            let text = match result.and_then(|written| {
-                frames = written;
-                fps = ((written as f64 / seconds).round() as u32).clamp(1, 120);
-                encode(&dir, fps)
+            let text = match result.and_then(|frames| {
+                // The movie plays at the pace the window recorded it: the frames written over the time taken.
+                let fps = ((frames as f64 / seconds).round() as u32).clamp(1, 120);
+                encode(&dir, fps).map(|mp4| (frames, fps, mp4))
             }) {
-                Ok(Some(mp4)) => format!("saved {} ({frames} frames, {fps} per second)", absolute(&mp4).display()),
-                Ok(None) => format!(
+                Ok((frames, fps, Some(mp4))) => {
+                    format!("saved {} ({frames} frames, {fps} per second)", absolute(&mp4).display())
+                }
+                Ok((frames, _, None)) => format!(
                     "saved {frames} frames in {} (no ffmpeg on PATH to make an MP4 of them)",
                     absolute(&dir).display()
                 ),
