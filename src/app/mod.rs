@@ -19,6 +19,7 @@ pub mod picture;
 pub mod picture_panel;
 pub mod plots;
 mod probe;
+pub mod readouts;
 pub mod record;
 pub mod replay;
 pub mod scan;
